@@ -1,0 +1,1 @@
+export { startRedisServer, freePort, redisServerBinary, type RedisServer } from './real/redis-server';

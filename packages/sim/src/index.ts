@@ -1,0 +1,1 @@
+export type { Env, Disk, Message, NodeId, TimerId, TraceData, SimNode, NodeFactory } from './env';

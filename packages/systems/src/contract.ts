@@ -1,0 +1,104 @@
+/**
+ * The shape every system folder exports (ARCHITECTURE.md, "A system folder").
+ * The CLI, the lab and the tests only ever talk to systems through these types.
+ */
+import type { z } from 'zod';
+
+/** Our verdict on a claim engineers are taught (CLAIMS.md). */
+export type Verdict = 'holds' | 'fails' | 'partly';
+
+export const verdicts: readonly Verdict[] = ['holds', 'fails', 'partly'];
+
+/** A table a scenario prints (CLI) and draws (lab). Cells are plain values. */
+export interface ResultTable {
+  readonly title?: string;
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>;
+}
+
+/** What a scenario observed. Every number here was measured by the run, never typed in. */
+export interface ScenarioResult {
+  /** The verdict the experiment supports. The CLI compares it with the scenario's `expected`. */
+  readonly observed: Verdict;
+  /** One or two sentences with the measured figures in them. */
+  readonly summary: string;
+  /** Named measured values (fractions, milliseconds, counts…), for tests, reports and the lab. */
+  readonly measurements: Readonly<Record<string, number>>;
+  readonly tables?: readonly ResultTable[];
+  /** For `fails` / `partly`: the concrete counterexample (operations, trace excerpt…), plain data. */
+  readonly counterexample?: unknown;
+  /** Hash of the simulation trace(s) behind the result, when the scenario ran a World. */
+  readonly traceHash?: string;
+}
+
+export interface ScenarioContext {
+  readonly seed: number;
+  /** Scenarios that sweep may be asked for a smaller sweep (tests, the lab); full by default. */
+  readonly quick?: boolean;
+}
+
+export interface Scenario {
+  /** kebab-case, unique within the system: `dslab run <system> <id>`. */
+  readonly id: string;
+  readonly title: string;
+  /** The claim as engineers state it, in plain words. */
+  readonly claim: string;
+  readonly expected: Verdict;
+  /** For `fails` / `partly`: the statement that is actually true. */
+  readonly corrected?: string;
+  /** Catalog rows this scenario belongs to, e.g. ['A1']. */
+  readonly rows: readonly string[];
+  run(context: ScenarioContext): ScenarioResult | Promise<ScenarioResult>;
+}
+
+/** Outcome of one fuzz seed: ok, or the first violation found. */
+export interface FuzzOutcome {
+  readonly ok: boolean;
+  readonly seed: number;
+  /** What was violated and when, when not ok. */
+  readonly failure?: string;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly virtualMs: number;
+}
+
+export interface FuzzOptions {
+  /** A deliberately broken variant of the system (off by default) the checkers must catch. */
+  readonly mutant?: string;
+  /** Record the trace (for `dslab replay`), at a cost in speed. */
+  readonly recordTrace?: boolean;
+}
+
+export interface Fuzzable {
+  readonly mutants: readonly string[];
+  run(seed: number, options?: FuzzOptions): FuzzOutcome;
+}
+
+/** A free run of the system with given params (`dslab run <system> --seed`): what the lab plays. */
+export interface RunSummary {
+  readonly seed: number;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly virtualMs: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Invariants and checkers: name → undefined when it held, or the violation. */
+  readonly checks: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SystemDefinition<P = unknown> {
+  /** kebab-case id used in URLs and the CLI. */
+  readonly id: string;
+  readonly title: string;
+  /** Catalog rows implemented, e.g. ['A1']. */
+  readonly rows: readonly string[];
+  /** Catalog track, e.g. 'Consensus and coordination'. */
+  readonly track: string;
+  /** One paragraph in our own words. */
+  readonly summary: string;
+  /** Parameters with defaults; parsing `{}` must give the default run. */
+  readonly params: z.ZodType<P>;
+  readonly scenarios: readonly Scenario[];
+  /** A default free run (headless, deterministic). */
+  run?(params: P, seed: number): RunSummary;
+  readonly fuzz?: Fuzzable;
+}

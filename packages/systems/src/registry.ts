@@ -1,0 +1,8 @@
+// Every system dslab ships. Adding a system = one import and one entry here.
+import type { SystemDefinition } from './contract';
+
+export const systems: readonly SystemDefinition<unknown>[] = [];
+
+export function findSystem(id: string): SystemDefinition<unknown> | undefined {
+  return systems.find((system) => system.id === id);
+}

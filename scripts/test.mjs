@@ -1,0 +1,28 @@
+// `npm test`: installs what is missing, then format check, lint, typecheck, and every test.
+import { execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { ensureDeps } from './ensure-deps.mjs';
+import { ensureSystemPackages } from './setup-system.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureDeps();
+ensureSystemPackages();
+
+const steps = [
+  ['format', 'npx prettier --check . --log-level warn'],
+  ['lint', 'npx eslint . --max-warnings 0'],
+  ['typecheck', 'npx tsc -p tsconfig.json'],
+  ['tests', 'npx vitest run'],
+];
+for (const [name, command] of steps) {
+  const started = Date.now();
+  console.log(`\n== ${name}: ${command}`);
+  try {
+    execSync(command, { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  } catch {
+    console.error(`\n== ${name} failed`);
+    process.exit(1);
+  }
+  console.log(`== ${name} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
