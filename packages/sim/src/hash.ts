@@ -1,0 +1,69 @@
+/**
+ * Non-cryptographic hash functions used by systems (rings, sketches) and by the trace hash.
+ * Pure JS so they give the same value in Node and in the browser. MurmurHash3 x86_32 (Appleby, public
+ * domain algorithm) is what many rings and sketches use; FNV-1a for short labels.
+ */
+
+const encoder = new TextEncoder();
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** MurmurHash3 x86 32-bit of bytes (or a string's UTF-8), unsigned. */
+export function murmur3(input: Uint8Array | string, seed = 0): number {
+  const data = typeof input === 'string' ? utf8(input) : input;
+  const length = data.length;
+  const blocks = length & ~3;
+  let h = seed >>> 0;
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  for (let i = 0; i < blocks; i += 4) {
+    let k =
+      (data[i] as number) |
+      ((data[i + 1] as number) << 8) |
+      ((data[i + 2] as number) << 16) |
+      ((data[i + 3] as number) << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = length & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= (data[blocks + 2] as number) << 16;
+    if (tail >= 2) k ^= (data[blocks + 1] as number) << 8;
+    k ^= data[blocks] as number;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a 32-bit of a string's UTF-8 bytes, unsigned. */
+export function fnv1a(input: Uint8Array | string): number {
+  const data = typeof input === 'string' ? utf8(input) : input;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < data.length; i++) {
+    hash ^= data[i] as number;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Two independent 32-bit hashes of the same key, for double hashing (Kirsch–Mitzenmacher). */
+export function hashPair(input: Uint8Array | string): [number, number] {
+  const data = typeof input === 'string' ? utf8(input) : input;
+  return [murmur3(data, 0x9747b28c), murmur3(data, 0x5bd1e995) | 1];
+}
