@@ -1,0 +1,98 @@
+/**
+ * The scheduler's priority queue: a binary min-heap ordered by (time, sequence number).
+ * The sequence number is the insertion order, so two events at the same virtual time always run in
+ * the order they were scheduled — the property that makes a seed replay exactly.
+ * Keys live in typed arrays and payloads in a parallel array, so a push or pop allocates nothing.
+ */
+export class EventQueue<T> {
+  private times = new Float64Array(1024);
+  private seqs = new Float64Array(1024);
+  private items: (T | undefined)[] = new Array<T | undefined>(1024);
+  private count = 0;
+  private nextSeq = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Time of the earliest event; Infinity when empty. */
+  peekTime(): number {
+    return this.count === 0 ? Infinity : (this.times[0] as number);
+  }
+
+  push(time: number, item: T): void {
+    if (Number.isNaN(time)) throw new RangeError('EventQueue.push: time is NaN');
+    if (this.count === this.times.length) this.grow();
+    let i = this.count++;
+    const seq = this.nextSeq++;
+    const times = this.times;
+    const seqs = this.seqs;
+    const items = this.items;
+    // Sift up: move parents down until the slot for (time, seq) is found.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = times[parent] as number;
+      if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent] as number;
+      items[i] = items[parent];
+      i = parent;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
+  }
+
+  /** Removes and returns the earliest event. The caller checks `size` first. */
+  pop(): T {
+    if (this.count === 0) throw new RangeError('EventQueue.pop on an empty queue');
+    const items = this.items;
+    const top = items[0] as T;
+    const last = --this.count;
+    if (last > 0) {
+      const times = this.times;
+      const seqs = this.seqs;
+      const time = times[last] as number;
+      const seq = seqs[last] as number;
+      const item = items[last];
+      let i = 0;
+      const half = last >> 1;
+      while (i < half) {
+        let child = 2 * i + 1;
+        let ct = times[child] as number;
+        let cs = seqs[child] as number;
+        const right = child + 1;
+        if (right < last) {
+          const rt = times[right] as number;
+          const rs = seqs[right] as number;
+          if (rt < ct || (rt === ct && rs < cs)) {
+            child = right;
+            ct = rt;
+            cs = rs;
+          }
+        }
+        if (time < ct || (time === ct && seq < cs)) break;
+        times[i] = ct;
+        seqs[i] = cs;
+        items[i] = items[child];
+        i = child;
+      }
+      times[i] = time;
+      seqs[i] = seq;
+      items[i] = item;
+    }
+    items[last] = undefined; // let the payload be collected
+    return top;
+  }
+
+  private grow(): void {
+    const size = this.times.length * 2;
+    const times = new Float64Array(size);
+    times.set(this.times);
+    const seqs = new Float64Array(size);
+    seqs.set(this.seqs);
+    this.times = times;
+    this.seqs = seqs;
+    this.items.length = size;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * What the network does to a message: per-link latency, loss, duplication, bandwidth, and who can
+ * reach whom (partitions by groups, one-way blocks, bridges). The World asks `route()` for each send.
+ */
+import { sampleLatency, validateLatency, type LatencyModel } from './latency';
+import type { NodeId } from './env';
+import type { Rng } from './rng';
+
+export interface LinkConfig {
+  readonly latency: LatencyModel;
+  /** Probability a message is lost. */
+  readonly loss: number;
+  /** Probability a message is delivered twice (the copy takes its own latency). */
+  readonly duplicate: number;
+  /** Deliver in send order on this link (TCP-like). Off: independent latencies reorder messages. */
+  readonly fifo: boolean;
+  /** Serialization limit; a busy link queues messages behind each other. Undefined: unlimited. */
+  readonly bandwidthBytesPerMs?: number;
+}
+
+export const defaultLink: LinkConfig = {
+  latency: { kind: 'uniform', min: 1, max: 3 },
+  loss: 0,
+  duplicate: 0,
+  fifo: false,
+};
+
+export type LinkEnd = NodeId | '*';
+
+export function validateLink(config: Partial<LinkConfig>): void {
+  if (config.latency) validateLatency(config.latency);
+  for (const key of ['loss', 'duplicate'] as const) {
+    const value = config[key];
+    if (value !== undefined && !(value >= 0 && value <= 1)) {
+      throw new RangeError(`link ${key} must be a probability in [0, 1], got ${value}`);
+    }
+  }
+  const bandwidth = config.bandwidthBytesPerMs;
+  if (bandwidth !== undefined && !(bandwidth > 0)) {
+    throw new RangeError(`link bandwidthBytesPerMs must be > 0, got ${bandwidth}`);
+  }
+}
+
+/** Deliveries for one send: zero (dropped), one, or two (duplicated) arrival delays. */
+export interface Route {
+  readonly dropped: 'partition' | 'loss' | undefined;
+  readonly delays: readonly number[];
+}
+
+const DROPPED_PARTITION: Route = { dropped: 'partition', delays: [] };
+const DROPPED_LOSS: Route = { dropped: 'loss', delays: [] };
+
+export class Network {
+  private defaults: LinkConfig = defaultLink;
+  private overrides = new Map<string, LinkConfig>();
+  /** Directed pairs "from→to" that cannot communicate right now. */
+  private blocked = new Set<string>();
+  private busyUntil = new Map<string, number>();
+  private lastArrival = new Map<string, number>();
+  private description = 'healthy';
+  /** Called on every topology change, for the trace. */
+  onChange: ((change: string) => void) | undefined;
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly nodeIds: () => readonly NodeId[],
+  ) {}
+
+  /** Sets link behaviour for from→to; '*' matches any node. Later calls override earlier ones. */
+  configure(from: LinkEnd, to: LinkEnd, config: Partial<LinkConfig>): void {
+    validateLink(config);
+    if (from === '*' && to === '*') {
+      // Applies everywhere, on top of per-link settings (a geo latency matrix keeps its latencies).
+      this.defaults = { ...this.defaults, ...config };
+      for (const [key, link] of this.overrides) this.overrides.set(key, { ...link, ...config });
+    } else {
+      for (const a of from === '*' ? this.nodeIds() : [from]) {
+        for (const b of to === '*' ? this.nodeIds() : [to]) {
+          if (a === b) continue;
+          const key = a + '→' + b;
+          this.overrides.set(key, { ...(this.overrides.get(key) ?? this.defaults), ...config });
+        }
+      }
+    }
+    this.onChange?.(`configure ${from}→${to} ${JSON.stringify(config)}`);
+  }
+
+  link(from: NodeId, to: NodeId): LinkConfig {
+    if (this.overrides.size === 0) return this.defaults;
+    return this.overrides.get(from + '→' + to) ?? this.defaults;
+  }
+
+  /**
+   * Splits the nodes into groups that cannot reach each other. A node listed in several groups is a
+   * bridge (it reaches all of them); nodes listed nowhere form one more group together.
+   */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    const all = this.nodeIds();
+    const known = new Set(all);
+    for (const group of groups) {
+      for (const id of group) if (!known.has(id)) throw new Error(`partition: unknown node '${id}'`);
+    }
+    const listed = new Set(groups.flat());
+    const rest = all.filter((id) => !listed.has(id));
+    const effective = rest.length > 0 ? [...groups, rest] : groups;
+    const membership = new Map<NodeId, Set<number>>();
+    effective.forEach((group, index) => {
+      for (const id of group) {
+        let set = membership.get(id);
+        if (!set) membership.set(id, (set = new Set()));
+        set.add(index);
+      }
+    });
+    this.blocked.clear();
+    for (const a of all) {
+      for (const b of all) {
+        if (a === b) continue;
+        const ga = membership.get(a) as Set<number>;
+        const gb = membership.get(b) as Set<number>;
+        let shared = false;
+        for (const g of ga) if (gb.has(g)) shared = true;
+        if (!shared) this.blocked.add(a + '→' + b);
+      }
+    }
+    this.description = 'partition ' + effective.map((g) => '[' + g.join(',') + ']').join(' ');
+    this.onChange?.(this.description);
+  }
+
+  /** from → to messages are dropped; to → from still flow (an asymmetric fault). */
+  blockOneWay(from: NodeId, to: NodeId): void {
+    this.blocked.add(from + '→' + to);
+    this.description = `${this.description === 'healthy' ? '' : this.description + '; '}block ${from}→${to}`;
+    this.onChange?.(`block ${from}→${to}`);
+  }
+
+  /** Removes every partition and block (link configs stay). */
+  heal(): void {
+    this.blocked.clear();
+    this.description = 'healthy';
+    this.onChange?.('heal');
+  }
+
+  isBlocked(from: NodeId, to: NodeId): boolean {
+    return this.blocked.size > 0 && this.blocked.has(from + '→' + to);
+  }
+
+  /** Human-readable state, for the lab and reports. */
+  get state(): string {
+    return this.description;
+  }
+
+  blockedPairs(): [NodeId, NodeId][] {
+    return [...this.blocked].map((key) => key.split('→') as [NodeId, NodeId]);
+  }
+
+  /** Decides the fate of one message sent at true time `now` with an estimated `size` in bytes. */
+  route(from: NodeId, to: NodeId, now: number, size: () => number): Route {
+    if (this.isBlocked(from, to)) return DROPPED_PARTITION;
+    const link = this.link(from, to);
+    if (link.loss > 0 && this.rng.chance(link.loss)) return DROPPED_LOSS;
+    const copies = link.duplicate > 0 && this.rng.chance(link.duplicate) ? 2 : 1;
+    const delays: number[] = [];
+    let start = now;
+    if (link.bandwidthBytesPerMs !== undefined) {
+      const key = from + '→' + to;
+      start = Math.max(now, this.busyUntil.get(key) ?? 0) + size() / link.bandwidthBytesPerMs;
+      this.busyUntil.set(key, start);
+    }
+    for (let i = 0; i < copies; i++) {
+      let arrival = start + sampleLatency(link.latency, this.rng);
+      if (link.fifo) {
+        const key = from + '→' + to;
+        arrival = Math.max(arrival, this.lastArrival.get(key) ?? 0);
+        this.lastArrival.set(key, arrival);
+      }
+      delays.push(arrival - now);
+    }
+    return { dropped: undefined, delays };
+  }
+}

@@ -1,0 +1,486 @@
+/**
+ * The deterministic world: virtual time, one event at a time, every choice drawn from the seed.
+ * Nodes see only their Env; the harness (scenarios, fuzzers, the lab) drives the World.
+ */
+import type { Env, Message, NodeFactory, NodeId, SimNode, TimerId, TraceData } from './env';
+import { EventQueue } from './event-queue';
+import { SimClock } from './clock';
+import { SimDisk, type DiskFaults } from './disk';
+import { Network, type LinkConfig } from './network';
+import { Rng } from './rng';
+import { TraceHasher, type TraceEvent, type TraceListener } from './trace';
+import { InvariantViolation, deepFreeze } from './invariant';
+
+export type TraceMode = 'off' | 'hash' | 'record';
+
+export interface WorldOptions {
+  readonly seed: number;
+  /** 'hash' (default) keeps a running trace hash; 'record' also keeps every event; 'off' is fastest. */
+  readonly trace?: TraceMode;
+  /** Default link behaviour for every pair of nodes. */
+  readonly network?: Partial<LinkConfig>;
+  /** Deep-freeze every message so mutation by a receiver throws (default true; benchmarks turn it off). */
+  readonly freezeMessages?: boolean;
+}
+
+export interface NodeOptions {
+  readonly clock?: { readonly offsetMs?: number; readonly driftPpm?: number };
+  readonly disk?: DiskFaults;
+}
+
+export interface WorldStats {
+  events: number;
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  timersFired: number;
+}
+
+const DELIVER = 0;
+const TIMER = 1;
+const ACTION = 2;
+
+interface DeliverEvent {
+  readonly kind: typeof DELIVER;
+  readonly from: NodeSlot;
+  readonly to: NodeSlot;
+  readonly msg: Message;
+  readonly id: number;
+}
+
+interface TimerEvent {
+  readonly kind: typeof TIMER;
+  readonly node: NodeSlot;
+  readonly incarnation: number;
+  readonly id: TimerId;
+  readonly fire: () => void;
+  cancelled: boolean;
+}
+
+interface ActionEvent {
+  readonly kind: typeof ACTION;
+  readonly label: string;
+  readonly run: () => void;
+}
+
+type WorldEvent = DeliverEvent | TimerEvent | ActionEvent;
+
+interface NodeSlot {
+  readonly id: NodeId;
+  readonly factory: NodeFactory<Message>;
+  readonly clock: SimClock;
+  readonly disk: SimDisk;
+  instance: SimNode<Message> | undefined;
+  up: boolean;
+  paused: boolean;
+  incarnation: number;
+  /** Events that arrived while paused, replayed in order on resume. */
+  held: (DeliverEvent | TimerEvent)[];
+  timers: Map<TimerId, TimerEvent>;
+}
+
+interface Invariant {
+  readonly name: string;
+  readonly check: () => string | undefined;
+}
+
+export class World {
+  readonly seed: number;
+  /** The harness's own random stream (workloads, fault choices); independent of node streams. */
+  readonly rng: Rng;
+  readonly network: Network;
+  readonly stats: WorldStats = {
+    events: 0,
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    timersFired: 0,
+  };
+  /** Every trace event, when the trace mode is 'record'. */
+  readonly events: TraceEvent[] = [];
+
+  private readonly root: Rng;
+  private readonly queue = new EventQueue<WorldEvent>();
+  private readonly slots = new Map<NodeId, NodeSlot>();
+  private readonly order: NodeId[] = [];
+  private readonly listeners: TraceListener[] = [];
+  private readonly invariants: Invariant[] = [];
+  private readonly hasher: TraceHasher | undefined;
+  private readonly record: boolean;
+  private readonly freeze: boolean;
+  private tracing: boolean;
+  private time = 0;
+  private nextMessageId = 1;
+  private nextTimerId = 1;
+
+  constructor(options: WorldOptions) {
+    if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+      throw new RangeError(`World seed must be a non-negative safe integer, got ${options.seed}`);
+    }
+    this.seed = options.seed;
+    this.root = new Rng(options.seed);
+    this.rng = this.root.fork('harness');
+    const mode = options.trace ?? 'hash';
+    this.hasher = mode === 'off' ? undefined : new TraceHasher();
+    this.record = mode === 'record';
+    this.tracing = mode !== 'off';
+    this.freeze = options.freezeMessages ?? true;
+    this.network = new Network(this.root.fork('network'), () => this.order);
+    if (options.network) this.network.configure('*', '*', options.network);
+    this.network.onChange = (change) => this.emit({ t: this.time, kind: 'network', change });
+  }
+
+  /** True virtual time in ms. For the harness and checkers only: nodes read their own clocks. */
+  now(): number {
+    return this.time;
+  }
+
+  nodeIds(): readonly NodeId[] {
+    return this.order;
+  }
+
+  /** Adds a node and starts it now (its factory is its start code and runs again on restart). */
+  addNode<M extends Message>(id: NodeId, factory: NodeFactory<M>, options: NodeOptions = {}): void {
+    if (this.slots.has(id)) throw new Error(`addNode: node '${id}' already exists`);
+    if (id.length === 0 || id === '*' || id.includes('→'))
+      throw new Error(`addNode: invalid node id '${id}'`);
+    const slot: NodeSlot = {
+      id,
+      factory: factory as unknown as NodeFactory<Message>,
+      clock: new SimClock(options.clock?.offsetMs ?? 0, options.clock?.driftPpm ?? 0),
+      disk: new SimDisk(options.disk),
+      instance: undefined,
+      up: false,
+      paused: false,
+      incarnation: 0,
+      held: [],
+      timers: new Map(),
+    };
+    this.slots.set(id, slot);
+    this.order.push(id);
+    this.startNode(slot);
+  }
+
+  /** The node's current instance, to inspect (snapshot) or to call harness entry points on. */
+  node<T = SimNode<Message>>(id: NodeId): T {
+    const slot = this.slot(id);
+    if (!slot.instance) throw new Error(`node '${id}' is down`);
+    return slot.instance as unknown as T;
+  }
+
+  isUp(id: NodeId): boolean {
+    return this.slot(id).up;
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.slot(id).paused;
+  }
+
+  clock(id: NodeId): ClockControl {
+    const slot = this.slot(id);
+    const traceClock = () =>
+      this.emit({
+        t: this.time,
+        kind: 'clock',
+        node: id,
+        offsetMs: slot.clock.offsetAt(this.time),
+        driftPpm: slot.clock.driftPpm,
+      });
+    return {
+      now: () => slot.clock.local(this.time),
+      offset: () => slot.clock.offsetAt(this.time),
+      driftPpm: () => slot.clock.driftPpm,
+      setOffset: (ms) => {
+        slot.clock.setOffset(this.time, ms);
+        traceClock();
+      },
+      setDriftPpm: (ppm) => {
+        slot.clock.setDriftPpm(this.time, ppm);
+        traceClock();
+      },
+      jump: (ms) => {
+        slot.clock.jump(this.time, ms);
+        traceClock();
+      },
+    };
+  }
+
+  disk(id: NodeId): SimDisk {
+    return this.slot(id).disk;
+  }
+
+  // ---- time ----
+
+  /** Schedules a harness action at true time `time` (clamped to now). */
+  at(time: number, label: string, run: () => void): void {
+    this.queue.push(Math.max(time, this.time), { kind: ACTION, label, run });
+  }
+
+  after(ms: number, label: string, run: () => void): void {
+    this.at(this.time + ms, label, run);
+  }
+
+  /** Runs one event. Returns false when nothing is scheduled. */
+  step(): boolean {
+    if (this.queue.size === 0) return false;
+    const next = this.queue.peekTime();
+    this.time = next;
+    this.dispatch(this.queue.pop());
+    return true;
+  }
+
+  /** Runs every event up to and including true time `time`, then sets the clock to `time`. */
+  runUntil(time: number): void {
+    while (this.queue.size > 0 && this.queue.peekTime() <= time) {
+      this.time = this.queue.peekTime();
+      this.dispatch(this.queue.pop());
+    }
+    if (time > this.time && Number.isFinite(time)) this.time = time;
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.time + ms);
+  }
+
+  /** Runs until no event is left or `maxMs` of virtual time has passed. Returns true when quiet. */
+  runUntilQuiet(maxMs = Infinity): boolean {
+    const limit = this.time + maxMs;
+    while (this.queue.size > 0 && this.queue.peekTime() <= limit) this.step();
+    return this.queue.size === 0;
+  }
+
+  /** Runs until `done()` holds (checked after each event) or `maxMs` passes. Returns done(). */
+  runUntilCondition(done: () => boolean, maxMs: number): boolean {
+    const limit = this.time + maxMs;
+    while (!done()) {
+      if (this.queue.size === 0 || this.queue.peekTime() > limit) {
+        if (Number.isFinite(limit)) this.time = Math.max(this.time, limit);
+        return done();
+      }
+      this.step();
+    }
+    return true;
+  }
+
+  /** Number of scheduled events (including cancelled timers not yet reached). */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  // ---- faults ----
+
+  /** Stops the node at once: volatile state and unsynced disk writes are lost, timers cancelled. */
+  crash(id: NodeId): void {
+    const slot = this.slot(id);
+    if (!slot.up) return;
+    slot.up = false;
+    slot.paused = false;
+    slot.held = [];
+    for (const timer of slot.timers.values()) timer.cancelled = true;
+    slot.timers.clear();
+    slot.instance = undefined;
+    slot.disk.crash(this.root.fork(`torn:${id}:${slot.incarnation}`));
+    this.emit({ t: this.time, kind: 'crash', node: id });
+  }
+
+  /** Starts a crashed node again: its factory runs over its durable disk. */
+  restart(id: NodeId): void {
+    const slot = this.slot(id);
+    if (slot.up) return;
+    this.emit({ t: this.time, kind: 'restart', node: id });
+    this.startNode(slot);
+  }
+
+  /** Stop-the-world pause (a GC pause, SIGSTOP): nothing runs on the node until resume. */
+  pause(id: NodeId, forMs?: number): void {
+    const slot = this.slot(id);
+    if (!slot.up || slot.paused) return;
+    slot.paused = true;
+    this.emit({ t: this.time, kind: 'pause', node: id });
+    if (forMs !== undefined) {
+      const incarnation = slot.incarnation;
+      this.after(forMs, `resume ${id}`, () => {
+        if (slot.incarnation === incarnation) this.resume(id);
+      });
+    }
+  }
+
+  /** Resumes a paused node: what arrived meanwhile runs now, in arrival order, with stale beliefs. */
+  resume(id: NodeId): void {
+    const slot = this.slot(id);
+    if (!slot.up || !slot.paused) return;
+    slot.paused = false;
+    this.emit({ t: this.time, kind: 'resume', node: id });
+    const held = slot.held;
+    slot.held = [];
+    for (const event of held) this.queue.push(this.time, event);
+  }
+
+  // ---- checking and tracing ----
+
+  /** A safety property checked after every event; returning a string reports a violation. */
+  addInvariant(name: string, check: () => string | undefined): void {
+    this.invariants.push({ name, check });
+  }
+
+  onTrace(listener: TraceListener): () => void {
+    this.listeners.push(listener);
+    this.tracing = true;
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+      this.tracing = this.hasher !== undefined || this.listeners.length > 0;
+    };
+  }
+
+  /** Stable hash of everything traced so far ('0' when tracing is off). */
+  traceHash(): string {
+    return this.hasher ? this.hasher.digest() : '0';
+  }
+
+  // ---- internals ----
+
+  private slot(id: NodeId): NodeSlot {
+    const slot = this.slots.get(id);
+    if (!slot) throw new Error(`unknown node '${id}'`);
+    return slot;
+  }
+
+  private startNode(slot: NodeSlot): void {
+    slot.incarnation++;
+    slot.up = true;
+    slot.paused = false;
+    slot.instance = slot.factory(this.makeEnv(slot));
+  }
+
+  private makeEnv(slot: NodeSlot): Env<Message> {
+    const incarnation = slot.incarnation;
+    const rng = this.root.fork(`node:${slot.id}:${incarnation}`);
+    const alive = () => slot.up && slot.incarnation === incarnation;
+    return {
+      id: slot.id,
+      disk: slot.disk,
+      now: () => slot.clock.local(this.time),
+      random: () => rng.next(),
+      send: (to: NodeId, msg: Message): void => {
+        if (!alive()) return; // a stale closure of a crashed incarnation says nothing
+        this.send(slot, to, msg);
+      },
+      setTimer: (ms: number, fire: () => void): TimerId => {
+        if (!(ms >= 0)) throw new RangeError(`setTimer: ms must be ≥ 0, got ${ms}`);
+        const id = this.nextTimerId++;
+        if (!alive()) return id;
+        const timer: TimerEvent = { kind: TIMER, node: slot, incarnation, id, fire, cancelled: false };
+        slot.timers.set(id, timer);
+        this.queue.push(this.time + slot.clock.trueDuration(ms), timer);
+        return id;
+      },
+      clearTimer: (id: TimerId): void => {
+        const timer = slot.timers.get(id);
+        if (timer) {
+          timer.cancelled = true;
+          slot.timers.delete(id);
+        }
+      },
+      trace: (name: string, data?: TraceData): void => {
+        if (this.tracing && alive()) this.emit({ t: this.time, kind: 'node', node: slot.id, name, data });
+      },
+    };
+  }
+
+  private send(from: NodeSlot, toId: NodeId, msg: Message): void {
+    const to = this.slots.get(toId);
+    if (!to) throw new Error(`${from.id} sent to unknown node '${toId}'`);
+    if (this.freeze) deepFreeze(msg);
+    const id = this.nextMessageId++;
+    this.stats.sent++;
+    if (this.tracing) this.emit({ t: this.time, kind: 'send', from: from.id, to: toId, id, msg });
+    const route = this.network.route(from.id, toId, this.time, () => JSON.stringify(msg).length);
+    if (route.dropped) {
+      this.stats.dropped++;
+      if (this.tracing)
+        this.emit({ t: this.time, kind: 'drop', from: from.id, to: toId, id, reason: route.dropped });
+      return;
+    }
+    const delays = route.delays;
+    for (let i = 0; i < delays.length; i++) {
+      if (i > 0) {
+        this.stats.duplicated++;
+        if (this.tracing) this.emit({ t: this.time, kind: 'duplicate', from: from.id, to: toId, id });
+      }
+      this.queue.push(this.time + (delays[i] as number), { kind: DELIVER, from, to, msg, id });
+    }
+  }
+
+  private dispatch(event: WorldEvent): void {
+    this.stats.events++;
+    switch (event.kind) {
+      case DELIVER: {
+        const to = event.to;
+        if (!to.up || this.network.isBlocked(event.from.id, to.id)) {
+          this.stats.dropped++;
+          if (this.tracing) {
+            const reason = to.up ? 'partition' : 'down';
+            this.emit({ t: this.time, kind: 'drop', from: event.from.id, to: to.id, id: event.id, reason });
+          }
+          break;
+        }
+        if (to.paused) {
+          to.held.push(event);
+          break;
+        }
+        this.stats.delivered++;
+        if (this.tracing)
+          this.emit({ t: this.time, kind: 'deliver', from: event.from.id, to: to.id, id: event.id });
+        (to.instance as SimNode<Message>).onMessage(event.from.id, event.msg);
+        break;
+      }
+      case TIMER: {
+        const node = event.node;
+        if (event.cancelled || !node.up || node.incarnation !== event.incarnation) break;
+        if (node.paused) {
+          node.held.push(event);
+          break;
+        }
+        node.timers.delete(event.id);
+        event.cancelled = true;
+        this.stats.timersFired++;
+        if (this.tracing) this.emit({ t: this.time, kind: 'timer', node: node.id, timer: event.id });
+        event.fire();
+        break;
+      }
+      case ACTION:
+        if (this.tracing) this.emit({ t: this.time, kind: 'action', label: event.label });
+        event.run();
+        break;
+    }
+    if (this.invariants.length > 0) this.checkInvariants();
+  }
+
+  private checkInvariants(): void {
+    for (const inv of this.invariants) {
+      const problem = inv.check();
+      if (problem !== undefined) {
+        throw new InvariantViolation(inv.name, problem, this.time, this.seed, this.stats.events);
+      }
+    }
+  }
+
+  private emit(event: TraceEvent): void {
+    if (this.hasher) this.hasher.event(event);
+    if (this.record) this.events.push(event);
+    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as TraceListener)(event);
+  }
+}
+
+/** Harness control of one node's clock. */
+export interface ClockControl {
+  now(): number;
+  offset(): number;
+  driftPpm(): number;
+  setOffset(ms: number): void;
+  setDriftPpm(ppm: number): void;
+  jump(ms: number): void;
+}
