@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/sim/src/**/*.ts', 'packages/check/src/**/*.ts', 'packages/systems/src/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
     rules: {
       'no-restricted-globals': ['error', ...ambientGlobals],
       'no-restricted-properties': [
@@ -90,7 +90,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/sim/src/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
     rules: {
       'no-restricted-imports': [
         'error',
