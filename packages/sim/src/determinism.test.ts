@@ -51,8 +51,8 @@ describe('determinism', () => {
     const { hash, events } = runRandomWorld({ seed: 2026, nodes: 5, durationMs: 1000, faults: true });
     expect({ hash, events }).toMatchInlineSnapshot(`
       {
-        "events": 643,
-        "hash": "fcaae7ffeb63a7da",
+        "events": 651,
+        "hash": "86a3bb612165641e",
       }
     `);
   });

@@ -41,14 +41,9 @@ export function validateLink(config: Partial<LinkConfig>): void {
   }
 }
 
-/** Deliveries for one send: zero (dropped), one, or two (duplicated) arrival delays. */
-export interface Route {
-  readonly dropped: 'partition' | 'loss' | undefined;
-  readonly delays: readonly number[];
-}
-
-const DROPPED_PARTITION: Route = { dropped: 'partition', delays: [] };
-const DROPPED_LOSS: Route = { dropped: 'loss', delays: [] };
+/** `route()` results below zero: the message is dropped. */
+export const DROPPED_BY_PARTITION = -1;
+export const DROPPED_BY_LOSS = -2;
 
 export class Network {
   private defaults: LinkConfig = defaultLink;
@@ -153,28 +148,34 @@ export class Network {
     return [...this.blocked].map((key) => key.split('→') as [NodeId, NodeId]);
   }
 
-  /** Decides the fate of one message sent at true time `now` with an estimated `size` in bytes. */
-  route(from: NodeId, to: NodeId, now: number, size: () => number): Route {
-    if (this.isBlocked(from, to)) return DROPPED_PARTITION;
-    const link = this.link(from, to);
-    if (link.loss > 0 && this.rng.chance(link.loss)) return DROPPED_LOSS;
-    const copies = link.duplicate > 0 && this.rng.chance(link.duplicate) ? 2 : 1;
-    const delays: number[] = [];
+  /**
+   * Decides the fate of one message sent at true time `now`: its delay in ms, or a negative
+   * DROPPED_* code. `copy` routes the second copy of a duplicated message (never lost again).
+   */
+  route(from: NodeId, to: NodeId, now: number, msg: unknown, copy = false): number {
+    if (!copy && this.blocked.size > 0 && this.blocked.has(from + '→' + to)) return DROPPED_BY_PARTITION;
+    const link =
+      this.overrides.size === 0 ? this.defaults : (this.overrides.get(from + '→' + to) ?? this.defaults);
+    if (!copy && link.loss > 0 && this.rng.next() < link.loss) return DROPPED_BY_LOSS;
     let start = now;
     if (link.bandwidthBytesPerMs !== undefined) {
       const key = from + '→' + to;
-      start = Math.max(now, this.busyUntil.get(key) ?? 0) + size() / link.bandwidthBytesPerMs;
+      start =
+        Math.max(now, this.busyUntil.get(key) ?? 0) + JSON.stringify(msg).length / link.bandwidthBytesPerMs;
       this.busyUntil.set(key, start);
     }
-    for (let i = 0; i < copies; i++) {
-      let arrival = start + sampleLatency(link.latency, this.rng);
-      if (link.fifo) {
-        const key = from + '→' + to;
-        arrival = Math.max(arrival, this.lastArrival.get(key) ?? 0);
-        this.lastArrival.set(key, arrival);
-      }
-      delays.push(arrival - now);
+    let arrival = start + sampleLatency(link.latency, this.rng);
+    if (link.fifo) {
+      const key = from + '→' + to;
+      arrival = Math.max(arrival, this.lastArrival.get(key) ?? 0);
+      this.lastArrival.set(key, arrival);
     }
-    return { dropped: undefined, delays };
+    return arrival - now;
+  }
+
+  /** Whether this message gets a second copy (decided after `route`, from the same stream). */
+  duplicates(from: NodeId, to: NodeId): boolean {
+    const link = this.link(from, to);
+    return link.duplicate > 0 && this.rng.next() < link.duplicate;
   }
 }

@@ -6,7 +6,7 @@ import type { Env, Message, NodeFactory, NodeId, SimNode, TimerId, TraceData } f
 import { EventQueue } from './event-queue';
 import { SimClock } from './clock';
 import { SimDisk, type DiskFaults } from './disk';
-import { Network, type LinkConfig } from './network';
+import { DROPPED_BY_PARTITION, Network, type LinkConfig } from './network';
 import { Rng } from './rng';
 import { TraceHasher, type TraceEvent, type TraceListener } from './trace';
 import { InvariantViolation, deepFreeze } from './invariant';
@@ -114,6 +114,7 @@ export class World {
   private time = 0;
   private nextMessageId = 1;
   private nextTimerId = 1;
+  private readonly unstarted: NodeSlot[] = [];
 
   constructor(options: WorldOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
@@ -141,7 +142,7 @@ export class World {
     return this.order;
   }
 
-  /** Adds a node and starts it now (its factory is its start code and runs again on restart). */
+  /** Adds a node; it starts (its factory runs) with the next `start()`, run or inspection, and on every restart. */
   addNode<M extends Message>(id: NodeId, factory: NodeFactory<M>, options: NodeOptions = {}): void {
     if (this.slots.has(id)) throw new Error(`addNode: node '${id}' already exists`);
     if (id.length === 0 || id === '*' || id.includes('→'))
@@ -160,11 +161,22 @@ export class World {
     };
     this.slots.set(id, slot);
     this.order.push(id);
-    this.startNode(slot);
+    this.unstarted.push(slot);
+  }
+
+  /**
+   * Starts every node added but not started yet, in the order added. Runs before the first event and
+   * before any inspection, so a node's start code can already address every node added with it.
+   */
+  start(): void {
+    if (this.unstarted.length === 0) return;
+    const starting = this.unstarted.splice(0);
+    for (const slot of starting) this.startNode(slot);
   }
 
   /** The node's current instance, to inspect (snapshot) or to call harness entry points on. */
   node<T = SimNode<Message>>(id: NodeId): T {
+    this.start();
     const slot = this.slot(id);
     if (!slot.instance) throw new Error(`node '${id}' is down`);
     return slot.instance as unknown as T;
@@ -208,6 +220,7 @@ export class World {
   }
 
   disk(id: NodeId): SimDisk {
+    this.start();
     return this.slot(id).disk;
   }
 
@@ -224,6 +237,7 @@ export class World {
 
   /** Runs one event. Returns false when nothing is scheduled. */
   step(): boolean {
+    this.start();
     if (this.queue.size === 0) return false;
     const next = this.queue.peekTime();
     this.time = next;
@@ -233,11 +247,25 @@ export class World {
 
   /** Runs every event up to and including true time `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
+    this.start();
     while (this.queue.size > 0 && this.queue.peekTime() <= time) {
       this.time = this.queue.peekTime();
       this.dispatch(this.queue.pop());
     }
     if (time > this.time && Number.isFinite(time)) this.time = time;
+  }
+
+  /** Runs at most `count` events; returns how many ran (fewer when the queue empties). */
+  runEvents(count: number): number {
+    this.start();
+    const queue = this.queue;
+    let ran = 0;
+    while (ran < count && queue.size > 0) {
+      this.time = queue.peekTime();
+      this.dispatch(queue.pop());
+      ran++;
+    }
+    return ran;
   }
 
   runFor(ms: number): void {
@@ -273,6 +301,7 @@ export class World {
 
   /** Stops the node at once: volatile state and unsynced disk writes are lost, timers cancelled. */
   crash(id: NodeId): void {
+    this.start();
     const slot = this.slot(id);
     if (!slot.up) return;
     slot.up = false;
@@ -295,6 +324,7 @@ export class World {
 
   /** Stop-the-world pause (a GC pause, SIGSTOP): nothing runs on the node until resume. */
   pause(id: NodeId, forMs?: number): void {
+    this.start();
     const slot = this.slot(id);
     if (!slot.up || slot.paused) return;
     slot.paused = true;
@@ -343,6 +373,7 @@ export class World {
   // ---- internals ----
 
   private slot(id: NodeId): NodeSlot {
+    if (this.unstarted.length > 0) this.start();
     const slot = this.slots.get(id);
     if (!slot) throw new Error(`unknown node '${id}'`);
     return slot;
@@ -397,20 +428,27 @@ export class World {
     const id = this.nextMessageId++;
     this.stats.sent++;
     if (this.tracing) this.emit({ t: this.time, kind: 'send', from: from.id, to: toId, id, msg });
-    const route = this.network.route(from.id, toId, this.time, () => JSON.stringify(msg).length);
-    if (route.dropped) {
+    const network = this.network;
+    const delay = network.route(from.id, toId, this.time, msg);
+    if (delay < 0) {
       this.stats.dropped++;
-      if (this.tracing)
-        this.emit({ t: this.time, kind: 'drop', from: from.id, to: toId, id, reason: route.dropped });
+      if (this.tracing) {
+        const reason = delay === DROPPED_BY_PARTITION ? 'partition' : 'loss';
+        this.emit({ t: this.time, kind: 'drop', from: from.id, to: toId, id, reason });
+      }
       return;
     }
-    const delays = route.delays;
-    for (let i = 0; i < delays.length; i++) {
-      if (i > 0) {
-        this.stats.duplicated++;
-        if (this.tracing) this.emit({ t: this.time, kind: 'duplicate', from: from.id, to: toId, id });
-      }
-      this.queue.push(this.time + (delays[i] as number), { kind: DELIVER, from, to, msg, id });
+    this.queue.push(this.time + delay, { kind: DELIVER, from, to, msg, id });
+    if (network.duplicates(from.id, toId)) {
+      this.stats.duplicated++;
+      if (this.tracing) this.emit({ t: this.time, kind: 'duplicate', from: from.id, to: toId, id });
+      this.queue.push(this.time + network.route(from.id, toId, this.time, msg, true), {
+        kind: DELIVER,
+        from,
+        to,
+        msg,
+        id,
+      });
     }
   }
 
