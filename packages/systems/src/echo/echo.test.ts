@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { echoSystem } from './index';
+import { echoParams } from './cluster';
+
+describe('echo system', () => {
+  it('every scenario reproduces its expected verdict with measured figures', async () => {
+    for (const scenario of echoSystem.scenarios) {
+      const result = await scenario.run({ seed: 1, quick: true });
+      expect(result.observed, `${scenario.id}: ${result.summary}`).toBe(scenario.expected);
+      expect(Object.keys(result.measurements).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures loss compounding near 1 − (1 − p)²', async () => {
+    const scenario = echoSystem.scenarios.find((s) => s.id === 'loss-compounds')!;
+    const result = await scenario.run({ seed: 3, quick: true });
+    expect(result.measurements.failedAt10Percent).toBeGreaterThan(0.16);
+    expect(result.measurements.failedAt10Percent).toBeLessThan(0.22);
+  });
+
+  it('a free run is deterministic and its invariants hold', () => {
+    const params = echoParams.parse({});
+    const a = echoSystem.run!(params, 5);
+    const b = echoSystem.run!(params, 5);
+    expect(a).toEqual(b);
+    expect(a.checks.invariants).toBeUndefined();
+    expect(a.metrics.answered).toBeGreaterThan(0);
+  });
+
+  it('fuzzing finds no violation in the correct system and catches the mutant', () => {
+    for (let seed = 0; seed < 20; seed++) expect(echoSystem.fuzz!.run(seed).ok).toBe(true);
+    const caught = [0, 1, 2, 3, 4].map((seed) => echoSystem.fuzz!.run(seed, { mutant: 'wrong-reply' }));
+    expect(caught.some((outcome) => !outcome.ok)).toBe(true);
+    expect(caught.find((o) => !o.ok)!.failure).toMatch(/replies to requests it never sent/);
+  });
+
+  it('rejects bad params and unknown mutants with a clear error', () => {
+    expect(() => echoParams.parse({ nodes: 1 })).toThrow();
+    expect(() => echoParams.parse({ bogus: 1 })).toThrow();
+    expect(() => echoSystem.fuzz!.run(1, { mutant: 'nope' })).toThrow(/unknown echo mutant 'nope'/);
+  });
+});

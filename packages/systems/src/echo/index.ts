@@ -1,0 +1,86 @@
+/** The echo system: the kernel's end-to-end demo (catalog N1). */
+import { InvariantViolation, Rng, applyFaultSchedule, randomFaultSchedule } from '@dslab/sim';
+import type { FuzzOptions, FuzzOutcome, RunSummary, SystemDefinition } from '../contract';
+import { buildEchoWorld, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
+import { echoScenarios } from './scenarios';
+
+export const echoMutants = ['wrong-reply'] as const;
+
+function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
+  const params = echoParams.parse({
+    nodes: 5,
+    durationMs: 3_000,
+    jitterMs: 20,
+    mutantWrongReply: options.mutant === 'wrong-reply',
+  });
+  if (options.mutant !== undefined && !(echoMutants as readonly string[]).includes(options.mutant)) {
+    throw new Error(`unknown echo mutant '${options.mutant}' (known: ${echoMutants.join(', ')})`);
+  }
+  const world = buildEchoWorld(params, seed, options.recordTrace ? 'record' : 'hash');
+  const schedule = randomFaultSchedule(new Rng(seed).fork('nemesis'), nodeIds(params.nodes), {
+    startMs: 200,
+    endMs: params.durationMs - 500,
+    meanIntervalMs: 150,
+    maxDurationMs: 600,
+  });
+  applyFaultSchedule(world, schedule);
+  try {
+    world.runFor(params.durationMs);
+    return {
+      ok: true,
+      seed,
+      traceHash: world.traceHash(),
+      events: world.stats.events,
+      virtualMs: world.now(),
+    };
+  } catch (error) {
+    if (!(error instanceof InvariantViolation)) throw error;
+    return {
+      ok: false,
+      seed,
+      failure: error.message,
+      traceHash: world.traceHash(),
+      events: world.stats.events,
+      virtualMs: world.now(),
+    };
+  }
+}
+
+export const echoSystem: SystemDefinition<EchoParams> = {
+  id: 'echo',
+  title: 'Echo (kernel demo)',
+  rows: ['N1'],
+  track: 'The lab itself',
+  summary:
+    'Nodes ping random peers and answer pings over a simulated network. The smallest system that exercises ' +
+    'timers, messages, loss, partitions and crashes, and a first measurement: what loss does to a request and its reply.',
+  params: echoParams,
+  scenarios: echoScenarios,
+  run(params, seed): RunSummary {
+    const world = buildEchoWorld(params, seed);
+    let violation: string | undefined;
+    try {
+      world.runFor(params.durationMs);
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      violation = error.message;
+    }
+    const totals = echoTotals(world);
+    return {
+      seed,
+      traceHash: world.traceHash(),
+      events: world.stats.events,
+      virtualMs: world.now(),
+      metrics: {
+        sent: totals.sent,
+        answered: totals.answered,
+        timedOut: totals.timedOut,
+        meanRttMs: totals.meanRttMs,
+        messages: world.stats.sent,
+        dropped: world.stats.dropped,
+      },
+      checks: { invariants: violation },
+    };
+  },
+  fuzz: { mutants: echoMutants, run: fuzzOnce },
+};
