@@ -3,6 +3,7 @@
  * The CLI, the lab and the tests only ever talk to systems through these types.
  */
 import type { z } from 'zod';
+import type { TraceEvent } from '@dslab/sim';
 
 /** Our verdict on a claim engineers are taught (CLAIMS.md). */
 export type Verdict = 'holds' | 'fails' | 'partly';
@@ -60,6 +61,8 @@ export interface FuzzOutcome {
   readonly traceHash: string;
   readonly events: number;
   readonly virtualMs: number;
+  /** Every trace event, when the run was asked to record (`dslab replay --trace`). */
+  readonly trace?: readonly TraceEvent[];
 }
 
 export interface FuzzOptions {

@@ -1,5 +1,12 @@
 /** The echo system: the kernel's end-to-end demo (catalog N1). */
-import { InvariantViolation, Rng, applyFaultSchedule, randomFaultSchedule } from '@dslab/sim';
+import {
+  InvariantViolation,
+  Rng,
+  applyFaultSchedule,
+  randomFaultSchedule,
+  type TraceEvent,
+  type World,
+} from '@dslab/sim';
 import type { FuzzOptions, FuzzOutcome, RunSummary, SystemDefinition } from '../contract';
 import { buildEchoWorld, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
 import { echoScenarios } from './scenarios';
@@ -32,6 +39,7 @@ function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
       traceHash: world.traceHash(),
       events: world.stats.events,
       virtualMs: world.now(),
+      ...recorded(world),
     };
   } catch (error) {
     if (!(error instanceof InvariantViolation)) throw error;
@@ -42,8 +50,13 @@ function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
       traceHash: world.traceHash(),
       events: world.stats.events,
       virtualMs: world.now(),
+      ...recorded(world),
     };
   }
+}
+
+function recorded(world: World): { trace?: readonly TraceEvent[] } {
+  return world.events.length > 0 ? { trace: world.events } : {};
 }
 
 export const echoSystem: SystemDefinition<EchoParams> = {

@@ -1,0 +1,15 @@
+// Every `dslab` verb registers itself here: one import and one entry per command file.
+import type { Command } from 'commander';
+import { registerListCommand } from './list';
+import { registerRunCommand } from './run';
+import { registerReplayCommand } from './replay';
+import { registerFuzzCommand } from './fuzz';
+import { registerClaimsCommand } from './claims';
+
+export const commands: ReadonlyArray<(program: Command) => void> = [
+  registerListCommand,
+  registerRunCommand,
+  registerReplayCommand,
+  registerFuzzCommand,
+  registerClaimsCommand,
+];

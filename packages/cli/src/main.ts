@@ -1,0 +1,47 @@
+/** `dslab`: the lab, headless. Exit codes: 0 valid, 1 invalid, 2 error or unknown. */
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands';
+import { CliError, EXIT_ERROR } from './errors';
+
+export function buildProgram(): Command {
+  const program = new Command('dslab')
+    .description('dslab — a laboratory for distributed systems: run, break and check real implementations')
+    .version('0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (text, write) => write(`dslab: ${text.replace(/^error: /, '')}`) });
+  for (const register of commands) register(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every usage error (unknown flag, bad number, missing argument) is 2.
+      return error.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    if (error instanceof CliError) {
+      console.error(`dslab: ${error.message}`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(
+      `dslab: unexpected error: ${message}${process.env.DSLAB_DEBUG ? '' : ' (set DSLAB_DEBUG=1 for the stack)'}`,
+    );
+    if (process.env.DSLAB_DEBUG && error instanceof Error) console.error(error.stack);
+    return EXIT_ERROR;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(?:dslab(?:\.js)?|main\.ts)$/.test(process.argv[1]);
+if (isEntry) {
+  process.exitCode = 0;
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+}
