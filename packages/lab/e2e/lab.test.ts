@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { findSystem } from '@dslab/systems';
+import { launchChromium, serveBuiltLab } from './browser';
+
+const artifacts = 'test-artifacts/lab';
+const echo = findSystem('echo')!;
+const nodeHash = (params: Record<string, unknown>, seed: number) =>
+  echo.run!(echo.params.parse(params), seed).traceHash;
+let browser: Browser;
+let lab: { url: string; close: () => Promise<void> };
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  lab = await serveBuiltLab();
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+});
+
+async function open(hash: string, width = 1200): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${lab.url}${hash}`);
+  (page as Page & { errors?: string[] }).errors = errors;
+  return page;
+}
+
+describe('the lab in Chromium', () => {
+  it('home lists the systems of the registry', async () => {
+    const page = await open('#/');
+    await page.getByTestId('system-echo').waitFor();
+    await page.screenshot({ path: `${artifacts}/home.png`, fullPage: true });
+    expect(await page.getByTestId('systems').locator('li').count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('the browser and Node produce the same trace hash for the same run', async () => {
+    const page = await open('#/system/echo?seed=7');
+    const hash = await page.getByTestId('trace-hash').textContent({ timeout: 60_000 });
+    expect(hash).toBe(nodeHash({}, 7));
+    const other = await open('#/system/echo?seed=7&nodes=5');
+    const otherHash = await other.getByTestId('trace-hash').textContent({ timeout: 60_000 });
+    expect(otherHash).toBe(nodeHash({ nodes: 5 }, 7));
+    await page.screenshot({ path: `${artifacts}/echo.png`, fullPage: true });
+    await page.close();
+    await other.close();
+  });
+
+  it('runs a scenario in the worker and shows its measured verdict', async () => {
+    const page = await open('#/system/echo?seed=1');
+    const scenario = page.getByTestId('scenario-loss-compounds');
+    await scenario.getByRole('button').click();
+    await scenario.getByText(/Observed: fails \(as expected\)/).waitFor({ timeout: 60_000 });
+    expect(await scenario.locator('table tbody tr').count()).toBe(5);
+    await page.screenshot({ path: `${artifacts}/echo-scenario.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('a malformed link shows the error state and offers the default run', async () => {
+    for (const hash of ['#/system/echo?seed=banana', '#/system/nope?seed=1', '#/what']) {
+      const page = await open(hash);
+      await page.getByTestId('error-state').waitFor();
+      await page.screenshot({ path: `${artifacts}/error-${hash.replace(/\W+/g, '_')}.png` });
+      await page.close();
+    }
+    const bad = await open('#/system/echo?seed=banana');
+    await bad.getByRole('link', { name: /default run of echo/ }).click();
+    await bad.getByTestId('trace-hash').waitFor({ timeout: 60_000 });
+    const params = await open('#/system/echo?seed=1&nodes=0');
+    await params
+      .getByTestId('run-error')
+      .getByText(/invalid parameters: nodes/)
+      .waitFor({ timeout: 60_000 });
+    await bad.close();
+    await params.close();
+  });
+
+  it('works on a narrow window without horizontal scrolling', async () => {
+    const page = await open('#/system/echo?seed=3', 380);
+    await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.screenshot({ path: `${artifacts}/echo-narrow.png`, fullPage: true });
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+});
