@@ -65,11 +65,12 @@ export class Rng {
     return result;
   }
 
-  /** Uniform in [0, 1), 53 bits of precision. */
+  /**
+   * Uniform in [0, 1) with 32 bits of precision: one generator step per draw, which halves the cost
+   * of the simulator's hottest call. 2⁻³² granularity is far below anything a simulation measures.
+   */
   next(): number {
-    const high = this.nextUint32() >>> 5; // 27 bits
-    const low = this.nextUint32() >>> 6; // 26 bits
-    return (high * 67108864 + low) / 9007199254740992;
+    return this.nextUint32() / 4294967296;
   }
 
   /** Uniform integer in [0, n). */
