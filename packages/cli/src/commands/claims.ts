@@ -3,6 +3,7 @@ import { systems } from '@dslab/systems';
 import { parseCount } from '../options';
 import { renderTable } from '../format';
 import { requireSystem } from '../registry';
+import { evaluateClaims } from '../claims';
 import { EXIT_INVALID, EXIT_VALID } from '../errors';
 
 export function registerClaimsCommand(program: Command): void {
@@ -17,43 +18,29 @@ export function registerClaimsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { system?: string; seed: number; quick?: boolean; json?: boolean }) => {
       const chosen = options.system !== undefined ? [requireSystem(options.system)] : systems;
-      const rows: (string | number)[][] = [];
-      const results = [];
-      for (const system of chosen) {
-        for (const scenario of system.scenarios) {
-          if (!options.json) process.stderr.write(`running ${system.id} / ${scenario.id}…\n`);
-          const started = performance.now();
-          const result = await scenario.run({ seed: options.seed, quick: options.quick ?? false });
-          const seconds = (performance.now() - started) / 1000;
-          const agrees = result.observed === scenario.expected;
-          results.push({
-            system: system.id,
-            scenario: scenario.id,
-            claim: scenario.claim,
-            expected: scenario.expected,
-            observed: result.observed,
-            agrees,
-            summary: result.summary,
-            measurements: result.measurements,
-          });
-          rows.push([
-            `${system.id}/${scenario.id}`,
-            scenario.expected,
-            result.observed,
-            agrees ? '✓' : '✗ DIFFERS',
-            seconds.toFixed(1),
-            result.summary,
-          ]);
-        }
-      }
-      const differing = results.filter((r) => !r.agrees).length;
-      if (options.json) console.log(JSON.stringify({ seed: options.seed, differing, results }, null, 2));
+      const outcomes = await evaluateClaims(chosen, {
+        seed: options.seed,
+        quick: options.quick ?? false,
+        onStart: (system, scenario) => {
+          if (!options.json) process.stderr.write(`running ${system} / ${scenario}…\n`);
+        },
+      });
+      const differing = outcomes.filter((o) => !o.agrees).length;
+      if (options.json) console.log(JSON.stringify({ seed: options.seed, differing, outcomes }, null, 2));
       else {
+        const rows = outcomes.map((o) => [
+          `${o.system}/${o.scenario}`,
+          o.expected,
+          o.observed,
+          o.agrees ? '✓' : '✗ DIFFERS',
+          o.seconds.toFixed(1),
+          o.summary,
+        ]);
         console.log(
           renderTable({ columns: ['scenario', 'expected', 'observed', '', 's', 'measured'], rows }),
         );
         console.log(
-          `\n${results.length} claims, ${results.length - differing} as expected, ${differing} differing`,
+          `\n${outcomes.length} claims, ${outcomes.length - differing} as expected, ${differing} differing`,
         );
       }
       process.exitCode = differing === 0 ? EXIT_VALID : EXIT_INVALID;
