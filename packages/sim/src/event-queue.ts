@@ -7,7 +7,8 @@
 export class EventQueue<T> {
   private times = new Float64Array(1024);
   private seqs = new Float64Array(1024);
-  private items: (T | undefined)[] = new Array<T | undefined>(1024);
+  // Filled with undefined (not `new Array(n)`): a packed array keeps element access on V8's fast path.
+  private items: (T | undefined)[] = Array.from({ length: 1024 }, () => undefined);
   private count = 0;
   private nextSeq = 0;
 
@@ -93,6 +94,6 @@ export class EventQueue<T> {
     seqs.set(this.seqs);
     this.times = times;
     this.seqs = seqs;
-    this.items.length = size;
+    for (let i = this.items.length; i < size; i++) this.items.push(undefined);
   }
 }
