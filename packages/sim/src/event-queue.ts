@@ -1,8 +1,9 @@
 /**
- * The scheduler's priority queue: a binary min-heap ordered by (time, sequence number).
+ * The scheduler's priority queue: a 4-ary min-heap ordered by (time, sequence number).
  * The sequence number is the insertion order, so two events at the same virtual time always run in
  * the order they were scheduled — the property that makes a seed replay exactly.
- * Keys live in typed arrays and payloads in a parallel array, so a push or pop allocates nothing.
+ * Keys live in typed arrays and payloads in a parallel packed array, so a push or pop allocates
+ * nothing; four children per node halve the depth of a binary heap (fewer cache-missing levels).
  */
 export class EventQueue<T> {
   private times = new Float64Array(1024);
@@ -29,9 +30,8 @@ export class EventQueue<T> {
     const times = this.times;
     const seqs = this.seqs;
     const items = this.items;
-    // Sift up: move parents down until the slot for (time, seq) is found.
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pt = times[parent] as number;
       if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
       times[i] = pt;
@@ -57,26 +57,27 @@ export class EventQueue<T> {
       const seq = seqs[last] as number;
       const item = items[last];
       let i = 0;
-      const half = last >> 1;
-      while (i < half) {
-        let child = 2 * i + 1;
-        let ct = times[child] as number;
-        let cs = seqs[child] as number;
-        const right = child + 1;
-        if (right < last) {
-          const rt = times[right] as number;
-          const rs = seqs[right] as number;
-          if (rt < ct || (rt === ct && rs < cs)) {
-            child = right;
-            ct = rt;
-            cs = rs;
+      for (;;) {
+        const first = 4 * i + 1;
+        if (first >= last) break;
+        // The smallest of up to four children.
+        let best = first;
+        let bt = times[first] as number;
+        let bs = seqs[first] as number;
+        const end = first + 4 < last ? first + 4 : last;
+        for (let c = first + 1; c < end; c++) {
+          const ct = times[c] as number;
+          if (ct < bt || (ct === bt && (seqs[c] as number) < bs)) {
+            best = c;
+            bt = ct;
+            bs = seqs[c] as number;
           }
         }
-        if (time < ct || (time === ct && seq < cs)) break;
-        times[i] = ct;
-        seqs[i] = cs;
-        items[i] = items[child];
-        i = child;
+        if (time < bt || (time === bt && seq < bs)) break;
+        times[i] = bt;
+        seqs[i] = bs;
+        items[i] = items[best];
+        i = best;
       }
       times[i] = time;
       seqs[i] = seq;
