@@ -292,6 +292,23 @@ export class World {
     return true;
   }
 
+  /**
+   * Moves virtual time forward to `time` without running anything; there must be no event before it.
+   * (Replaying a recorded command at the exact moment it was applied needs this.)
+   */
+  idleUntil(time: number): void {
+    if (time < this.time) throw new RangeError(`idleUntil(${time}): time is already ${this.time}`);
+    if (this.nextEventTime() < time)
+      throw new RangeError(`idleUntil(${time}): an event is due at ${this.nextEventTime()}`);
+    this.time = time;
+  }
+
+  /** True time of the next scheduled event; Infinity when none. */
+  nextEventTime(): number {
+    this.start();
+    return this.queue.peekTime();
+  }
+
   /** Number of scheduled events (including cancelled timers not yet reached). */
   get pending(): number {
     return this.queue.size;

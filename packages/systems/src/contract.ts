@@ -3,7 +3,7 @@
  * The CLI, the lab and the tests only ever talk to systems through these types.
  */
 import type { z } from 'zod';
-import type { TraceEvent } from '@dslab/sim';
+import type { TraceEvent, World } from '@dslab/sim';
 
 /** Our verdict on a claim engineers are taught (CLAIMS.md). */
 export type Verdict = 'holds' | 'fails' | 'partly';
@@ -104,4 +104,30 @@ export interface SystemDefinition<P = unknown> {
   /** A default free run (headless, deterministic). */
   run?(params: P, seed: number): RunSummary;
   readonly fuzz?: Fuzzable;
+  /** An interactive world for the lab: built from params and seed, then driven event by event. */
+  live?(params: P, seed: number): LiveRun;
+}
+
+/** One node as the lab's live view draws it. */
+export interface LiveNodeView {
+  readonly id: string;
+  readonly up: boolean;
+  readonly paused: boolean;
+  /** A short state label drawn on the node (e.g. leader / follower / candidate). */
+  readonly role?: string;
+  /** Name → value facts shown beside the node (term, commit index, counters…). */
+  readonly facts: Readonly<Record<string, string | number>>;
+}
+
+export interface LiveView {
+  readonly nodes: readonly LiveNodeView[];
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Checker / invariant verdicts so far: name → undefined when it holds, or the violation. */
+  readonly checks: Readonly<Record<string, string | undefined>>;
+}
+
+/** A running world the lab drives: the kernel's World plus a system-specific view of it. */
+export interface LiveRun {
+  readonly world: World;
+  view(): LiveView;
 }

@@ -7,7 +7,15 @@ import {
   type TraceEvent,
   type World,
 } from '@dslab/sim';
-import type { FuzzOptions, FuzzOutcome, RunSummary, SystemDefinition } from '../contract';
+import type {
+  FuzzOptions,
+  FuzzOutcome,
+  LiveNodeView,
+  LiveRun,
+  RunSummary,
+  SystemDefinition,
+} from '../contract';
+import type { EchoNode } from './node';
 import { buildEchoWorld, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
 import { echoScenarios } from './scenarios';
 
@@ -96,4 +104,31 @@ export const echoSystem: SystemDefinition<EchoParams> = {
     };
   },
   fuzz: { mutants: echoMutants, run: fuzzOnce },
+  live(params, seed): LiveRun {
+    const world = buildEchoWorld(params, seed);
+    return {
+      world,
+      view: () => ({
+        nodes: world.nodeIds().map((id): LiveNodeView => {
+          const up = world.isUp(id);
+          const snapshot = up ? world.node<EchoNode>(id).snapshot() : undefined;
+          return {
+            id,
+            up,
+            paused: up && world.isPaused(id),
+            facts: snapshot
+              ? {
+                  sent: snapshot.sent,
+                  answered: snapshot.answered,
+                  'timed out': snapshot.timedOut,
+                  'mean RTT ms': Number(snapshot.meanRttMs.toFixed(2)),
+                }
+              : {},
+          };
+        }),
+        metrics: { ...echoTotals(world), messages: world.stats.sent, dropped: world.stats.dropped },
+        checks: {},
+      }),
+    };
+  },
 };
