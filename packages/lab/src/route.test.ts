@@ -11,6 +11,8 @@ describe('lab routes', () => {
       system: 'echo',
       seed: 7,
       params: { nodes: 4 },
+      faults: [],
+      at: 0,
     });
   });
 
@@ -20,7 +22,7 @@ describe('lab routes', () => {
         fc.string({ minLength: 1 }),
         fc.nat(),
         fc.dictionary(
-          fc.string({ minLength: 1 }).filter((k) => k !== 'seed'),
+          fc.string({ minLength: 1 }).filter((k) => !['seed', 't', 'faults'].includes(k)),
           fc.jsonValue(),
         ),
         (system, seed, params) => {

@@ -1,7 +1,10 @@
 /**
- * A run is a link: `#/system/<id>?seed=<n>&<param>=<json>`. Parsing never throws: a bad link becomes
+ * A run is a link: `#/system/<id>?seed=<n>&<param>=<json>&faults=<script>&t=<ms>`. Parsing never throws: a bad link becomes
  * an error route that says what is wrong, so the page can offer the default run instead.
  */
+import { faultScriptSchema } from '@dslab/systems';
+import type { Command } from './live/session';
+
 export type Route =
   | { readonly page: 'home' }
   | {
@@ -9,6 +12,9 @@ export type Route =
       readonly system: string;
       readonly seed: number;
       readonly params: Record<string, unknown>;
+      /** The fault script of a live run, and the virtual time the link points at. */
+      readonly faults: readonly Command[];
+      readonly at: number;
     }
   | { readonly page: 'error'; readonly message: string; readonly system?: string };
 
@@ -27,6 +33,8 @@ export function parseRoute(hash: string): Route {
     return { page: 'error', message: `the system name in '${path}' is not valid URL encoding` };
   }
   let seed = DEFAULT_SEED;
+  let faults: readonly Command[] = [];
+  let at = 0;
   const params: Record<string, unknown> = {};
   for (const pair of query.split('&').filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -42,23 +50,62 @@ export function parseRoute(hash: string): Route {
       if (!/^\d{1,15}$/.test(value))
         return { page: 'error', system, message: `seed must be a whole number, got '${value}'` };
       seed = Number(value);
-    } else {
+    } else if (key === 't') {
+      const time = Number(value);
+      if (value === '' || !Number.isFinite(time) || time < 0)
+        return { page: 'error', system, message: `t must be a time in ms ≥ 0, got '${value}'` };
+      at = time;
+    } else if (key === 'faults') {
+      let json: unknown;
       try {
-        params[key] = JSON.parse(value);
+        json = JSON.parse(value);
       } catch {
-        params[key] = value;
+        return { page: 'error', system, message: 'the fault script in the link is not valid JSON' };
       }
+      const parsed = faultScriptSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return {
+          page: 'error',
+          system,
+          message: `the fault script in the link is invalid at ${issue?.path.join('.') || 'its root'}: ${issue?.message ?? 'unknown problem'}`,
+        };
+      }
+      faults = parsed.data;
+    } else {
+      let parsed: unknown = value;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        /* a plain string */
+      }
+      // defineProperty, not assignment: a key like __proto__ must stay a plain (and rejected) param.
+      Object.defineProperty(params, key, {
+        value: parsed,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
-  return { page: 'system', system, seed, params };
+  return { page: 'system', system, seed, params, faults, at };
 }
 
-export function systemLink(system: string, seed: number, params: Record<string, unknown> = {}): string {
+export function systemLink(
+  system: string,
+  seed: number,
+  params: Record<string, unknown> = {},
+  live?: { readonly faults: readonly Command[]; readonly at: number },
+): string {
   const query = [
     `seed=${seed}`,
     ...Object.entries(params).map(
       ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(JSON.stringify(v))}`,
     ),
   ];
+  if (live) {
+    if (live.faults.length > 0) query.push(`faults=${encodeURIComponent(JSON.stringify(live.faults))}`);
+    query.push(`t=${Number(live.at.toFixed(3))}`);
+  }
   return `#/system/${encodeURIComponent(system)}?${query.join('&')}`;
 }

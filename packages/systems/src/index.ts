@@ -1,2 +1,3 @@
 export * from './contract';
 export { systems, findSystem } from './registry';
+export { faultSchema, faultCommandSchema, faultScriptSchema } from './fault-schema';

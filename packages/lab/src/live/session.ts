@@ -33,6 +33,8 @@ export class LiveSession {
   private applied = 0;
   /** Trace events kept for the timeline, oldest first; `droppedEvents` were discarded before them. */
   trace: TraceEvent[] = [];
+  /** Every send by message id, so an arrow can be drawn from a send before the visible window. */
+  sends = new Map<number, Extract<TraceEvent, { kind: 'send' }>>();
   droppedEvents = 0;
   private violation: string | undefined;
   /** Bumped on every rebuild so the page knows to reset its copy of the trace. */
@@ -65,11 +67,13 @@ export class LiveSession {
     this.run = (this.system.live as NonNullable<SystemDefinition<unknown>['live']>)(this.params, this.seed);
     this.applied = 0;
     this.trace = [];
+    this.sends = new Map();
     this.droppedEvents = 0;
     this.violation = undefined;
     this.generation++;
     this.run.world.onTrace((event) => {
       this.trace.push(event);
+      if (event.kind === 'send') this.sends.set(event.id, event);
       if (this.trace.length > MAX_KEPT_EVENTS * 1.25) {
         const drop = this.trace.length - MAX_KEPT_EVENTS;
         this.trace.splice(0, drop);

@@ -1,6 +1,6 @@
 /** The page's side of the simulation worker: one worker, requests matched to replies by id. */
 import type { RunSummary, ScenarioResult } from '@dslab/systems';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { LiveOperation, LiveSnapshot, WindowRequest, WorkerReply, WorkerRequest } from './protocol';
 
 type Pending = { resolve: (reply: WorkerReply) => void };
 
@@ -47,4 +47,11 @@ export async function runScenario(
   if (reply.type === 'error') throw new Error(reply.message);
   if (reply.type !== 'scenario') throw new Error('unexpected reply');
   return reply.result;
+}
+
+export async function live(operation: LiveOperation, window: WindowRequest): Promise<LiveSnapshot> {
+  const reply = await ask({ type: 'live', operation, window });
+  if (reply.type === 'error') throw new Error(reply.message);
+  if (reply.type !== 'live') throw new Error('unexpected reply');
+  return reply.snapshot;
 }

@@ -1,5 +1,29 @@
 /** Messages between the page and the simulation worker: plain data both ways. */
+import type { Fault } from '@dslab/sim';
 import type { RunSummary, ScenarioResult } from '@dslab/systems';
+import type { Command, SessionState } from '../live/session';
+import type { TimelineWindow } from '../live/window';
+
+/** What the live view wants back after an operation: the state and the timeline for a time window. */
+export interface WindowRequest {
+  /** Width of the timeline window in virtual ms, ending at the current time. */
+  readonly spanMs: number;
+}
+
+export type LiveOperation =
+  | {
+      readonly op: 'open';
+      readonly system: string;
+      readonly params: unknown;
+      readonly seed: number;
+      readonly commands: readonly Command[];
+      readonly at: number;
+    }
+  | { readonly op: 'advance'; readonly ms: number }
+  | { readonly op: 'step' }
+  | { readonly op: 'seek'; readonly time: number }
+  | { readonly op: 'apply'; readonly fault: Fault }
+  | { readonly op: 'view' };
 
 export type WorkerRequest =
   | {
@@ -16,9 +40,24 @@ export type WorkerRequest =
       readonly scenario: string;
       readonly seed: number;
       readonly quick: boolean;
+    }
+  | {
+      readonly type: 'live';
+      readonly id: number;
+      readonly operation: LiveOperation;
+      readonly window: WindowRequest;
     };
+
+export interface LiveSnapshot {
+  readonly state: SessionState;
+  readonly commands: readonly Command[];
+  readonly window: TimelineWindow;
+  readonly nodeIds: readonly string[];
+  readonly droppedEvents: number;
+}
 
 export type WorkerReply =
   | { readonly type: 'run'; readonly id: number; readonly summary: RunSummary }
   | { readonly type: 'scenario'; readonly id: number; readonly result: ScenarioResult }
+  | { readonly type: 'live'; readonly id: number; readonly snapshot: LiveSnapshot }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

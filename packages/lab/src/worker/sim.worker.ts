@@ -1,26 +1,75 @@
 /// <reference lib="webworker" />
 // Runs worlds off the main thread so the page never blocks. Same code, same seed → same trace as Node.
 import { findSystem } from '@dslab/systems';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { LiveOperation, LiveSnapshot, WindowRequest, WorkerReply, WorkerRequest } from './protocol';
+import { LiveSession } from '../live/session';
+import { timelineWindow } from '../live/window';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+let session: LiveSession | undefined;
+
+/** Latest a message can arrive after its send that the timeline still pairs into one arrow. */
+const MAX_DRAWN_LATENCY_MS = 5_000;
+
+function parseParams(systemId: string, params: unknown): unknown {
+  const system = findSystem(systemId);
+  if (!system) throw new Error(`unknown system '${systemId}'`);
+  const parsed = system.params.safeParse(params);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`,
+    );
+    throw new Error(`invalid parameters: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function live(operation: LiveOperation, window: WindowRequest): LiveSnapshot {
+  if (operation.op === 'open') {
+    const system = findSystem(operation.system);
+    if (!system) throw new Error(`unknown system '${operation.system}'`);
+    session = new LiveSession(
+      system,
+      parseParams(system.id, operation.params),
+      operation.seed,
+      operation.commands,
+    );
+    session.seek(operation.at);
+  } else {
+    if (!session) throw new Error('no live run is open');
+    if (operation.op === 'advance') session.advance(operation.ms);
+    else if (operation.op === 'step') session.step();
+    else if (operation.op === 'seek') session.seek(operation.time);
+    else if (operation.op === 'apply') session.apply(operation.fault);
+  }
+  const state = session.state();
+  const from = Math.max(0, state.time - window.spanMs);
+  return {
+    state,
+    commands: session.commandLog,
+    window: timelineWindow(session.trace, session.sends, from, state.time, MAX_DRAWN_LATENCY_MS),
+    nodeIds: session.nodeIds(),
+    droppedEvents: session.droppedEvents,
+  };
+}
 
 scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   const reply = (message: WorkerReply) => scope.postMessage(message);
   try {
+    if (request.type === 'live') {
+      reply({ type: 'live', id: request.id, snapshot: live(request.operation, request.window) });
+      return;
+    }
     const system = findSystem(request.system);
     if (!system) throw new Error(`unknown system '${request.system}'`);
     if (request.type === 'run') {
       if (!system.run) throw new Error(`${system.id} has no free run`);
-      const parsed = system.params.safeParse(request.params);
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map(
-          (issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`,
-        );
-        throw new Error(`invalid parameters: ${problems.join('; ')}`);
-      }
-      reply({ type: 'run', id: request.id, summary: system.run(parsed.data, request.seed) });
+      reply({
+        type: 'run',
+        id: request.id,
+        summary: system.run(parseParams(system.id, request.params), request.seed),
+      });
     } else {
       const scenario = system.scenarios.find((s) => s.id === request.scenario);
       if (!scenario) throw new Error(`unknown scenario '${request.scenario}'`);
