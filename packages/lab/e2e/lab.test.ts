@@ -81,6 +81,44 @@ describe('the lab in Chromium', () => {
     await params.close();
   });
 
+  it('live run: play, crash a node, scrub back and forward, and a copied link replays the same moment', async () => {
+    const page = await open('#/system/echo?seed=4&nodes=4');
+    const hash = page.getByTestId('live-hash');
+    await hash.waitFor({ timeout: 60_000 });
+    await page.getByTestId('play').click();
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=time]')?.textContent?.split(' ')[0]) > 150,
+      null,
+      { timeout: 30_000 },
+    );
+    await page.getByTestId('play').click();
+    await page.getByTestId('fault-node').selectOption('n2');
+    await page.getByTestId('crash').click();
+    await page.getByTestId('node-n2').getByText('crashed').waitFor();
+    for (let i = 0; i < 20; i++) await page.getByTestId('step').click();
+    const before = await hash.textContent();
+    const time = await page.getByTestId('time').getAttribute('data-time');
+    // Scrub back to the start, then forward again: re-execution lands on the same trace.
+    await page.getByTestId('scrub').fill('0');
+    await page.getByTestId('node-n2').getByText('up').waitFor();
+    await page.getByTestId('copy-link').click();
+    await page.waitForFunction(() => location.hash.includes('faults='));
+    const link = await page.evaluate(() => location.hash);
+    expect(link).toMatch(/t=0(&|$)/);
+    await page.screenshot({ path: `${artifacts}/echo-live-scrubbed.png`, fullPage: true });
+    const again = await open(link.replace(/t=0(?=&|$)/, `t=${time}`));
+    await again.getByTestId('live-hash').waitFor({ timeout: 60_000 });
+    await again.waitForFunction(
+      (expected) => document.querySelector('[data-testid=live-hash]')?.textContent === expected,
+      before,
+      { timeout: 30_000 },
+    );
+    await again.getByTestId('node-n2').getByText('crashed').waitFor();
+    await again.screenshot({ path: `${artifacts}/echo-live.png`, fullPage: true });
+    await page.close();
+    await again.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

@@ -105,7 +105,7 @@ export function systemLink(
   ];
   if (live) {
     if (live.faults.length > 0) query.push(`faults=${encodeURIComponent(JSON.stringify(live.faults))}`);
-    query.push(`t=${Number(live.at.toFixed(3))}`);
+    query.push(`t=${live.at}`); // full precision: the link must land on the exact moment
   }
   return `#/system/${encodeURIComponent(system)}?${query.join('&')}`;
 }

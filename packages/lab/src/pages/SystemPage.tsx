@@ -4,6 +4,7 @@ import { runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
+import { LivePanel } from '../components/LivePanel';
 
 type SystemRoute = Extract<Route, { page: 'system' }>;
 
@@ -70,7 +71,20 @@ export function SystemPage({ route }: { route: SystemRoute }) {
         </span>
       </form>
 
-      <h2>Run</h2>
+      {system.live && (
+        <>
+          <h2>Live</h2>
+          <LivePanel
+            system={system}
+            params={route.params}
+            seed={route.seed}
+            faults={route.faults}
+            at={route.at}
+          />
+        </>
+      )}
+
+      <h2>Headless run</h2>
       {run.status === 'running' && <p className="muted">Running in a Web Worker…</p>}
       {run.status === 'failed' && (
         <p className="invalid" role="alert" data-testid="run-error">
