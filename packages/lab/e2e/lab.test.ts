@@ -37,6 +37,11 @@ describe('the lab in Chromium', () => {
     await page.getByTestId('system-echo').waitFor();
     await page.screenshot({ path: `${artifacts}/home.png`, fullPage: true });
     expect(await page.getByTestId('systems').locator('li').count()).toBeGreaterThan(0);
+    await page.getByTestId('catalog-search').fill('consistent hashing');
+    await page.getByText('Consistent hashing').first().waitFor();
+    expect(await page.locator('[data-testid=catalog] li').count()).toBe(1);
+    await page.getByTestId('catalog-search').fill('zzzz-nothing');
+    await page.getByText(/Nothing in the catalog matches/).waitFor();
     await page.close();
   });
 

@@ -28,24 +28,32 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   const [furthest, setFurthest] = useState(0);
   const [selected, setSelected] = useState<string>('');
   const [copied, setCopied] = useState(false);
+  // While a seek is on its way the slider shows where the user put it, not the old time.
+  const [scrubTarget, setScrubTarget] = useState<number | undefined>();
   const busy = useRef(false);
+  // User actions queue behind each other (none is ever dropped); only play-loop ticks are skipped when busy.
+  const queue = useRef<Promise<void>>(Promise.resolve());
 
   const send = useCallback(
-    async (operation: LiveOperation) => {
-      if (busy.current) return;
-      busy.current = true;
-      try {
-        const next = await live(operation, { spanMs });
-        setSnapshot(next);
-        setFurthest((f) => Math.max(f, next.state.time));
-        setError(undefined);
-        if (next.state.violation) setPlaying(false);
-      } catch (e) {
-        setError((e as Error).message);
-        setPlaying(false);
-      } finally {
-        busy.current = false;
-      }
+    (operation: LiveOperation, droppable = false): Promise<void> => {
+      if (droppable && busy.current) return Promise.resolve();
+      const run = async () => {
+        busy.current = true;
+        try {
+          const next = await live(operation, { spanMs });
+          setSnapshot(next);
+          setFurthest((f) => Math.max(f, next.state.time));
+          setError(undefined);
+          if (next.state.violation) setPlaying(false);
+        } catch (e) {
+          setError((e as Error).message);
+          setPlaying(false);
+        } finally {
+          busy.current = false;
+        }
+      };
+      queue.current = queue.current.then(run);
+      return queue.current;
     },
     [spanMs],
   );
@@ -62,7 +70,7 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
     const tick = (now: number) => {
       const elapsed = Math.min(100, now - last);
       last = now;
-      if (!busy.current) void send({ op: 'advance', ms: elapsed * speed });
+      void send({ op: 'advance', ms: elapsed * speed }, true);
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
@@ -112,12 +120,17 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           min={0}
           max={Math.max(furthest, 1)}
           step={1}
-          value={time}
+          value={scrubTarget ?? time}
           aria-label="Scrub virtual time"
           data-testid="scrub"
           onChange={(e) => {
+            const target = Number(e.target.value);
+            if (target === scrubTarget) return;
             setPlaying(false);
-            void send({ op: 'seek', time: Number(e.target.value) });
+            setScrubTarget(target);
+            void send({ op: 'seek', time: target }).then(() =>
+              setScrubTarget((t) => (t === target ? undefined : t)),
+            );
           }}
         />
         <span className="clock" data-testid="time" data-time={time}>

@@ -1,13 +1,31 @@
-import { systems } from '@dslab/systems';
+import { useMemo, useState } from 'react';
+import { systems, type SystemDefinition } from '@dslab/systems';
+import { catalog } from '../catalog';
 import { systemLink, DEFAULT_SEED } from '../route';
 
+/** Catalog row id → the implemented system that covers it. */
+function implementedRows(): Map<string, SystemDefinition<unknown>> {
+  const byRow = new Map<string, SystemDefinition<unknown>>();
+  for (const system of systems) for (const row of system.rows) if (!byRow.has(row)) byRow.set(row, system);
+  return byRow;
+}
+
 export function HomePage() {
+  const [query, setQuery] = useState('');
+  const byRow = useMemo(implementedRows, []);
+  const needle = query.trim().toLowerCase();
+  const visible = catalog.filter(
+    (row) =>
+      needle === '' || `${row.id} ${row.title} ${row.track} ${row.blurb}`.toLowerCase().includes(needle),
+  );
+  const tracks = [...new Set(visible.map((row) => row.track))];
   return (
     <section>
       <h1>Systems</h1>
       <p className="lead">
-        Every system here is a working implementation running in a deterministic simulator in your browser.
-        Each scenario is an experiment that tests a claim engineers are taught, and prints what it measured.
+        Every implemented system runs in a deterministic simulator in your browser. Each scenario is an
+        experiment that tests a claim engineers are taught, and prints what it measured. {byRow.size} of{' '}
+        {catalog.length} catalog rows are implemented.
       </p>
       <ul className="cards" data-testid="systems">
         {systems.map((system) => (
@@ -24,6 +42,43 @@ export function HomePage() {
           </li>
         ))}
       </ul>
+
+      <h2>The catalog</h2>
+      <label className="search">
+        Search{' '}
+        <input
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          placeholder="raft, quorum, cache…"
+          data-testid="catalog-search"
+        />
+      </label>
+      {tracks.length === 0 && <p className="muted">Nothing in the catalog matches “{query}”.</p>}
+      {tracks.map((track) => (
+        <div key={track} className="track">
+          <h3>{track}</h3>
+          <ul className="catalog" data-testid="catalog">
+            {visible
+              .filter((row) => row.track === track)
+              .map((row) => {
+                const system = byRow.get(row.id);
+                return (
+                  <li key={row.id} className={system ? 'done' : 'coming'}>
+                    <span className="rows">{row.id}</span>{' '}
+                    {system ? (
+                      <a href={systemLink(system.id, DEFAULT_SEED)}>{row.title}</a>
+                    ) : (
+                      <span>{row.title}</span>
+                    )}
+                    {!system && <span className="muted"> · coming</span>}
+                    {row.blurb && <span className="blurb"> — {row.blurb}</span>}
+                  </li>
+                );
+              })}
+          </ul>
+        </div>
+      ))}
     </section>
   );
 }
