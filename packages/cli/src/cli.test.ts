@@ -109,6 +109,31 @@ describe('dslab CLI', () => {
       [['fuzz', 'echo', '--mutant', 'nope'], /unknown mutant 'nope'/],
       [['replay', 'echo'], /required option '--seed <n>'/],
       [['teleport'], /unknown command 'teleport'/],
+      [
+        ['serve', 'echo', '--id', 'n1', '--listen', '127.0.0.1:0', '--data-dir', '/tmp/x'],
+        /cluster token is required/,
+      ],
+      [
+        ['serve', 'echo', '--id', 'n1', '--listen', '10.1.2.3:7000', '--data-dir', '/tmp/x', '--token', 't'],
+        /not a loopback address/,
+      ],
+      [
+        [
+          'serve',
+          'echo',
+          '--id',
+          'n1',
+          '--listen',
+          '127.0.0.1:7000',
+          '--peers',
+          'n2',
+          '--data-dir',
+          '/tmp/x',
+          '--token',
+          't',
+        ],
+        /expected id=host:port/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);

@@ -3,7 +3,7 @@
  * The CLI, the lab and the tests only ever talk to systems through these types.
  */
 import type { z } from 'zod';
-import type { TraceEvent, World } from '@dslab/sim';
+import type { Message, NodeFactory, TraceEvent, World } from '@dslab/sim';
 
 /** Our verdict on a claim engineers are taught (CLAIMS.md). */
 export type Verdict = 'holds' | 'fails' | 'partly';
@@ -106,6 +106,8 @@ export interface SystemDefinition<P = unknown> {
   readonly fuzz?: Fuzzable;
   /** An interactive world for the lab: built from params and seed, then driven event by event. */
   live?(params: P, seed: number): LiveRun;
+  /** The node factory for real mode: the same node code, one process per member (`dslab serve`). */
+  serve?(params: P, members: readonly string[]): NodeFactory<Message>;
 }
 
 /** One node as the lab's live view draws it. */

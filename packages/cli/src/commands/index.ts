@@ -5,6 +5,7 @@ import { registerRunCommand } from './run';
 import { registerReplayCommand } from './replay';
 import { registerFuzzCommand } from './fuzz';
 import { registerClaimsCommand } from './claims';
+import { registerServeCommand } from './serve';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -12,4 +13,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerReplayCommand,
   registerFuzzCommand,
   registerClaimsCommand,
+  registerServeCommand,
 ];

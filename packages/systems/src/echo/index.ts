@@ -4,6 +4,9 @@ import {
   Rng,
   applyFaultSchedule,
   randomFaultSchedule,
+  type Env,
+  type Message,
+  type NodeFactory,
   type TraceEvent,
   type World,
 } from '@dslab/sim';
@@ -15,7 +18,7 @@ import type {
   RunSummary,
   SystemDefinition,
 } from '../contract';
-import type { EchoNode } from './node';
+import { EchoNode, type EchoMessage } from './node';
 import { buildEchoWorld, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
 import { echoScenarios } from './scenarios';
 
@@ -104,6 +107,17 @@ export const echoSystem: SystemDefinition<EchoParams> = {
     };
   },
   fuzz: { mutants: echoMutants, run: fuzzOnce },
+  serve(params, members): NodeFactory<Message> {
+    const factory = (env: Env<EchoMessage>) =>
+      new EchoNode(env, {
+        peers: members,
+        intervalMs: params.intervalMs,
+        timeoutMs: params.timeoutMs,
+        maxPings: params.maxPings,
+        mutantWrongReply: params.mutantWrongReply,
+      });
+    return factory as unknown as NodeFactory<Message>;
+  },
   live(params, seed): LiveRun {
     const world = buildEchoWorld(params, seed);
     return {

@@ -1,0 +1,62 @@
+/**
+ * `Env` over the real world: wall-clock time, real timers, TCP between peers, files with fsync.
+ * The node code is the very same class the simulator runs; only this object differs.
+ */
+import type { Env, Message, NodeFactory, NodeId, SimNode, TimerId, TraceData } from '@dslab/sim';
+import type { RealDisk } from './real-disk';
+import type { TcpTransport } from './tcp-transport';
+
+export interface RealNodeOptions<M extends Message> {
+  readonly id: NodeId;
+  readonly factory: NodeFactory<M>;
+  readonly disk: RealDisk;
+  readonly transport: () => TcpTransport;
+  /** Receives the node's trace events (for logs); off when undefined. */
+  readonly trace?: (name: string, data: TraceData | undefined) => void;
+}
+
+export class RealNode<M extends Message> {
+  readonly env: Env<M>;
+  readonly node: SimNode<M>;
+  private readonly timers = new Map<TimerId, ReturnType<typeof setTimeout>>();
+  private nextTimer = 1;
+  private stopped = false;
+
+  constructor(options: RealNodeOptions<M>) {
+    this.env = {
+      id: options.id,
+      disk: options.disk,
+      now: () => Date.now(), // the wall clock, with whatever skew and steps this machine has
+      random: () => Math.random(),
+      send: (to, msg) => {
+        if (!this.stopped) options.transport().send(to, msg);
+      },
+      setTimer: (ms, fire) => {
+        const id = this.nextTimer++;
+        const handle = setTimeout(() => {
+          this.timers.delete(id);
+          if (!this.stopped) fire();
+        }, ms);
+        this.timers.set(id, handle);
+        return id;
+      },
+      clearTimer: (id) => {
+        const handle = this.timers.get(id);
+        if (handle !== undefined) clearTimeout(handle);
+        this.timers.delete(id);
+      },
+      trace: (name, data) => options.trace?.(name, data),
+    };
+    this.node = options.factory(this.env);
+  }
+
+  deliver(from: NodeId, msg: unknown): void {
+    if (!this.stopped) this.node.onMessage(from, msg as M);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const handle of this.timers.values()) clearTimeout(handle);
+    this.timers.clear();
+  }
+}
