@@ -1,1 +1,34 @@
-export {};
+export {
+  HistoryRecorder,
+  pairEvents,
+  type History,
+  type HistoryEvent,
+  type Operation,
+  type Outcome,
+} from './history';
+export {
+  registerModel,
+  casRegisterModel,
+  multiRegisterModel,
+  kvModel,
+  setModel,
+  queueModel,
+  type Model,
+} from './model';
+export {
+  checkLinearizable,
+  type CheckOptions,
+  type CheckResult,
+  type PartResult,
+  type Verdict,
+} from './linearizable';
+export { EdnReader, EdnError, EdnKeyword, ednToPlain, keyword, type EdnValue } from './edn';
+export {
+  readHistory,
+  readEdnHistory,
+  readJepsenLog,
+  readJsonHistory,
+  detectFormat,
+  HistoryParseError,
+  type HistoryFormat,
+} from './readers';
