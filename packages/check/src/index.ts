@@ -32,3 +32,5 @@ export {
   HistoryParseError,
   type HistoryFormat,
 } from './readers';
+export { renderHistoryHtml } from './report-html';
+export { generateCasRegisterHistory, toJepsenLog, type GenerateOptions } from './generate';

@@ -6,6 +6,7 @@ import { registerReplayCommand } from './replay';
 import { registerFuzzCommand } from './fuzz';
 import { registerClaimsCommand } from './claims';
 import { registerServeCommand } from './serve';
+import { registerCheckCommand } from './check';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -14,4 +15,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerFuzzCommand,
   registerClaimsCommand,
   registerServeCommand,
+  registerCheckCommand,
 ];

@@ -1,0 +1,190 @@
+import type { Command } from 'commander';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  casRegisterModel,
+  checkLinearizable,
+  detectFormat,
+  kvModel,
+  multiRegisterModel,
+  queueModel,
+  readHistory,
+  registerModel,
+  renderHistoryHtml,
+  setModel,
+  type HistoryFormat,
+  type Model,
+} from '@dslab/check';
+import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
+
+const MODELS = ['register', 'cas-register', 'multi-register', 'kv', 'set', 'queue'] as const;
+type ModelName = (typeof MODELS)[number];
+
+interface CheckCliOptions {
+  model: string;
+  format?: string;
+  initial?: string;
+  nilRead?: string;
+  failedCas?: string;
+  timeout: string;
+  maxStates?: string;
+  html?: string;
+  json?: boolean;
+}
+
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new CliError(`--timeout: expected a duration like 500ms, 10s or 2m, got '${text}'`);
+  const value = Number(match[1]);
+  return match[2] === 'ms' ? value : match[2] === 'm' ? value * 60_000 : value * 1000;
+}
+
+function expandInputs(inputs: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let stat;
+    try {
+      stat = statSync(input);
+    } catch {
+      throw new CliError(`no such file or folder: ${input}`);
+    }
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(input).sort()) {
+        if (/\.(edn|log|json|txt)$/.test(name)) files.push(join(input, name));
+      }
+    } else files.push(input);
+  }
+  if (files.length === 0) throw new CliError('no history files found (.edn, .log, .json, .txt)');
+  return files;
+}
+
+function buildModel(name: ModelName, format: HistoryFormat, options: CheckCliOptions): Model<unknown> {
+  let initial: unknown = name === 'multi-register' ? {} : null;
+  if (options.initial !== undefined) {
+    try {
+      initial = JSON.parse(options.initial);
+    } catch {
+      throw new CliError(`--initial must be JSON (e.g. 0, null, {"x":0}), got '${options.initial}'`);
+    }
+  }
+  // etcd's Jepsen logs: nil means "no key" and a failed cas saw another value; Knossos EDN: nil is unknown, fail = no effect.
+  const nilRead = (options.nilRead ?? (format === 'jepsen-log' ? 'value' : 'unknown')) as 'value' | 'unknown';
+  if (nilRead !== 'value' && nilRead !== 'unknown')
+    throw new CliError(`--nil-read must be 'value' or 'unknown'`);
+  const failedCas = options.failedCas ?? (format === 'jepsen-log' ? 'observes' : 'no-effect');
+  if (failedCas !== 'observes' && failedCas !== 'no-effect')
+    throw new CliError(`--failed-cas must be 'observes' or 'no-effect'`);
+  switch (name) {
+    case 'register':
+      return registerModel(initial, { nilRead });
+    case 'cas-register':
+      return casRegisterModel(initial, { nilRead, failedCasObserves: failedCas === 'observes' });
+    case 'multi-register':
+      if (initial === null || typeof initial !== 'object' || Array.isArray(initial))
+        throw new CliError('--initial for multi-register must be a JSON object');
+      return multiRegisterModel(initial as Record<string, unknown>) as Model<unknown>;
+    case 'kv':
+      return kvModel(initial);
+    case 'set':
+      return setModel() as Model<unknown>;
+    case 'queue':
+      return queueModel() as Model<unknown>;
+  }
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'check histories for linearizability (one line per history; a folder is checked in one process)',
+    )
+    .argument('<files...>', 'history files or folders')
+    .requiredOption('--model <name>', `model: ${MODELS.join(', ')}`)
+    .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
+    .option('--initial <json>', 'initial state (default null; {} for multi-register)')
+    .option('--nil-read <mode>', "a read of nil is 'unknown' (Knossos) or a 'value' (etcd logs)")
+    .option(
+      '--failed-cas <mode>',
+      "a failed cas 'observes' another value (etcd logs) or had 'no-effect' (Knossos)",
+    )
+    .option('--timeout <duration>', 'time budget per history; past it the verdict is unknown', '10s')
+    .option('--max-states <n>', 'configuration budget per history part')
+    .option(
+      '--html <file>',
+      'write a report page for the first history that is not linearizable (or the first)',
+    )
+    .option('--json', 'print results as JSON')
+    .action((inputs: string[], options: CheckCliOptions) => {
+      if (!(MODELS as readonly string[]).includes(options.model))
+        throw new CliError(`unknown model '${options.model}' (known: ${MODELS.join(', ')})`);
+      if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format)) {
+        throw new CliError(`unknown format '${options.format}' (known: edn, jepsen-log, json)`);
+      }
+      const timeoutMs = parseDuration(options.timeout);
+      const maxStates = options.maxStates !== undefined ? Number(options.maxStates) : undefined;
+      if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates > 0))
+        throw new CliError('--max-states must be a positive whole number');
+      const files = expandInputs(inputs);
+      const results: Record<string, unknown>[] = [];
+      let worst = EXIT_VALID;
+      let reported = false;
+      for (const file of files) {
+        const started = performance.now();
+        let line: Record<string, unknown>;
+        try {
+          const text = readFileSync(file, 'utf8');
+          const format = (options.format as HistoryFormat | undefined) ?? detectFormat(text);
+          const history = readHistory(text, format);
+          const model = buildModel(options.model as ModelName, format, options);
+          const deadline = started + timeoutMs;
+          const result = checkLinearizable(history, model, {
+            deadlineReached: () => performance.now() > deadline,
+            ...(maxStates ? { maxStates } : {}),
+          });
+          const ms = performance.now() - started;
+          line = {
+            file,
+            verdict: result.verdict,
+            operations: history.length,
+            ms: Number(ms.toFixed(2)),
+            parts: result.parts.length,
+          };
+          const failing = result.parts.find((p) => p.verdict === 'not-linearizable');
+          if (failing)
+            line = {
+              ...line,
+              longestLinearization: failing.longestLinearization,
+              stuckOperation: failing.stuckOperation,
+            };
+          if (result.verdict === 'not-linearizable') worst = Math.max(worst, EXIT_INVALID);
+          if (result.verdict === 'unknown') worst = EXIT_ERROR;
+          if (
+            options.html &&
+            !reported &&
+            (result.verdict !== 'linearizable' || file === files[files.length - 1])
+          ) {
+            writeFileSync(options.html, renderHistoryHtml(file, history, result));
+            reported = true;
+          }
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          line = { file, verdict: 'error', error: (error as Error).message };
+          worst = EXIT_ERROR;
+        }
+        results.push(line);
+        if (!options.json) {
+          const detail =
+            line.verdict === 'error' ? String(line.error) : `${line.operations} ops, ${line.ms} ms`;
+          console.log(`${String(line.verdict).padEnd(17)} ${file}  (${detail})`);
+        }
+      }
+      if (options.json) console.log(JSON.stringify({ model: options.model, results }, null, 2));
+      else {
+        const count = (v: string) => results.filter((r) => r.verdict === v).length;
+        console.log(
+          `${files.length} histories: ${count('linearizable')} linearizable, ${count('not-linearizable')} not, ${count('unknown')} unknown, ${count('error')} unreadable`,
+        );
+      }
+      process.exitCode = worst;
+    });
+}
