@@ -77,7 +77,21 @@ export class Network {
         }
       }
     }
+    this.refreshDuplication();
     this.onChange?.(`configure ${from}→${to} ${JSON.stringify(config)}`);
+  }
+
+  /** Whether any link duplicates at all (kept current by configure). */
+  private anyDuplication = false;
+
+  private refreshDuplication(): void {
+    this.anyDuplication =
+      this.defaults.duplicate > 0 || [...this.overrides.values()].some((link) => link.duplicate > 0);
+  }
+
+  /** Cheap test for the hot path: true when no partition or block is in force. */
+  get fullyConnected(): boolean {
+    return this.blocked.size === 0;
   }
 
   link(from: NodeId, to: NodeId): LinkConfig {
@@ -175,6 +189,7 @@ export class Network {
 
   /** Whether this message gets a second copy (decided after `route`, from the same stream). */
   duplicates(from: NodeId, to: NodeId): boolean {
+    if (!this.anyDuplication) return false; // the common case: no stream draw, no lookup
     const link = this.link(from, to);
     return link.duplicate > 0 && this.rng.next() < link.duplicate;
   }

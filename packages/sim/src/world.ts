@@ -474,7 +474,7 @@ export class World {
     switch (event.kind) {
       case DELIVER: {
         const to = event.to;
-        if (!to.up || this.network.isBlocked(event.from.id, to.id)) {
+        if (!to.up || (!this.network.fullyConnected && this.network.isBlocked(event.from.id, to.id))) {
           this.stats.dropped++;
           if (this.tracing) {
             const reason = to.up ? 'partition' : 'down';
