@@ -44,7 +44,12 @@ export class EventQueue<T> {
     items[i] = item;
   }
 
-  /** Removes and returns the earliest event. The caller checks `size` first. */
+  /**
+   * Removes and returns the earliest event. Floyd's bottom-up variant: the hole left at the root
+   * walks down to a leaf along the smallest children (no comparison with the moved element), then the
+   * last element sifts up from there — it is usually large, so it rarely moves, and each level costs
+   * one comparison fewer.
+   */
   pop(): T {
     if (this.count === 0) throw new RangeError('EventQueue.pop on an empty queue');
     const items = this.items;
@@ -53,35 +58,40 @@ export class EventQueue<T> {
     if (last > 0) {
       const times = this.times;
       const seqs = this.seqs;
-      const time = times[last] as number;
-      const seq = seqs[last] as number;
-      const item = items[last];
-      let i = 0;
+      let hole = 0;
       for (;;) {
-        const first = 4 * i + 1;
+        const first = 4 * hole + 1;
         if (first >= last) break;
-        // The smallest of up to four children.
         let best = first;
         let bt = times[first] as number;
-        let bs = seqs[first] as number;
         const end = first + 4 < last ? first + 4 : last;
         for (let c = first + 1; c < end; c++) {
           const ct = times[c] as number;
-          if (ct < bt || (ct === bt && (seqs[c] as number) < bs)) {
+          if (ct < bt || (ct === bt && (seqs[c] as number) < (seqs[best] as number))) {
             best = c;
             bt = ct;
-            bs = seqs[c] as number;
           }
         }
-        if (time < bt || (time === bt && seq < bs)) break;
-        times[i] = bt;
-        seqs[i] = bs;
-        items[i] = items[best];
-        i = best;
+        times[hole] = bt;
+        seqs[hole] = seqs[best] as number;
+        items[hole] = items[best];
+        hole = best;
       }
-      times[i] = time;
-      seqs[i] = seq;
-      items[i] = item;
+      const time = times[last] as number;
+      const seq = seqs[last] as number;
+      const item = items[last];
+      while (hole > 0) {
+        const parent = (hole - 1) >> 2;
+        const pt = times[parent] as number;
+        if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
+        times[hole] = pt;
+        seqs[hole] = seqs[parent] as number;
+        items[hole] = items[parent];
+        hole = parent;
+      }
+      times[hole] = time;
+      seqs[hole] = seq;
+      items[hole] = item;
     }
     items[last] = undefined; // let the payload be collected
     return top;
