@@ -124,6 +124,16 @@ describe('the lab in Chromium', () => {
     await again.close();
   });
 
+  it('a system without a live run (consistent hashing) shows its measured scenarios', async () => {
+    const page = await open('#/system/hashring');
+    const scenario = page.getByTestId('scenario-modulo-moves-nearly-all');
+    await scenario.getByRole('button').click();
+    await scenario.getByText(/Observed: partly \(as expected\)/).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('run-error').count()).toBe(0);
+    await page.screenshot({ path: `${artifacts}/hashring.png`, fullPage: true });
+    await page.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

@@ -1,8 +1,12 @@
 // Every system dslab ships. Adding a system = one import and one entry here.
 import type { SystemDefinition } from './contract';
 import { echoSystem } from './echo';
+import { hashringSystem } from './hashring';
 
-export const systems: readonly SystemDefinition<unknown>[] = [echoSystem as SystemDefinition<unknown>];
+export const systems: readonly SystemDefinition<unknown>[] = [
+  echoSystem as SystemDefinition<unknown>,
+  hashringSystem as SystemDefinition<unknown>,
+];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
   return systems.find((system) => system.id === id);

@@ -20,7 +20,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
   const paramsKey = JSON.stringify(route.params);
 
   useEffect(() => {
-    if (!system) return;
+    if (!system?.run) return;
     let current = true;
     setRun({ status: 'running' });
     runSystem(system.id, JSON.parse(paramsKey) as unknown, route.seed).then(
@@ -84,8 +84,8 @@ export function SystemPage({ route }: { route: SystemRoute }) {
         </>
       )}
 
-      <h2>Headless run</h2>
-      {run.status === 'running' && <p className="muted">Running in a Web Worker…</p>}
+      {system.run && <h2>Headless run</h2>}
+      {system.run && run.status === 'running' && <p className="muted">Running in a Web Worker…</p>}
       {run.status === 'failed' && (
         <p className="invalid" role="alert" data-testid="run-error">
           {run.message}
