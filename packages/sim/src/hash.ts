@@ -12,6 +12,10 @@ export function utf8(text: string): Uint8Array {
 
 /** MurmurHash3 x86 32-bit of bytes (or a string's UTF-8), unsigned. */
 export function murmur3(input: Uint8Array | string, seed = 0): number {
+  if (typeof input === 'string') {
+    const ascii = murmur3Ascii(input, seed);
+    if (ascii >= 0) return ascii;
+  }
   const data = typeof input === 'string' ? utf8(input) : input;
   const length = data.length;
   const blocks = length & ~3;
@@ -66,4 +70,48 @@ export function fnv1a(input: Uint8Array | string): number {
 export function hashPair(input: Uint8Array | string): [number, number] {
   const data = typeof input === 'string' ? utf8(input) : input;
   return [murmur3(data, 0x9747b28c), murmur3(data, 0x5bd1e995) | 1];
+}
+
+/**
+ * murmur3 of an ASCII string read straight from its char codes (ASCII is its own UTF-8), with no
+ * encoding or allocation: the hot path of ring and sketch lookups. Returns -1 for non-ASCII input.
+ */
+function murmur3Ascii(text: string, seed: number): number {
+  const length = text.length;
+  const blocks = length & ~3;
+  let h = seed >>> 0;
+  for (let i = 0; i < blocks; i += 4) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    const d = text.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0x7f) return -1;
+    let k = a | (b << 8) | (c << 16) | (d << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = length & 3;
+  if (tail > 0) {
+    let k = 0;
+    for (let i = length - 1; i >= blocks; i--) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return -1;
+      k = (k << 8) | code;
+    }
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

@@ -54,6 +54,15 @@ describe('hash and latency', () => {
     expect(murmur3(new Uint8Array([0xff, 0xff, 0xff, 0xff]))).toBe(0x76293b50);
   });
 
+  it('murmur3 of a string equals murmur3 of its UTF-8 bytes (ASCII fast path included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.nat(), (text, seed) => {
+        expect(murmur3(text, seed)).toBe(murmur3(new TextEncoder().encode(text), seed));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('long-tail latency has the requested median and p99', () => {
     const rng = new Rng(8);
     const xs = Array.from({ length: 50_000 }, () =>

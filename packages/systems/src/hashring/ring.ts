@@ -68,12 +68,14 @@ export class ConsistentHashRing {
     const points = this.points;
     let lo = 0;
     let hi = points.length;
+    let steps = 0;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      this.lookupSteps++;
+      steps++;
       if ((points[mid] as number) < hash) lo = mid + 1;
       else hi = mid;
     }
+    this.lookupSteps += steps;
     return lo === points.length ? 0 : lo;
   }
 
