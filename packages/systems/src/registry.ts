@@ -2,10 +2,12 @@
 import type { SystemDefinition } from './contract';
 import { echoSystem } from './echo';
 import { hashringSystem } from './hashring';
+import { shardingSystem } from './sharding';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
   hashringSystem as SystemDefinition<unknown>,
+  shardingSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
