@@ -3,11 +3,13 @@ import type { SystemDefinition } from './contract';
 import { echoSystem } from './echo';
 import { hashringSystem } from './hashring';
 import { shardingSystem } from './sharding';
+import { bloomSystem } from './bloom';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
   hashringSystem as SystemDefinition<unknown>,
   shardingSystem as SystemDefinition<unknown>,
+  bloomSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {

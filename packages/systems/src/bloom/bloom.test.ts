@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { bloomSystem, BloomFilter, CountingBloomFilter, bitsPerItem } from './index';
+
+describe('Bloom filters (K1)', () => {
+  it.each(bloomSystem.scenarios.map((s) => [s.id, s] as const))(
+    '%s reproduces its expected verdict',
+    async (_id, scenario) => {
+      const result = await scenario.run({ seed: 5, quick: true });
+      expect(result.observed, result.summary).toBe(scenario.expected);
+    },
+  );
+
+  it('never gives a false negative (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string(), { maxLength: 200 }),
+        fc.integer({ min: 8, max: 4096 }),
+        fc.integer({ min: 1, max: 12 }),
+        (keys, m, k) => {
+          const filter = new BloomFilter(m, k);
+          for (const key of keys) filter.add(key);
+          for (const key of keys) expect(filter.mightContain(key)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('a counting filter forgets removed keys and keeps the others (correct deletes only)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string(), { minLength: 2, maxLength: 100 }), (keys) => {
+        const filter = new CountingBloomFilter(4096, 5);
+        for (const key of keys) filter.add(key);
+        const [removed, ...kept] = keys;
+        filter.remove(removed!);
+        for (const key of kept) expect(filter.mightContain(key)).toBe(true);
+      }),
+    );
+  });
+
+  it('inspection reports the positions a step touched', () => {
+    const filter = new BloomFilter(64, 3);
+    const step = filter.addInspect('alpha');
+    expect(step.positions).toHaveLength(3);
+    expect(step.zeros.length).toBeGreaterThan(0);
+    expect(filter.testInspect('alpha')).toMatchObject({ mightContain: true, zeros: [] });
+  });
+
+  it('sizing arithmetic: ≈ 9.59 bits per item at 1 %, bad arguments rejected', () => {
+    expect(bitsPerItem(0.01)).toBeCloseTo(9.585, 2);
+    expect(() => BloomFilter.forCapacity(0, 0.01)).toThrow();
+    expect(() => new BloomFilter(4, 1)).toThrow(/m must be/);
+  });
+});
