@@ -152,6 +152,16 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
     linearized[i >>> 5] = (linearized[i >>> 5] as number) ^ (1 << (i & 31));
   };
 
+  /** Undoes the last linearized operation and returns the entry to try after it. */
+  const backtrack = (): Entry | undefined => {
+    const top = stack.pop() as { entry: Entry; state: S };
+    state = top.state;
+    flip(top.entry.op);
+    if (top.entry.match) remaining++;
+    unlift(top.entry);
+    return top.entry.next;
+  };
+
   while (remaining > 0) {
     if (++steps % 4096 === 0 && options.deadlineReached?.()) {
       return {
@@ -164,12 +174,7 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
     if (entry === undefined) {
       // Only optional operations were left to try and none helped: backtrack.
       if (stack.length === 0) break;
-      const top = stack.pop() as { entry: Entry; state: S };
-      state = top.state;
-      flip(top.entry.op);
-      if (top.entry.match) remaining++;
-      unlift(top.entry);
-      entry = top.entry.next;
+      entry = backtrack();
       continue;
     }
     if (entry.isCall) {
@@ -205,12 +210,7 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
       // A completion reached before its operation was linearized: this branch is dead.
       if (stack.length === longest.length || stuck === undefined) stuck = entry.op.id;
       if (stack.length === 0) break;
-      const top = stack.pop() as { entry: Entry; state: S };
-      state = top.state;
-      flip(top.entry.op);
-      if (top.entry.match) remaining++;
-      unlift(top.entry);
-      entry = top.entry.next;
+      entry = backtrack();
     }
   }
   if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: seen.size };

@@ -1,18 +1,7 @@
 /** Plain-text tables and numbers for the terminal. */
-import type { ResultTable } from '@dslab/systems';
+import { formatValue, type ResultTable } from '@dslab/systems';
 
-export function formatCell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') {
-    if (Number.isInteger(value)) return value.toLocaleString('en-US');
-    return Math.abs(value) >= 100
-      ? value.toFixed(1)
-      : Math.abs(value) >= 1
-        ? value.toFixed(3)
-        : value.toPrecision(3);
-  }
-  return String(value);
-}
+export const formatCell = formatValue;
 
 export function renderTable(table: Pick<ResultTable, 'columns' | 'rows'> & { title?: string }): string {
   const cells = table.rows.map((row) => row.map(formatCell));

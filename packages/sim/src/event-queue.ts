@@ -25,23 +25,26 @@ export class EventQueue<T> {
   push(time: number, item: T): void {
     if (Number.isNaN(time)) throw new RangeError('EventQueue.push: time is NaN');
     if (this.count === this.times.length) this.grow();
-    let i = this.count++;
-    const seq = this.nextSeq++;
+    this.siftUp(this.count++, time, this.nextSeq++, item);
+  }
+
+  /** Moves parents down from `hole` until (time, seq) fits, and places the entry there. */
+  private siftUp(hole: number, time: number, seq: number, item: T | undefined): void {
     const times = this.times;
     const seqs = this.seqs;
     const items = this.items;
-    while (i > 0) {
-      const parent = (i - 1) >> 2;
+    while (hole > 0) {
+      const parent = (hole - 1) >> 2;
       const pt = times[parent] as number;
       if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
-      times[i] = pt;
-      seqs[i] = seqs[parent] as number;
-      items[i] = items[parent];
-      i = parent;
+      times[hole] = pt;
+      seqs[hole] = seqs[parent] as number;
+      items[hole] = items[parent];
+      hole = parent;
     }
-    times[i] = time;
-    seqs[i] = seq;
-    items[i] = item;
+    times[hole] = time;
+    seqs[hole] = seq;
+    items[hole] = item;
   }
 
   /**
@@ -77,21 +80,7 @@ export class EventQueue<T> {
         items[hole] = items[best];
         hole = best;
       }
-      const time = times[last] as number;
-      const seq = seqs[last] as number;
-      const item = items[last];
-      while (hole > 0) {
-        const parent = (hole - 1) >> 2;
-        const pt = times[parent] as number;
-        if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
-        times[hole] = pt;
-        seqs[hole] = seqs[parent] as number;
-        items[hole] = items[parent];
-        hole = parent;
-      }
-      times[hole] = time;
-      seqs[hole] = seq;
-      items[hole] = item;
+      this.siftUp(hole, times[last] as number, seqs[last] as number, items[last]);
     }
     items[last] = undefined; // let the payload be collected
     return top;

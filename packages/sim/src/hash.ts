@@ -6,6 +6,31 @@
 
 const encoder = new TextEncoder();
 
+/** One 32-bit block of MurmurHash3: scramble k, mix it into h. */
+function mixBlock(h: number, block: number): number {
+  let k = Math.imul(block, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The tail (1–3 bytes) and the final avalanche. */
+function finish(h: number, tail: number, tailLength: number, length: number): number {
+  if (tailLength > 0) {
+    let k = Math.imul(tail, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -20,39 +45,18 @@ export function murmur3(input: Uint8Array | string, seed = 0): number {
   const length = data.length;
   const blocks = length & ~3;
   let h = seed >>> 0;
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
   for (let i = 0; i < blocks; i += 4) {
-    let k =
+    h = mixBlock(
+      h,
       (data[i] as number) |
-      ((data[i + 1] as number) << 8) |
-      ((data[i + 2] as number) << 16) |
-      ((data[i + 3] as number) << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24),
+    );
   }
-  const tail = length & 3;
-  if (tail > 0) {
-    let k = 0;
-    if (tail === 3) k ^= (data[blocks + 2] as number) << 16;
-    if (tail >= 2) k ^= (data[blocks + 1] as number) << 8;
-    k ^= data[blocks] as number;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let tail = 0;
+  for (let i = length - 1; i >= blocks; i--) tail = (tail << 8) | (data[i] as number);
+  return finish(h, tail, length & 3, length);
 }
 
 /** FNV-1a 32-bit of a string's UTF-8 bytes, unsigned. */
@@ -86,32 +90,13 @@ function murmur3Ascii(text: string, seed: number): number {
     const c = text.charCodeAt(i + 2);
     const d = text.charCodeAt(i + 3);
     if ((a | b | c | d) > 0x7f) return -1;
-    let k = a | (b << 8) | (c << 16) | (d << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = mixBlock(h, a | (b << 8) | (c << 16) | (d << 24));
   }
-  const tail = length & 3;
-  if (tail > 0) {
-    let k = 0;
-    for (let i = length - 1; i >= blocks; i--) {
-      const code = text.charCodeAt(i);
-      if (code > 0x7f) return -1;
-      k = (k << 8) | code;
-    }
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
+  let tail = 0;
+  for (let i = length - 1; i >= blocks; i--) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    tail = (tail << 8) | code;
   }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h, tail, length & 3, length);
 }

@@ -1,15 +1,6 @@
-import type { ResultTable } from '@dslab/systems';
+import { formatValue, type ResultTable } from '@dslab/systems';
 
-export function formatValue(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value !== 'number') return String(value);
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return Math.abs(value) >= 100
-    ? value.toFixed(1)
-    : Math.abs(value) >= 1
-      ? value.toFixed(3)
-      : value.toPrecision(3);
-}
+export { formatValue };
 
 export function ResultTableView({ table }: { table: ResultTable }) {
   return (
