@@ -101,10 +101,12 @@ describe('the lab in Chromium', () => {
     await page.getByTestId('crash').click();
     await page.getByTestId('node-n2').getByText('crashed').waitFor();
     for (let i = 0; i < 20; i++) await page.getByTestId('step').click();
+    await page.locator('[data-testid=live][data-pending="0"]').waitFor();
     const before = await hash.textContent();
     const time = await page.getByTestId('time').getAttribute('data-time');
     // Scrub back to the start, then forward again: re-execution lands on the same trace.
     await page.getByTestId('scrub').fill('0');
+    await page.locator('[data-testid=live][data-pending="0"]').waitFor();
     await page.getByTestId('node-n2').getByText('up').waitFor();
     await page.getByTestId('copy-link').click();
     await page.waitForFunction(() => location.hash.includes('faults='));

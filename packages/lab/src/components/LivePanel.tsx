@@ -33,10 +33,13 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   const busy = useRef(false);
   // User actions queue behind each other (none is ever dropped); only play-loop ticks are skipped when busy.
   const queue = useRef<Promise<void>>(Promise.resolve());
+  // Operations queued or running; exposed as data-pending so tests (and people) can tell when it settled.
+  const [pending, setPending] = useState(0);
 
   const send = useCallback(
     (operation: LiveOperation, droppable = false): Promise<void> => {
       if (droppable && busy.current) return Promise.resolve();
+      setPending((n) => n + 1);
       const run = async () => {
         busy.current = true;
         try {
@@ -50,6 +53,7 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           setPlaying(false);
         } finally {
           busy.current = false;
+          setPending((n) => n - 1);
         }
       };
       queue.current = queue.current.then(run);
@@ -96,7 +100,7 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   };
 
   return (
-    <div className="live" data-testid="live">
+    <div className="live" data-testid="live" data-pending={pending} aria-busy={pending > 0}>
       <div className="timebar" role="toolbar" aria-label="Time">
         <button onClick={() => setPlaying((p) => !p)} data-testid="play" aria-pressed={playing}>
           {playing ? 'Pause' : 'Play'}
