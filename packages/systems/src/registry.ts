@@ -4,12 +4,14 @@ import { echoSystem } from './echo';
 import { hashringSystem } from './hashring';
 import { shardingSystem } from './sharding';
 import { bloomSystem } from './bloom';
+import { hyperloglogSystem } from './hyperloglog';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
   hashringSystem as SystemDefinition<unknown>,
   shardingSystem as SystemDefinition<unknown>,
   bloomSystem as SystemDefinition<unknown>,
+  hyperloglogSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
