@@ -5,6 +5,7 @@ import { hashringSystem } from './hashring';
 import { shardingSystem } from './sharding';
 import { bloomSystem } from './bloom';
 import { hyperloglogSystem } from './hyperloglog';
+import { countMinSystem } from './countmin';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -12,6 +13,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   shardingSystem as SystemDefinition<unknown>,
   bloomSystem as SystemDefinition<unknown>,
   hyperloglogSystem as SystemDefinition<unknown>,
+  countMinSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {

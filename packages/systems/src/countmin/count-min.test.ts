@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CountMinSketch, countMinSystem } from './index';
+
+describe('count-min sketch (K1)', () => {
+  it('the scenario reproduces its expected verdict', async () => {
+    const scenario = countMinSystem.scenarios[0]!;
+    const result = await scenario.run({ seed: 4, quick: true });
+    expect(result.observed, result.summary).toBe(scenario.expected);
+    expect(result.measurements.underestimates).toBe(0);
+  });
+
+  it('never underestimates (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.string({ maxLength: 3 }), fc.integer({ min: 1, max: 5 })), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 5 }),
+        (adds, width, depth) => {
+          const sketch = new CountMinSketch(width, depth);
+          const truth = new Map<string, number>();
+          for (const [item, count] of adds) {
+            sketch.add(item, count);
+            truth.set(item, (truth.get(item) ?? 0) + count);
+          }
+          for (const [item, count] of truth) expect(sketch.estimate(item)).toBeGreaterThanOrEqual(count);
+        },
+      ),
+    );
+  });
+
+  it('sizes by ε and δ', () => {
+    const sketch = CountMinSketch.forError(0.01, 0.01);
+    expect(sketch.width).toBe(272);
+    expect(sketch.depth).toBe(5);
+    expect(() => CountMinSketch.forError(0, 0.1)).toThrow();
+  });
+});
