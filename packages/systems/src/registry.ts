@@ -6,6 +6,7 @@ import { shardingSystem } from './sharding';
 import { bloomSystem } from './bloom';
 import { hyperloglogSystem } from './hyperloglog';
 import { countMinSystem } from './countmin';
+import { minhashSystem } from './minhash';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -14,6 +15,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   bloomSystem as SystemDefinition<unknown>,
   hyperloglogSystem as SystemDefinition<unknown>,
   countMinSystem as SystemDefinition<unknown>,
+  minhashSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {

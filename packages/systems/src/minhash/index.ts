@@ -1,0 +1,18 @@
+/** MinHash (catalog K1, similarity): Jaccard estimates from k minimums. */
+import { z } from 'zod';
+import type { SystemDefinition } from '../contract';
+import { minhashError } from './scenarios';
+
+export { signature, estimateJaccard, exactJaccard } from './minhash';
+
+export const minhashParams = z.object({ k: z.number().int().min(1).max(4096).default(128) }).strict();
+
+export const minhashSystem: SystemDefinition<z.infer<typeof minhashParams>> = {
+  id: 'minhash',
+  title: 'MinHash',
+  rows: ['K1'],
+  track: 'Probabilistic structures',
+  summary: 'Jaccard similarity of two sets from k-value signatures, and how its error shrinks with k.',
+  params: minhashParams,
+  scenarios: [minhashError],
+};
