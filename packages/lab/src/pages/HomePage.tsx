@@ -3,6 +3,8 @@ import { systems, type SystemDefinition } from '@dslab/systems';
 import { catalog } from '../catalog';
 import { systemLink, DEFAULT_SEED } from '../route';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Catalog row id → the implemented system that covers it. */
 function implementedRows(): Map<string, SystemDefinition<unknown>> {
   const byRow = new Map<string, SystemDefinition<unknown>>();
@@ -36,8 +38,8 @@ export function HomePage() {
             </a>
             <p>{system.summary}</p>
             <p className="muted">
-              {system.scenarios.length} scenarios
-              {system.fuzz ? ` · fuzzed with ${system.fuzz.mutants.length} mutants` : ''}
+              {plural(system.scenarios.length, 'scenario')}
+              {system.fuzz ? ` · fuzzed with ${plural(system.fuzz.mutants.length, 'mutant')}` : ''}
             </p>
           </li>
         ))}
