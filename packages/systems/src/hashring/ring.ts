@@ -15,6 +15,8 @@ export class ConsistentHashRing {
   private readonly nodes = new Map<string, RingNode>();
   private points = new Uint32Array(0);
   private owners: string[] = [];
+  /** Membership changed since the points were built: rebuild lazily, once, before the next lookup. */
+  private stale = false;
   /** Comparisons made by lookups so far (for the complexity measurement). */
   lookupSteps = 0;
 
@@ -31,6 +33,7 @@ export class ConsistentHashRing {
   }
 
   get pointCount(): number {
+    if (this.stale) this.rebuild();
     return this.points.length;
   }
 
@@ -42,16 +45,17 @@ export class ConsistentHashRing {
     if (this.nodes.has(id)) throw new Error(`ring: node '${id}' is already on the ring`);
     if (!(weight > 0)) throw new Error(`ring: weight must be > 0, got ${weight}`);
     this.nodes.set(id, { id, weight });
-    this.rebuild();
+    this.stale = true;
   }
 
   remove(id: string): void {
     if (!this.nodes.delete(id)) throw new Error(`ring: no node '${id}'`);
-    this.rebuild();
+    this.stale = true;
   }
 
   /** Rebuilds the sorted point array: O(P log P), on membership change only. */
   private rebuild(): void {
+    this.stale = false;
     const entries: [number, string][] = [];
     for (const node of this.nodes.values()) {
       const count = Math.max(1, Math.round(this.vnodesPerWeight * node.weight));
@@ -65,6 +69,7 @@ export class ConsistentHashRing {
 
   /** Index of the first point ≥ hash, wrapping to 0. */
   private index(hash: number): number {
+    if (this.stale) this.rebuild();
     const points = this.points;
     let lo = 0;
     let hi = points.length;
@@ -80,8 +85,9 @@ export class ConsistentHashRing {
   }
 
   owner(key: string): string {
-    if (this.points.length === 0) throw new Error('ring: no nodes');
-    return this.owners[this.index(murmur3(key))] as string;
+    if (this.nodes.size === 0) throw new Error('ring: no nodes');
+    const index = this.index(murmur3(key)); // first: it may rebuild `owners`
+    return this.owners[index] as string;
   }
 
   /** The next `count` distinct physical nodes clockwise from the key (skipping repeated owners). */
@@ -110,6 +116,7 @@ export class ConsistentHashRing {
 
   /** Plain data for the lab: every point with its owner. */
   snapshot(): { points: { position: number; owner: string }[]; nodes: RingNode[] } {
+    if (this.stale) this.rebuild();
     return {
       points: [...this.points].map((position, i) => ({ position, owner: this.owners[i] as string })),
       nodes: [...this.nodes.values()],
