@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import Redis from 'ioredis';
-import { startRedisServer, type RedisServer } from '@dslab/runtime';
+import { useRedis } from '@dslab/runtime/testing';
 import { crc16, keySlot } from './slots';
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer({ cluster: true });
-  redis = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-}, 30_000);
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const redis = useRedis({ cluster: true });
 
 describe('Redis Cluster key slots', () => {
   it('CRC16/XMODEM check value and the Redis spec example', () => {
@@ -53,7 +40,7 @@ describe('Redis Cluster key slots', () => {
       { numRuns: 3000, seed: 42 },
     );
     const keys = [...edge, ...generated];
-    const pipeline = redis.pipeline();
+    const pipeline = redis().pipeline();
     for (const key of keys) pipeline.call('CLUSTER', 'KEYSLOT', key);
     const replies = (await pipeline.exec()) ?? [];
     const mismatches = keys.filter((key, i) => replies[i]?.[1] !== keySlot(key));

@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
-import { startRedisServer, type RedisServer } from '@dslab/runtime';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from '@dslab/runtime/testing';
 import { HyperLogLog } from './hyperloglog';
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-}, 30_000);
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const redis = useRedis();
 
 describe('HyperLogLog against real Redis PFADD / PFCOUNT', () => {
   it('both estimate the same streams within a few standard errors (both errors reported)', async () => {
@@ -29,9 +16,9 @@ describe('HyperLogLog against real Redis PFADD / PFCOUNT', () => {
           (_, i) => `visitor-${n}-${start + i}`,
         );
         for (const item of batch) ours.add(item);
-        await redis.pfadd(key, ...batch);
+        await redis().pfadd(key, ...batch);
       }
-      const counted = await redis.pfcount(key);
+      const counted = await redis().pfcount(key);
       report.push({ n, ours: ours.estimate() / n - 1, redis: counted / n - 1 });
     }
     console.log(
