@@ -53,6 +53,8 @@ export class Network {
   private busyUntil = new Map<string, number>();
   private lastArrival = new Map<string, number>();
   private description = 'healthy';
+  /** Nodes no partition separates (a workload's clients, which model Jepsen's control node). */
+  private everywhere = new Set<NodeId>();
   /** Called on every topology change, for the trace. */
   onChange: ((change: string) => void) | undefined;
 
@@ -100,6 +102,21 @@ export class Network {
   }
 
   /**
+   * Marks nodes that partitions never cut off: they act as bridges in every partition (clients of a
+   * system under test, which Jepsen keeps on a control node outside the fault). Link faults still apply.
+   */
+  exemptFromPartitions(ids: readonly NodeId[]): void {
+    const known = new Set(this.nodeIds());
+    for (const id of ids) if (!known.has(id)) throw new Error(`exemptFromPartitions: unknown node '${id}'`);
+    this.everywhere = new Set(ids);
+  }
+
+  /** Nodes partitions never cut off (see exemptFromPartitions). */
+  isExempt(id: NodeId): boolean {
+    return this.everywhere.has(id);
+  }
+
+  /**
    * Splits the nodes into groups that cannot reach each other. A node listed in several groups is a
    * bridge (it reaches all of them); nodes listed nowhere form one more group together.
    */
@@ -110,7 +127,7 @@ export class Network {
       for (const id of group) if (!known.has(id)) throw new Error(`partition: unknown node '${id}'`);
     }
     const listed = new Set(groups.flat());
-    const rest = all.filter((id) => !listed.has(id));
+    const rest = all.filter((id) => !listed.has(id) && !this.everywhere.has(id));
     const effective = rest.length > 0 ? [...groups, rest] : groups;
     const membership = new Map<NodeId, Set<number>>();
     effective.forEach((group, index) => {
@@ -120,6 +137,7 @@ export class Network {
         set.add(index);
       }
     });
+    for (const id of this.everywhere) membership.set(id, new Set(effective.map((_, index) => index)));
     this.blocked.clear();
     for (const a of all) {
       for (const b of all) {

@@ -1,0 +1,250 @@
+/**
+ * `dslab fuzz raft`: a 5-node cluster with clients under a random nemesis (partitions of every shape,
+ * crashes losing unsynced writes, pauses, clock offsets/drift/jumps, loss, duplication, latency spikes),
+ * then a full heal and a final read of every key. A seed fails on the first broken safety property,
+ * on a history the linearizability checker rejects, on an acknowledged write missing at the end, on
+ * replicas that disagree after healing, or when the healed cluster makes no progress.
+ */
+import { checkLinearizable, kvModel } from '@dslab/check';
+import {
+  InvariantViolation,
+  Rng,
+  applyFaultSchedule,
+  randomFaultSchedule,
+  stableJson,
+  type TraceEvent,
+  type World,
+} from '@dslab/sim';
+import type { FuzzOptions, FuzzOutcome } from '../contract';
+import { buildRaftCluster, raftParams, type RaftCluster } from './cluster';
+import { checkLogMatching } from './safety';
+import { raftMutants, type RaftMessage, type RaftMutant } from './types';
+
+export const FUZZ_NEMESIS_END_MS = 6_000;
+const FINAL_PHASE_AT_MS = FUZZ_NEMESIS_END_MS + 1_000;
+const FINAL_DEADLINE_MS = FINAL_PHASE_AT_MS + 6_000;
+
+export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace = false): RaftCluster {
+  // Safe protocol options vary per seed, so every code path meets the nemesis.
+  const knobs = new Rng(seed).fork('raft-fuzz-config');
+  const profile = knobs.next() < 0.3 ? 'figure-8' : 'mixed';
+  const params = raftParams.parse({
+    nodes: profile === 'mixed' ? 5 : 3,
+    clients: 4,
+    opsPerSecond: 60,
+    keys: 4,
+    snapshotEvery: 30 + knobs.int(60),
+    preVote: knobs.next() < 0.75,
+    checkQuorum: knobs.next() < 0.75,
+    readMode: knobs.next() < 0.8 ? 'read-index' : 'log',
+    // The figure-8 profile runs without the election no-op, which would otherwise mask that hazard.
+    noopOnElection: profile === 'mixed',
+    ...(mutant !== undefined ? { mutant } : {}),
+  });
+  const cluster = buildRaftCluster(params, seed, {
+    trace: recordTrace ? 'record' : 'hash',
+    // Figure-8 leaders live milliseconds: clients must find each one fast for it to take writes.
+    clientTimeoutMs: profile === 'mixed' ? 400 : 40,
+    clientGiveUpMs: 2_500,
+  });
+  if (profile === 'mixed') {
+    const schedule = randomFaultSchedule(new Rng(seed).fork('nemesis'), cluster.servers, {
+      startMs: 300,
+      endMs: FUZZ_NEMESIS_END_MS,
+      meanIntervalMs: 250,
+      maxDurationMs: 1_500,
+    });
+    applyFaultSchedule(cluster.world, schedule);
+    scheduleLeaderFaults(cluster, new Rng(seed).fork('leader-nemesis'), 300, FUZZ_NEMESIS_END_MS);
+    installCrashPoints(cluster, new Rng(seed).fork('crash-points'), FUZZ_NEMESIS_END_MS);
+  } else {
+    scheduleFigure8(cluster, new Rng(seed).fork('figure-8'), 300, FUZZ_NEMESIS_END_MS);
+  }
+  cluster.world.at(FINAL_PHASE_AT_MS, 'final reads', () => {
+    cluster.phase = 'final';
+  });
+  return cluster;
+}
+
+/**
+ * Faults aimed where Raft is most fragile (Jepsen's kill/partition of the primary): the current leader
+ * is killed and restarted quickly, cut off alone, or paused; any node is killed and restarted within
+ * milliseconds, mid-election. Crashed leaders leave uncommitted entries of their term behind, the raw
+ * material of the Raft paper's figure 8.
+ */
+function scheduleLeaderFaults(cluster: RaftCluster, rng: Rng, startMs: number, endMs: number): void {
+  const { world } = cluster;
+  let time = startMs;
+  for (;;) {
+    time += rng.exponential(350);
+    if (time >= endMs) return;
+    const kind = rng.int(4);
+    const downMs = rng.uniform(5, 400);
+    const victimIndex = rng.int(cluster.servers.length);
+    world.at(time, 'leader nemesis', () => {
+      const leader = cluster.leader()?.snapshot().id;
+      const up = cluster.servers.filter((id) => world.isUp(id));
+      const downCount = cluster.servers.length - up.length;
+      const maxDown = Math.floor((cluster.servers.length - 1) / 2);
+      if (kind === 3 || leader === undefined) {
+        // A quick kill -9 and restart of any node: the window in which a forgotten vote matters.
+        const victim = cluster.servers[victimIndex] as string;
+        if (!world.isUp(victim) || downCount >= maxDown) return;
+        world.crash(victim);
+        world.after(downMs / 4, `restart ${victim}`, () => world.restart(victim));
+        return;
+      }
+      if (kind === 0 && downCount < maxDown) {
+        world.crash(leader);
+        world.after(downMs, `restart ${leader}`, () => world.restart(leader));
+      } else if (kind === 1) {
+        world.network.partition([[leader], cluster.servers.filter((id) => id !== leader)]);
+        world.after(downMs * 2, 'heal', () => world.network.heal());
+      } else {
+        world.pause(leader, downMs);
+      }
+    });
+  }
+}
+
+/**
+ * The figure-8 profile, on three nodes: the paper's figure-8 moves with random timing. Two leaders in a
+ * row are cut off alone the moment they are elected (clients still reach them, so each takes writes that
+ * only it holds) and killed; the third is left to replicate for a few milliseconds — copying an older
+ * term's entry to a majority — and killed too. Whenever too many nodes are down, the one down longest
+ * comes back. Leaders of successive terms so leave conflicting entries on different minorities.
+ */
+function scheduleFigure8(cluster: RaftCluster, rng: Rng, startMs: number, endMs: number): void {
+  const { world } = cluster;
+  const servers = new Set(cluster.servers);
+  const down: string[] = [];
+  let phase = 0;
+  world.onTrace((event) => {
+    if (event.kind !== 'node' || event.name !== 'leader' || event.t < startMs || event.t >= endMs) return;
+    const leader = event.node;
+    if (!servers.has(leader)) return;
+    const isolate = phase < 2;
+    phase = (phase + 1) % 3;
+    const lifetime = isolate ? rng.uniform(30, 200) : rng.uniform(3, 40);
+    world.after(0, 'figure-8: new leader', () => {
+      if (isolate) world.network.partition([[leader], cluster.servers.filter((id) => id !== leader)]);
+      world.after(lifetime, 'figure-8: kill leader', () => {
+        world.network.heal();
+        if (!world.isUp(leader)) return;
+        world.crash(leader);
+        down.push(leader);
+        while (down.length > Math.floor((cluster.servers.length - 1) / 2))
+          world.restart(down.shift() as string);
+      });
+    });
+  });
+  world.at(endMs, 'figure-8: restart all', () => {
+    for (const id of down.splice(0)) world.restart(id);
+  });
+}
+
+/**
+ * Crash points: kill a node at the protocol's most delicate instants, seen in the message stream — just
+ * after it granted a vote (is the vote durable?), or just after a leader sent new entries to only part of
+ * a lossy network (will an entry held by a minority be mistaken for committed?).
+ */
+function installCrashPoints(cluster: RaftCluster, rng: Rng, endMs: number): void {
+  const { world } = cluster;
+  const servers = new Set(cluster.servers);
+  world.onTrace((event) => {
+    if (event.kind !== 'send' || event.t >= endMs || !servers.has(event.from)) return;
+    const msg = event.msg as RaftMessage;
+    const node = event.from;
+    const vote = msg.type === 'vote-reply' && msg.granted;
+    const entries = msg.type === 'append' && msg.entries.length > 0;
+    if (!(vote && rng.next() < 0.15) && !(entries && rng.next() < 0.01)) return;
+    const down = cluster.servers.filter((id) => !world.isUp(id)).length;
+    if (down >= Math.floor((cluster.servers.length - 1) / 2)) return;
+    const downMs = vote ? rng.uniform(0.5, 20) : rng.uniform(10, 300);
+    world.after(entries ? rng.uniform(0, 3) : 0, `crash point ${node}`, () => {
+      if (!world.isUp(node)) return;
+      world.crash(node);
+      world.after(downMs, `restart ${node}`, () => world.restart(node));
+    });
+  });
+}
+
+export function fuzzRaft(seed: number, options: FuzzOptions = {}): FuzzOutcome {
+  const mutant = options.mutant;
+  if (mutant !== undefined && !(raftMutants as readonly string[]).includes(mutant)) {
+    throw new Error(`unknown raft mutant '${mutant}' (known: ${raftMutants.join(', ')})`);
+  }
+  const cluster = raftFuzzCluster(seed, mutant as RaftMutant | undefined, options.recordTrace === true);
+  const world = cluster.world;
+  let failure: string | undefined;
+  try {
+    world.runUntil(FINAL_PHASE_AT_MS);
+    const allDone = () => cluster.clients.every((id) => cluster.client(id).done);
+    if (!world.runUntilCondition(allDone, FINAL_DEADLINE_MS - FINAL_PHASE_AT_MS)) {
+      failure = `liveness: ${FINAL_DEADLINE_MS - FUZZ_NEMESIS_END_MS} ms after the final heal, clients still had not read every key`;
+    }
+    if (failure === undefined) {
+      world.runFor(1_000); // followers learn the last commit index from the next heartbeats
+      failure = finalChecks(cluster);
+    }
+  } catch (error) {
+    if (!(error instanceof InvariantViolation)) throw error;
+    failure = error.message;
+  }
+  return {
+    ok: failure === undefined,
+    seed,
+    ...(failure !== undefined ? { failure } : {}),
+    traceHash: world.traceHash(),
+    events: world.stats.events,
+    virtualMs: world.now(),
+    ...recorded(world),
+  };
+}
+
+function finalChecks(cluster: RaftCluster): string | undefined {
+  const { world } = cluster;
+  const matching = checkLogMatching(world, cluster.servers);
+  if (matching) return `log matching: ${matching}`;
+  const history = cluster.recorder.history();
+  const finalReadsFailed = history.filter((op) => op.call >= FINAL_PHASE_AT_MS && op.outcome !== 'ok');
+  if (finalReadsFailed.length > 0) {
+    return `liveness: ${finalReadsFailed.length} final reads after the heal did not succeed`;
+  }
+  const verdict = checkLinearizable(history, kvModel(null), { maxStates: 300_000 });
+  if (verdict.verdict === 'not-linearizable') {
+    const part = verdict.parts.find((p) => p.verdict === 'not-linearizable');
+    const stuck = part?.stuckOperation !== undefined ? history[part.stuckOperation] : undefined;
+    return (
+      `linearizability: the client history (${history.length} operations) is not linearizable` +
+      (stuck
+        ? `; no order explains ${stuck.process} ${stuck.f} ${JSON.stringify(stuck.input)} → ${JSON.stringify(stuck.output)}`
+        : '')
+    );
+  }
+  // Every live replica has applied the same state, and every acknowledged write is in it.
+  const live = cluster.liveServers();
+  const states = live.map((node) => ({
+    id: node.snapshot().id,
+    state: stableJson(node.machine.snapshot().kv),
+  }));
+  const reference = states[0];
+  for (const other of states.slice(1)) {
+    if (reference && other.state !== reference.state) {
+      return `convergence: after healing ${reference.id} and ${other.id} hold different data`;
+    }
+  }
+  for (const id of cluster.clients) {
+    const client = cluster.client(id);
+    for (const node of live) {
+      if (node.machine.lastSeq(client.clientId) < client.maxAckedWriteSeq) {
+        return `durability: ${client.clientId}'s acknowledged write #${client.maxAckedWriteSeq} is missing on ${node.snapshot().id}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function recorded(world: World): { trace?: readonly TraceEvent[] } {
+  return world.events.length > 0 ? { trace: world.events } : {};
+}

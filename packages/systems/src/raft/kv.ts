@@ -1,0 +1,87 @@
+/**
+ * The replicated state machine: a string key-value store with client sessions. Commands are applied
+ * in log order; a command whose (client, seq) was already applied returns its first answer instead of
+ * running again, which turns "retry until it works" into an exactly-once effect.
+ */
+import type { Command, KvOp, KvResult, SessionRecord, SnapshotData } from './types';
+
+export class KvStateMachine {
+  private readonly data = new Map<string, string>();
+  private readonly sessions = new Map<string, SessionRecord>();
+  /** Commands skipped because their session had already applied them (retries and duplicates). */
+  deduplicated = 0;
+
+  /** Applies a command once per (client, seq); `undefined` for a request older than the client's last. */
+  apply(command: Command): KvResult | undefined {
+    const session = this.sessions.get(command.client);
+    if (session !== undefined) {
+      if (command.seq === session.seq) {
+        this.deduplicated++;
+        return session.result;
+      }
+      if (command.seq < session.seq) {
+        this.deduplicated++;
+        return undefined; // the client has moved on; nobody waits for this answer
+      }
+    }
+    const result = this.execute(command.op);
+    this.sessions.set(command.client, { seq: command.seq, result });
+    return result;
+  }
+
+  private execute(op: KvOp): KvResult {
+    switch (op.f) {
+      case 'get':
+        return this.read(op.key);
+      case 'put':
+        this.data.set(op.key, op.value);
+        return { ok: true };
+      case 'delete':
+        this.data.delete(op.key);
+        return { ok: true };
+      case 'append': {
+        const value = (this.data.get(op.key) ?? '') + op.value;
+        this.data.set(op.key, value);
+        return { ok: true, value };
+      }
+      case 'cas': {
+        const current = this.data.get(op.key) ?? null;
+        if (current !== op.from) return { ok: false, value: current, error: 'compare failed' };
+        this.data.set(op.key, op.to);
+        return { ok: true };
+      }
+    }
+  }
+
+  read(key: string): KvResult {
+    return { ok: true, value: this.data.get(key) ?? null };
+  }
+
+  /** The last seq applied for a client (0 when none): the "no acknowledged write lost" check uses it. */
+  lastSeq(client: string): number {
+    return this.sessions.get(client)?.seq ?? 0;
+  }
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.data.entries();
+  }
+
+  snapshot(): SnapshotData {
+    return {
+      kv: [...this.data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      sessions: [...this.sessions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    };
+  }
+
+  static restore(snapshot: SnapshotData | undefined): KvStateMachine {
+    const machine = new KvStateMachine();
+    if (!snapshot) return machine;
+    for (const [key, value] of snapshot.kv) machine.data.set(key, value);
+    for (const [client, record] of snapshot.sessions) machine.sessions.set(client, record);
+    return machine;
+  }
+}

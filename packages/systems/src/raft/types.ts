@@ -1,0 +1,162 @@
+/** Raft's messages, log entries and configuration: plain data, so the same node runs in the simulator and over TCP. */
+import type { NodeId } from '@dslab/sim';
+
+/** A key-value operation a client asks for; `get` is a read, everything else goes through the log. */
+export type KvOp =
+  | { readonly f: 'get'; readonly key: string }
+  | { readonly f: 'put'; readonly key: string; readonly value: string }
+  | { readonly f: 'delete'; readonly key: string }
+  | { readonly f: 'cas'; readonly key: string; readonly from: string | null; readonly to: string }
+  | { readonly f: 'append'; readonly key: string; readonly value: string };
+
+/** Cluster administration, proposed through the leader like a client command. */
+export type AdminOp =
+  | { readonly f: 'add-server'; readonly id: NodeId }
+  | { readonly f: 'remove-server'; readonly id: NodeId }
+  | { readonly f: 'transfer'; readonly to: NodeId };
+
+export type ClientOp = KvOp | AdminOp;
+
+/** A client command in the log: the session (client, seq) makes a retried command apply once. */
+export interface Command {
+  readonly client: string;
+  readonly seq: number;
+  readonly op: KvOp;
+}
+
+export type Entry =
+  | { readonly term: number; readonly kind: 'noop' }
+  | { readonly term: number; readonly kind: 'command'; readonly command: Command }
+  /** The voting members from this entry on (it takes effect when appended, as in Raft's dissertation §4.1). */
+  | { readonly term: number; readonly kind: 'config'; readonly voters: readonly NodeId[] };
+
+/** The answer to a client: `result` for reads and cas (the value before, or whether it applied). */
+export interface KvResult {
+  readonly ok: boolean;
+  readonly value?: string | null;
+  readonly error?: string;
+}
+
+export interface VoteRequest {
+  readonly type: 'prevote' | 'vote';
+  /** The term the candidate would campaign in (pre-vote) or campaigns in (vote). */
+  readonly term: number;
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+  /** Set by a leadership transfer: voters skip the "I heard from a leader recently" check. */
+  readonly transfer?: boolean;
+}
+
+export interface VoteReply {
+  readonly type: 'prevote-reply' | 'vote-reply';
+  readonly term: number;
+  readonly granted: boolean;
+}
+
+export type RaftMessage =
+  | VoteRequest
+  | VoteReply
+  | {
+      readonly type: 'append';
+      readonly term: number;
+      readonly prevIndex: number;
+      readonly prevTerm: number;
+      readonly entries: readonly Entry[];
+      readonly leaderCommit: number;
+      /** Heartbeat round, echoed in the reply: ReadIndex and leases count acks per round. */
+      readonly round: number;
+    }
+  | {
+      readonly type: 'append-reply';
+      readonly term: number;
+      readonly success: boolean;
+      /** On success: the index up to which the follower's log now matches the leader's. */
+      readonly matchIndex: number;
+      /** On failure (fast back-off): the follower's conflicting term and its first index, or its log end. */
+      readonly conflictTerm: number;
+      readonly conflictIndex: number;
+      readonly round: number;
+    }
+  | {
+      readonly type: 'snapshot';
+      readonly term: number;
+      readonly lastIndex: number;
+      readonly lastTerm: number;
+      readonly voters: readonly NodeId[];
+      readonly data: SnapshotData;
+      readonly round: number;
+    }
+  | {
+      readonly type: 'snapshot-reply';
+      readonly term: number;
+      readonly lastIndex: number;
+      readonly round: number;
+    }
+  | { readonly type: 'timeout-now'; readonly term: number }
+  | { readonly type: 'request'; readonly client: string; readonly seq: number; readonly op: ClientOp }
+  | {
+      readonly type: 'response';
+      readonly client: string;
+      readonly seq: number;
+      readonly result: KvResult;
+      /** Who the answering node believes leads, so the client can go there. */
+      readonly leader?: NodeId;
+    };
+
+/** The state machine's snapshot: the data and the client sessions, both needed to keep exactly-once. */
+export interface SnapshotData {
+  readonly kv: readonly (readonly [string, string])[];
+  readonly sessions: readonly (readonly [string, SessionRecord])[];
+}
+
+export interface SessionRecord {
+  readonly seq: number;
+  readonly result: KvResult;
+}
+
+export type ReadMode = 'read-index' | 'lease' | 'log';
+
+/** Deliberately broken variants (all off by default); the fuzzer must catch each. */
+export const raftMutants = [
+  'vote-without-log-check',
+  'commit-old-term-by-count',
+  'forget-vote',
+  'read-without-read-index',
+  'apply-before-commit',
+  'reset-timer-on-any-message',
+] as const;
+
+export type RaftMutant = (typeof raftMutants)[number];
+
+export interface RaftConfig {
+  /** The initial voting members; a node that is not among them waits to be added. */
+  readonly voters: readonly NodeId[];
+  readonly electionMinMs: number;
+  readonly electionMaxMs: number;
+  readonly heartbeatMs: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly readMode: ReadMode;
+  /** Take a snapshot once this many applied entries are in the log (0: never). */
+  readonly snapshotEvery: number;
+  /** Most entries per AppendEntries message. */
+  readonly maxBatch: number;
+  /**
+   * Append a no-op when elected (Raft §8). It commits the previous terms' entries at once and, as a side
+   * effect, hides the figure-8 hazard; without it a leader waits for a client write to commit anything.
+   */
+  readonly noopOnElection: boolean;
+  readonly mutant?: RaftMutant;
+}
+
+export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
+  electionMinMs: 150,
+  electionMaxMs: 300,
+  heartbeatMs: 50,
+  preVote: true,
+  checkQuorum: true,
+  readMode: 'read-index',
+  snapshotEvery: 1_000,
+  maxBatch: 64,
+  noopOnElection: true,
+};
