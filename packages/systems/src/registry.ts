@@ -1,6 +1,7 @@
 // Every system dslab ships. Adding a system = one import and one entry here.
 import type { SystemDefinition } from './contract';
 import { echoSystem } from './echo';
+import { raftSystem } from './raft';
 import { hashringSystem } from './hashring';
 import { shardingSystem } from './sharding';
 import { bloomSystem } from './bloom';
@@ -10,6 +11,7 @@ import { minhashSystem } from './minhash';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
+  raftSystem as SystemDefinition<unknown>,
   hashringSystem as SystemDefinition<unknown>,
   shardingSystem as SystemDefinition<unknown>,
   bloomSystem as SystemDefinition<unknown>,

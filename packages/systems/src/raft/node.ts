@@ -93,6 +93,8 @@ export class RaftNode implements SimNode<RaftMessage> {
   /** Time (local) this node's election timer was last reset, and for how long: the lab draws it. */
   electionStartedAt = 0;
   electionTimeoutMs = 0;
+  /** Local time this node last became leader. */
+  leaderSince = 0;
 
   private progress = new Map<NodeId, Progress>();
   private round = 0;
@@ -347,6 +349,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     );
     this.role = 'leader';
     this.leader = this.env.id;
+    this.leaderSince = this.env.now();
     if (this.electionTimer !== undefined) this.env.clearTimer(this.electionTimer);
     this.electionTimer = undefined;
     this.progress.clear();

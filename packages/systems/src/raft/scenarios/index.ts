@@ -1,0 +1,26 @@
+import type { Scenario } from '../../contract';
+import {
+  clusterSize,
+  deposedLeader,
+  geoLatencyFloor,
+  minorityCannotWrite,
+  oneLeaderPerTerm,
+  readsNeedReadIndex,
+  splitVotes,
+  voteRules,
+} from './claims';
+import { figure8 } from './figure8';
+import { suiteScenarios } from './suite';
+
+export const raftScenarios: readonly Scenario[] = [
+  oneLeaderPerTerm,
+  voteRules,
+  figure8,
+  minorityCannotWrite,
+  deposedLeader,
+  splitVotes,
+  clusterSize,
+  geoLatencyFloor,
+  readsNeedReadIndex,
+  ...suiteScenarios,
+];
