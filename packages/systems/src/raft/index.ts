@@ -61,7 +61,9 @@ function view(cluster: RaftCluster): LiveRun['view'] {
               applied: s.lastApplied,
               snapshot: s.snapshotIndex,
               'election timer': `${Math.round(timer * 100)}%`,
-              ...Object.fromEntries(Object.entries(s.progress).map(([peer, p]) => [`${peer} match`, p.match])),
+              ...Object.fromEntries(
+                Object.entries(s.progress).map(([peer, p]) => [`${peer} match`, p.match]),
+              ),
             }
           : {},
       });

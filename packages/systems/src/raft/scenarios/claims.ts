@@ -43,7 +43,8 @@ export const oneLeaderPerTerm: Scenario = {
       const cluster = raftFuzzCluster(seed * 1_000 + i);
       const started = new Set<number>();
       cluster.world.onTrace((event) => {
-        if (event.kind === 'node' && event.name === 'candidate') started.add((event.data as { term: number }).term);
+        if (event.kind === 'node' && event.name === 'candidate')
+          started.add((event.data as { term: number }).term);
       });
       try {
         cluster.world.runFor(6_000);
@@ -59,9 +60,17 @@ export const oneLeaderPerTerm: Scenario = {
     }
     const leaderless = terms - termsWithLeader;
     return {
-      observed: violations === 0 && maxLeaders <= 1 && leaderless > 0 ? 'holds' : violations > 0 ? 'fails' : 'partly',
+      observed:
+        violations === 0 && maxLeaders <= 1 && leaderless > 0 ? 'holds' : violations > 0 ? 'fails' : 'partly',
       summary: `${runs} runs under the full nemesis: ${terms} terms campaigned, ${termsWithLeader} elected a leader and ${leaderless} (${pct(leaderless / Math.max(1, terms))}) ended with none; never two leaders in a term (${violations} safety violations).`,
-      measurements: { runs, terms, termsWithLeader, leaderlessTerms: leaderless, maxLeadersPerTerm: maxLeaders, violations },
+      measurements: {
+        runs,
+        terms,
+        termsWithLeader,
+        leaderlessTerms: leaderless,
+        maxLeadersPerTerm: maxLeaders,
+        violations,
+      },
       traceHash: hash,
     };
   },
@@ -75,11 +84,16 @@ export const voteRules: Scenario = {
   expected: 'holds',
   rows: ['A1'],
   run({ seed }): ScenarioResult {
-    const cluster = buildRaftCluster(raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }), seed, {
-      nextOp: () => undefined,
-    });
+    const cluster = buildRaftCluster(
+      raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }),
+      seed,
+      {
+        nextOp: () => undefined,
+      },
+    );
     const leader = waitForLeader(cluster) as RaftNode;
-    for (let seq = 1; seq <= 3; seq++) ask(cluster, idOf(leader), { f: 'put', key: 'x', value: `v${seq}` }, seq);
+    for (let seq = 1; seq <= 3; seq++)
+      ask(cluster, idOf(leader), { f: 'put', key: 'x', value: `v${seq}` }, seq);
     cluster.world.runFor(200);
     const voter = cluster.liveServers().find((n) => n !== leader) as RaftNode;
     const voterId = idOf(voter);
@@ -101,17 +115,51 @@ export const voteRules: Scenario = {
     const t = voter.term;
     const last = voter.log.lastIndex;
     const lastTerm = voter.log.lastTerm;
-    tryVote('lower term', a, { type: 'vote' as const, term: t - 1, lastLogIndex: last, lastLogTerm: lastTerm }, false);
-    tryVote('higher term, shorter log', a, { type: 'vote' as const, term: t + 1, lastLogIndex: last - 1, lastLogTerm: lastTerm }, false);
-    tryVote('higher term, older last term', a, { type: 'vote' as const, term: t + 2, lastLogIndex: last + 5, lastLogTerm: lastTerm - 1 }, false);
-    tryVote('higher term, log as up to date', a, { type: 'vote' as const, term: t + 3, lastLogIndex: last, lastLogTerm: lastTerm }, true);
-    tryVote('same term, second candidate', b, { type: 'vote' as const, term: t + 3, lastLogIndex: last + 1, lastLogTerm: lastTerm }, false);
-    tryVote('same term, same candidate again', a, { type: 'vote' as const, term: t + 3, lastLogIndex: last, lastLogTerm: lastTerm }, true);
+    tryVote(
+      'lower term',
+      a,
+      { type: 'vote' as const, term: t - 1, lastLogIndex: last, lastLogTerm: lastTerm },
+      false,
+    );
+    tryVote(
+      'higher term, shorter log',
+      a,
+      { type: 'vote' as const, term: t + 1, lastLogIndex: last - 1, lastLogTerm: lastTerm },
+      false,
+    );
+    tryVote(
+      'higher term, older last term',
+      a,
+      { type: 'vote' as const, term: t + 2, lastLogIndex: last + 5, lastLogTerm: lastTerm - 1 },
+      false,
+    );
+    tryVote(
+      'higher term, log as up to date',
+      a,
+      { type: 'vote' as const, term: t + 3, lastLogIndex: last, lastLogTerm: lastTerm },
+      true,
+    );
+    tryVote(
+      'same term, second candidate',
+      b,
+      { type: 'vote' as const, term: t + 3, lastLogIndex: last + 1, lastLogTerm: lastTerm },
+      false,
+    );
+    tryVote(
+      'same term, same candidate again',
+      a,
+      { type: 'vote' as const, term: t + 3, lastLogIndex: last, lastLogTerm: lastTerm },
+      true,
+    );
     const wrong = rows.filter(([, granted, expected]) => granted !== expected).length;
     return {
       observed: wrong === 0 ? 'holds' : 'fails',
       summary: `${rows.length} vote requests to a follower whose log ends at index ${last} (term ${lastTerm}): ${rows.filter((r) => r[1]).length} granted, each exactly as the rule says (${wrong} wrong decisions).`,
-      measurements: { requests: rows.length, granted: rows.filter((r) => r[1]).length, wrongDecisions: wrong },
+      measurements: {
+        requests: rows.length,
+        granted: rows.filter((r) => r[1]).length,
+        wrongDecisions: wrong,
+      },
       tables: [{ title: 'Vote requests', columns: ['request', 'granted', 'rule says'], rows }],
       traceHash: cluster.world.traceHash(),
     };
@@ -183,7 +231,10 @@ export const minorityCannotWrite: Scenario = {
     const broken = splitBrain(seed, true);
     const stale = broken.readValue === 'before';
     return {
-      observed: !correct.minorityCommitted && correct.linearizable && stale && !broken.linearizable ? 'partly' : 'holds',
+      observed:
+        !correct.minorityCommitted && correct.linearizable && stale && !broken.linearizable
+          ? 'partly'
+          : 'holds',
       summary:
         `The 2-node minority's write ${correct.minorityCommitted ? 'committed' : 'never committed'}; the majority elected a leader in ${correct.electedAfterMs.toFixed(0)} ms and wrote "after". ` +
         `Asked for x, the deposed leader (still believing it leads: ${broken.oldStillLeads}) answered "${String(broken.readValue)}" when reading locally — not linearizable — and ${correct.readValue === undefined ? 'did not answer' : `answered "${String(correct.readValue)}"`} with ReadIndex.`,
@@ -207,16 +258,21 @@ export const deposedLeader: Scenario = {
   expected: 'holds',
   rows: ['A1'],
   run({ seed }): ScenarioResult {
-    const cluster = buildRaftCluster(raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }), seed, {
-      nextOp: () => undefined,
-    });
+    const cluster = buildRaftCluster(
+      raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }),
+      seed,
+      {
+        nextOp: () => undefined,
+      },
+    );
     const { world } = cluster;
     const old = waitForLeader(cluster) as RaftNode;
     const oldId = idOf(old);
     ask(cluster, oldId, { f: 'put', key: 'x', value: 'committed' }, 1);
     const rest = cluster.servers.filter((id) => id !== oldId);
     world.network.partition([[oldId], rest]);
-    for (let seq = 2; seq <= 4; seq++) inject(cluster, oldId, 'c1', { f: 'put', key: 'x', value: `lost-${seq}` }, seq);
+    for (let seq = 2; seq <= 4; seq++)
+      inject(cluster, oldId, 'c1', { f: 'put', key: 'x', value: `lost-${seq}` }, seq);
     const uncommitted = world.node<RaftNode>(oldId).log.lastIndex - world.node<RaftNode>(oldId).commitIndex;
     const fresh = waitForLeader(cluster, 5_000, rest) as RaftNode;
     ask(cluster, idOf(fresh), { f: 'put', key: 'x', value: 'new' }, 5);
@@ -226,11 +282,16 @@ export const deposedLeader: Scenario = {
     const rejoined = world.node<RaftNode>(oldId);
     const value = rejoined.machine.read('x').value;
     const lostApplied = value?.startsWith('lost') ?? false;
-    const holds = bothLead && uncommitted === 3 && !lostApplied && value === 'new' && rejoined.role === 'follower';
+    const holds =
+      bothLead && uncommitted === 3 && !lostApplied && value === 'new' && rejoined.role === 'follower';
     return {
       observed: holds ? 'holds' : 'fails',
       summary: `Cut off alone, ${oldId} kept the leader role (term ${old.term}) with ${uncommitted} uncommitted entries while ${idOf(fresh)} led term ${fresh.term}; after healing ${oldId} is a ${rejoined.role}, its entries were replaced and x = "${String(value)}".`,
-      measurements: { uncommittedEntries: uncommitted, twoNodesBelievedLeader: bothLead ? 1 : 0, lostEntriesApplied: lostApplied ? 1 : 0 },
+      measurements: {
+        uncommittedEntries: uncommitted,
+        twoNodesBelievedLeader: bothLead ? 1 : 0,
+        lostEntriesApplied: lostApplied ? 1 : 0,
+      },
       traceHash: world.traceHash(),
     };
   },
@@ -250,13 +311,22 @@ export const splitVotes: Scenario = {
     let hash = '';
     for (const spread of [1, 10, 50, 150]) {
       const cluster = buildRaftCluster(
-        raftParams.parse({ nodes: 5, clients: 0, preVote: false, electionMinMs: 150, electionMaxMs: 150 + spread, latencyMs: 5, jitterMs: 5 }),
+        raftParams.parse({
+          nodes: 5,
+          clients: 0,
+          preVote: false,
+          electionMinMs: 150,
+          electionMaxMs: 150 + spread,
+          latencyMs: 5,
+          jitterMs: 5,
+        }),
         seed,
       );
       const { world } = cluster;
       const campaigned = new Set<number>();
       world.onTrace((event) => {
-        if (event.kind === 'node' && event.name === 'candidate') campaigned.add((event.data as { term: number }).term);
+        if (event.kind === 'node' && event.name === 'candidate')
+          campaigned.add((event.data as { term: number }).term);
       });
       let elections = 0;
       for (let r = 0; r < rounds; r++) {
@@ -302,7 +372,15 @@ export const clusterSize: Scenario = {
     let hash = '';
     for (const nodes of [3, 5, 7, 9]) {
       const cluster = buildRaftCluster(
-        raftParams.parse({ nodes, clients: 4, opsPerSecond: 200, readFraction: 0, latencyMs: 2, jitterMs: 20, durationMs: 1 }),
+        raftParams.parse({
+          nodes,
+          clients: 4,
+          opsPerSecond: 200,
+          readFraction: 0,
+          latencyMs: 2,
+          jitterMs: 20,
+          durationMs: 1,
+        }),
         seed,
       );
       const leader = waitForLeader(cluster) as RaftNode;
@@ -311,7 +389,8 @@ export const clusterSize: Scenario = {
       cluster.world.runFor(quick ? 2_000 : 10_000);
       const latencies: number[] = [];
       for (const id of cluster.clients)
-        for (const op of cluster.client(id).completed) if (op.ok && op.startedAt >= started) latencies.push(op.latencyMs);
+        for (const op of cluster.client(id).completed)
+          if (op.ok && op.startedAt >= started) latencies.push(op.latencyMs);
       latencies.sort((a, b) => a - b);
       const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;
       const msgsPerOp = (cluster.world.stats.sent - startMessages) / Math.max(1, latencies.length);
@@ -323,7 +402,12 @@ export const clusterSize: Scenario = {
     return {
       observed: last[3] > first[3] * 1.8 && last[1] > 0 ? 'partly' : 'holds',
       summary: `From 3 to 9 nodes, median write latency went ${first[2].toFixed(1)} → ${last[2].toFixed(1)} ms and messages per write ${first[3].toFixed(1)} → ${last[3].toFixed(1)}; every size kept committing.`,
-      measurements: { p50At3: first[2], p50At9: last[2], messagesPerWriteAt3: first[3], messagesPerWriteAt9: last[3] },
+      measurements: {
+        p50At3: first[2],
+        p50At9: last[2],
+        messagesPerWriteAt3: first[3],
+        messagesPerWriteAt9: last[3],
+      },
       tables: [
         {
           title: 'Writes at 200 per second, link latency 2–22 ms',
@@ -352,7 +436,14 @@ export const geoLatencyFloor: Scenario = {
       n2: { n1: 90, n3: 160 },
       n3: { n1: 160, n2: 160 },
     };
-    const region: Record<string, string> = { n1: 'US-East', n2: 'EU', n3: 'APAC', c1: 'US-East', c2: 'EU', c3: 'APAC' };
+    const region: Record<string, string> = {
+      n1: 'US-East',
+      n2: 'EU',
+      n3: 'APAC',
+      c1: 'US-East',
+      c2: 'EU',
+      c3: 'APAC',
+    };
     const home: Record<string, string> = { c1: 'n1', c2: 'n2', c3: 'n3' };
     const ids = ['n1', 'n2', 'n3', 'c1', 'c2', 'c3'];
     const oneWay = (a: string, b: string): number => {
@@ -362,17 +453,33 @@ export const geoLatencyFloor: Scenario = {
       return (rtt[x]?.[y] ?? 0) / 2;
     };
     const links = ids.flatMap((from) =>
-      ids.filter((to) => to !== from).map((to) => ({ from, to, config: { latency: { kind: 'constant' as const, ms: oneWay(from, to) } } })),
+      ids
+        .filter((to) => to !== from)
+        .map((to) => ({
+          from,
+          to,
+          config: { latency: { kind: 'constant' as const, ms: oneWay(from, to) } },
+        })),
     );
     const warmUpMs = 30_000;
     const cluster = buildRaftCluster(
-      raftParams.parse({ nodes: 3, clients: 3, opsPerSecond: 3, readFraction: 0, electionMinMs: 600, electionMaxMs: 1_200, heartbeatMs: 100 }),
+      raftParams.parse({
+        nodes: 3,
+        clients: 3,
+        opsPerSecond: 3,
+        readFraction: 0,
+        electionMinMs: 600,
+        electionMaxMs: 1_200,
+        heartbeatMs: 100,
+      }),
       seed,
       {
         links,
         // Only the US and APAC clients write; writes start once the leader is in place.
         nextOp: (client, random) =>
-          client === 'c2' ? undefined : { f: 'put', key: 'x', value: `${client}-${Math.floor(random() * 1e6)}` },
+          client === 'c2'
+            ? undefined
+            : { f: 'put', key: 'x', value: `${client}-${Math.floor(random() * 1e6)}` },
         clientTimeoutMs: 2_000,
         clientGiveUpMs: 20_000,
       },
@@ -398,7 +505,12 @@ export const geoLatencyFloor: Scenario = {
     return {
       observed: fromApac > 90 * 1.5 ? 'fails' : 'holds',
       summary: `Leader in US-East: a write from next to the leader takes ${leaderSide.toFixed(0)} ms (the EU follower's ${rtt.n1?.n2} ms round trip); a write from ${region.c3} takes ${fromApac.toFixed(0)} ms end to end, over ${clientTimes.c3.length} writes.`,
-      measurements: { leaderSideCommitMs: leaderSide, writeFromApacMs: fromApac, writeFromUsMs: fromUs, claimedFloorMs: 90 },
+      measurements: {
+        leaderSideCommitMs: leaderSide,
+        writeFromApacMs: fromApac,
+        writeFromUsMs: fromUs,
+        claimedFloorMs: 90,
+      },
       tables: [
         {
           title: 'Write latency by where the client is (RTT US–EU 90 ms, US–APAC 160 ms, EU–APAC 160 ms)',
@@ -422,9 +534,13 @@ export const geoLatencyFloor: Scenario = {
  * of the three operations is linearizable.
  */
 export function leaseUnderDrift(seed: number, readMode: 'lease' | 'read-index') {
-  const cluster = buildRaftCluster(raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, readMode }), seed, {
-    nextOp: () => undefined,
-  });
+  const cluster = buildRaftCluster(
+    raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, readMode }),
+    seed,
+    {
+      nextOp: () => undefined,
+    },
+  );
   const { world } = cluster;
   const recorder = new HistoryRecorder();
   const old = waitForLeader(cluster) as RaftNode;
@@ -446,7 +562,12 @@ export function leaseUnderDrift(seed: number, readMode: 'lease' | 'read-index') 
   if (value !== undefined) recorder.ok(id, value, read.end);
   else recorder.info(id, read.end);
   const verdict = checkLinearizable(recorder.history(), kvModel(null));
-  return { value, stale: verdict.verdict !== 'linearizable', traceHash: world.traceHash(), history: recorder.history() };
+  return {
+    value,
+    stale: verdict.verdict !== 'linearizable',
+    traceHash: world.traceHash(),
+    history: recorder.history(),
+  };
 }
 
 export const readsNeedReadIndex: Scenario = {

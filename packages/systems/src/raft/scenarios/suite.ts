@@ -9,7 +9,11 @@ import { fuzzRaft } from '../fuzz';
 import type { RaftNode } from '../node';
 import { idOf, inject, waitForLeader } from './harness';
 
-type Check = { readonly ok: boolean; readonly summary: string; readonly measurements: Record<string, number> };
+type Check = {
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly measurements: Record<string, number>;
+};
 
 function quiet(overrides: Partial<RaftParams> = {}): RaftParams {
   return raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, ...overrides });
@@ -17,10 +21,18 @@ function quiet(overrides: Partial<RaftParams> = {}): RaftParams {
 
 /** How many live servers applied the command (client c1, seq). */
 function appliedOn(cluster: RaftCluster, seq: number, key: string, value: string): number {
-  return cluster.liveServers().filter((n) => n.machine.lastSeq('c1') >= seq && n.machine.read(key).value === value).length;
+  return cluster
+    .liveServers()
+    .filter((n) => n.machine.lastSeq('c1') >= seq && n.machine.read(key).value === value).length;
 }
 
-function suiteScenario(id: string, title: string, claim: string, body: (cluster: RaftCluster) => Check, params: Partial<RaftParams> = {}): Scenario {
+function suiteScenario(
+  id: string,
+  title: string,
+  claim: string,
+  body: (cluster: RaftCluster) => Check,
+  params: Partial<RaftParams> = {},
+): Scenario {
   return {
     id,
     title,
@@ -93,7 +105,11 @@ export const reElection = suiteScenario(
     return {
       ok,
       summary: `Failover took ${failoverMs.toFixed(0)} ms; the old leader rejoined as a follower (leader unchanged: ${stillSecond}); with 2 of 3 down no leader (${leaderless}); one back → leader ${third ? idOf(third) : 'none'}.`,
-      measurements: { failoverMs, leaderUnchangedOnRejoin: stillSecond ? 1 : 0, leaderWithoutMajority: leaderless ? 0 : 1 },
+      measurements: {
+        failoverMs,
+        leaderUnchangedOnRejoin: stillSecond ? 1 : 0,
+        leaderWithoutMajority: leaderless ? 0 : 1,
+      },
     };
   },
 );
@@ -104,7 +120,8 @@ export const basicAgree = suiteScenario(
   'Every command a leader accepts is applied by every server, in the same order.',
   (cluster) => {
     const leader = idOf(waitForLeader(cluster) as RaftNode);
-    for (let seq = 1; seq <= 20; seq++) inject(cluster, leader, 'c1', { f: 'append', key: 'log', value: `${seq},` }, seq);
+    for (let seq = 1; seq <= 20; seq++)
+      inject(cluster, leader, 'c1', { f: 'append', key: 'log', value: `${seq},` }, seq);
     cluster.world.runFor(500);
     const expected = Array.from({ length: 20 }, (_, i) => `${i + 1},`).join('');
     const agreeing = cluster.liveServers().filter((n) => n.machine.read('log').value === expected).length;
@@ -125,7 +142,8 @@ export const failAgree = suiteScenario(
     const leader = idOf(waitForLeader(cluster) as RaftNode);
     const follower = cluster.servers.find((id) => id !== leader) as NodeId;
     world.network.partition([[follower], cluster.servers.filter((id) => id !== follower)]);
-    for (let seq = 1; seq <= 10; seq++) inject(cluster, leader, 'c1', { f: 'put', key: 'x', value: `v${seq}` }, seq);
+    for (let seq = 1; seq <= 10; seq++)
+      inject(cluster, leader, 'c1', { f: 'put', key: 'x', value: `v${seq}` }, seq);
     world.runFor(500);
     const withoutIt = appliedOn(cluster, 10, 'x', 'v10');
     world.network.heal();
@@ -172,7 +190,8 @@ export const concurrentStarts = suiteScenario(
   (cluster) => {
     const leader = idOf(waitForLeader(cluster) as RaftNode);
     const clients = ['c1'];
-    for (let seq = 1; seq <= 5; seq++) inject(cluster, leader, clients[0] as string, { f: 'append', key: 'k', value: 'x' }, seq);
+    for (let seq = 1; seq <= 5; seq++)
+      inject(cluster, leader, clients[0] as string, { f: 'append', key: 'k', value: 'x' }, seq);
     // a duplicate of the last one, as a retry would send it
     inject(cluster, leader, 'c1', { f: 'append', key: 'k', value: 'x' }, 5);
     cluster.world.runFor(500);
@@ -194,8 +213,13 @@ export const rejoin = suiteScenario(
     const { world } = cluster;
     const old = idOf(waitForLeader(cluster) as RaftNode);
     world.network.partition([[old], cluster.servers.filter((id) => id !== old)]);
-    for (let seq = 1; seq <= 3; seq++) inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `orphan${seq}` }, seq);
-    const next = waitForLeader(cluster, 5_000, cluster.servers.filter((id) => id !== old)) as RaftNode;
+    for (let seq = 1; seq <= 3; seq++)
+      inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `orphan${seq}` }, seq);
+    const next = waitForLeader(
+      cluster,
+      5_000,
+      cluster.servers.filter((id) => id !== old),
+    ) as RaftNode;
     inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: 'kept' }, 10);
     world.runFor(300);
     world.network.heal();
@@ -219,10 +243,12 @@ export const backup = suiteScenario(
     const old = idOf(waitForLeader(cluster) as RaftNode);
     const others = cluster.servers.filter((id) => id !== old);
     world.network.partition([[old, others[0] as NodeId], others.slice(1)]);
-    for (let seq = 1; seq <= 50; seq++) inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `lost${seq}` }, seq);
+    for (let seq = 1; seq <= 50; seq++)
+      inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `lost${seq}` }, seq);
     world.network.partition([[old], others]);
     const next = waitForLeader(cluster, 5_000, others) as RaftNode;
-    for (let seq = 100; seq < 150; seq++) inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: `good${seq}` }, seq);
+    for (let seq = 100; seq < 150; seq++)
+      inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: `good${seq}` }, seq);
     world.runFor(500);
     world.network.heal();
     const healedAt = world.now();
@@ -233,7 +259,11 @@ export const backup = suiteScenario(
     return {
       ok,
       summary: `The old leader held 50 conflicting entries; after healing it converged in ${caughtUpMs.toFixed(0)} ms and ${world.stats.sent - appendsBefore} messages.`,
-      measurements: { conflictingEntries: 50, catchUpMs: caughtUpMs, messages: world.stats.sent - appendsBefore },
+      measurements: {
+        conflictingEntries: 50,
+        catchUpMs: caughtUpMs,
+        messages: world.stats.sent - appendsBefore,
+      },
     };
   },
   { nodes: 5 },
@@ -246,7 +276,8 @@ export const persist = suiteScenario(
   (cluster) => {
     const { world } = cluster;
     const leader = idOf(waitForLeader(cluster) as RaftNode);
-    for (let seq = 1; seq <= 10; seq++) inject(cluster, leader, 'c1', { f: 'append', key: 'k', value: `${seq};` }, seq);
+    for (let seq = 1; seq <= 10; seq++)
+      inject(cluster, leader, 'c1', { f: 'append', key: 'k', value: `${seq};` }, seq);
     world.runFor(300);
     const before = cluster.liveServers().map((n) => n.term);
     for (const id of cluster.servers) world.crash(id);
@@ -275,13 +306,15 @@ export const snapshotInstall = suiteScenario(
     const leader = idOf(waitForLeader(cluster) as RaftNode);
     const lagging = cluster.servers.find((id) => id !== leader) as NodeId;
     world.network.partition([[lagging], cluster.servers.filter((id) => id !== lagging)]);
-    for (let seq = 1; seq <= 60; seq++) inject(cluster, leader, 'c1', { f: 'put', key: `k${seq % 7}`, value: `v${seq}` }, seq);
+    for (let seq = 1; seq <= 60; seq++)
+      inject(cluster, leader, 'c1', { f: 'put', key: `k${seq % 7}`, value: `v${seq}` }, seq);
     world.runFor(500);
     const compacted = world.node<RaftNode>(leader).log.snapshotIndex;
     world.network.heal();
     world.runFor(1_000);
     const node = world.node<RaftNode>(lagging);
-    const ok = compacted > 0 && node.log.snapshotIndex >= compacted && node.machine.read('k4').value === 'v60';
+    const ok =
+      compacted > 0 && node.log.snapshotIndex >= compacted && node.machine.read('k4').value === 'v60';
     return {
       ok,
       summary: `The leader compacted its log to index ${compacted}; the lagging follower installed a snapshot at ${node.log.snapshotIndex} and now reads k4 = ${String(node.machine.read('k4').value)}.`,
@@ -333,7 +366,8 @@ export const checkQuorumStepDown = suiteScenario(
     const t0 = world.now();
     world.runUntilCondition(() => world.node<RaftNode>(leader).role !== 'leader', 2_000);
     const tookMs = world.now() - t0;
-    const ok = world.node<RaftNode>(leader).role !== 'leader' && tookMs <= 2 * cluster.params.electionMinMs + 1;
+    const ok =
+      world.node<RaftNode>(leader).role !== 'leader' && tookMs <= 2 * cluster.params.electionMinMs + 1;
     return {
       ok,
       summary: `Cut off at ${t0.toFixed(0)} ms, the leader stepped down ${tookMs.toFixed(0)} ms later (check every ${cluster.params.electionMinMs} ms).`,
@@ -350,7 +384,9 @@ export const preVoteRejoin: Scenario = {
   rows: ['A1'],
   run({ seed }): ScenarioResult {
     const measure = (preVote: boolean) => {
-      const cluster = buildRaftCluster(quiet({ preVote, checkQuorum: preVote }), seed, { nextOp: () => undefined });
+      const cluster = buildRaftCluster(quiet({ preVote, checkQuorum: preVote }), seed, {
+        nextOp: () => undefined,
+      });
       const { world } = cluster;
       const leader = waitForLeader(cluster) as RaftNode;
       const loner = cluster.servers.find((id) => id !== idOf(leader)) as NodeId;
@@ -362,12 +398,19 @@ export const preVoteRejoin: Scenario = {
       world.runFor(1_000);
       const after = cluster.leader();
       const termAfter = after?.term ?? 0;
-      return { lonerTerm, termBefore, termAfter, sameLeader: termAfter === termBefore, hash: world.traceHash() };
+      return {
+        lonerTerm,
+        termBefore,
+        termAfter,
+        sameLeader: termAfter === termBefore,
+        hash: world.traceHash(),
+      };
     };
     const withPreVote = measure(true);
     const without = measure(false);
     return {
-      observed: withPreVote.sameLeader && !without.sameLeader ? 'holds' : withPreVote.sameLeader ? 'partly' : 'fails',
+      observed:
+        withPreVote.sameLeader && !without.sameLeader ? 'holds' : withPreVote.sameLeader ? 'partly' : 'fails',
       summary:
         `With pre-vote the isolated node stayed at term ${withPreVote.lonerTerm} and the leader kept term ${withPreVote.termAfter}. ` +
         `Without it the node reached term ${without.lonerTerm} alone and on rejoining forced a new election (term ${without.termBefore} → ${without.termAfter}).`,
@@ -387,7 +430,8 @@ function churn(id: string, title: string, seeds: number): Scenario {
   return {
     id,
     title,
-    claim: 'Under random crashes, restarts, partitions and pauses, clients see a linearizable KV store and no acknowledged write is lost.',
+    claim:
+      'Under random crashes, restarts, partitions and pauses, clients see a linearizable KV store and no acknowledged write is lost.',
     expected: 'holds',
     rows: ['A1'],
     run({ seed, quick }): ScenarioResult {

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { World, type Env } from '@dslab/sim';
+import { fuzzRaft } from './fuzz';
+import { raftSystem } from './index';
+import { raftParams } from './cluster';
+import { KvStateMachine } from './kv';
+import { RaftStorage } from './storage';
+import { raftMutants, type Entry } from './types';
+import { mutantSeeds } from './mutant-seeds';
+
+describe('raft fuzzing', () => {
+  it('the same seed gives the same trace, other seeds give others', () => {
+    const a = fuzzRaft(7);
+    const b = fuzzRaft(7);
+    const c = fuzzRaft(8);
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.events).toBe(b.events);
+    expect(c.traceHash).not.toBe(a.traceHash);
+  });
+
+  it('finds no violation over a batch of seeds with the full nemesis', () => {
+    const failures = [];
+    for (let seed = 0; seed < 60; seed++) {
+      const outcome = fuzzRaft(seed);
+      if (!outcome.ok) failures.push(`${seed}: ${outcome.failure}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it.each(raftMutants.map((mutant) => [mutant, mutantSeeds[mutant]] as const))(
+    'catches the %s mutant (first caught at seed %i; the correct protocol passes that seed)',
+    (mutant, seed) => {
+      const broken = fuzzRaft(seed, { mutant });
+      expect(broken.ok).toBe(false);
+      expect(broken.failure).toBeTruthy();
+      expect(fuzzRaft(seed).ok).toBe(true);
+    },
+  );
+
+  it('rejects an unknown mutant by name', () => {
+    expect(() => fuzzRaft(1, { mutant: 'nope' })).toThrow(/unknown raft mutant 'nope'/);
+  });
+});
+
+describe('raft scenarios', () => {
+  it.each(raftSystem.scenarios.map((s) => [s.id, s] as const))(
+    '%s gives its expected verdict',
+    async (_id, scenario) => {
+      const result = await scenario.run({ seed: 1, quick: true });
+      expect(result.observed, result.summary).toBe(scenario.expected);
+    },
+  );
+});
+
+describe('raft params', () => {
+  it('parses {} into the default run and rejects nonsense with a message', () => {
+    expect(raftParams.parse({}).nodes).toBe(5);
+    expect(() => raftParams.parse({ electionMinMs: 300, electionMaxMs: 200 })).toThrow(/electionMaxMs/);
+    expect(() => raftParams.parse({ heartbeatMs: 500 })).toThrow(/heartbeatMs/);
+    expect(() => raftParams.parse({ mutant: 'x' })).toThrow();
+  });
+
+  it('a free run is linearizable and deterministic', () => {
+    const params = raftParams.parse({ durationMs: 3_000 });
+    const a = raftSystem.run?.(params, 3);
+    const b = raftSystem.run?.(params, 3);
+    expect(a?.traceHash).toBe(b?.traceHash);
+    expect(a?.checks).toEqual({ invariants: undefined, linearizable: undefined });
+    expect(a?.metrics.clientOpsOk).toBeGreaterThan(40);
+  });
+});
+
+describe('raft storage', () => {
+  function diskOf(world: World) {
+    let disk: Env['disk'] | undefined;
+    world.addNode('d', (env) => {
+      disk = env.disk;
+      return { onMessage() {}, snapshot: () => null };
+    });
+    world.start();
+    return disk as Env['disk'];
+  }
+
+  it('recovers term, vote and log, and truncates a torn tail instead of applying it', () => {
+    const disk = diskOf(new World({ seed: 1 }));
+    const storage = new RaftStorage(disk);
+    const entries: Entry[] = [
+      { term: 1, kind: 'noop' },
+      { term: 1, kind: 'command', command: { client: 'c', seq: 1, op: { f: 'put', key: 'k', value: 'v' } } },
+    ];
+    storage.saveMeta(3, 'n2');
+    storage.appendEntries(1, entries);
+    // a conflicting entry at index 2 replaces the tail
+    storage.appendEntries(2, [{ term: 2, kind: 'noop' }]);
+    storage.flush();
+    disk.append('log', new TextEncoder().encode('{"i":3,"e":{"term":2,"ki'));
+    disk.sync();
+    const recovered = new RaftStorage(disk).recover();
+    expect(recovered.term).toBe(3);
+    expect(recovered.vote).toBe('n2');
+    expect(recovered.entries).toEqual([entries[0], { term: 2, kind: 'noop' }]);
+    expect(recovered.tornRecords).toBe(1);
+    expect(new RaftStorage(disk).recover().tornRecords).toBe(0); // the torn record is gone for good
+  });
+});
+
+describe('the KV state machine', () => {
+  it('applies a command once per (client, seq), whatever the retries', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 60 }), (seqs) => {
+        const machine = new KvStateMachine();
+        const sorted = [...seqs].sort((a, b) => a - b); // a client's retries arrive in order, repeated
+        for (const seq of sorted)
+          machine.apply({ client: 'c', seq, op: { f: 'append', key: 'k', value: `${seq},` } });
+        const distinct = [...new Set(sorted)];
+        expect(machine.read('k').value).toBe(distinct.map((s) => `${s},`).join(''));
+      }),
+    );
+  });
+
+  it('a snapshot restores data and sessions', () => {
+    const machine = new KvStateMachine();
+    machine.apply({ client: 'c', seq: 1, op: { f: 'put', key: 'a', value: '1' } });
+    machine.apply({ client: 'c', seq: 2, op: { f: 'cas', key: 'a', from: '1', to: '2' } });
+    const copy = KvStateMachine.restore(machine.snapshot());
+    expect(copy.read('a').value).toBe('2');
+    expect(copy.apply({ client: 'c', seq: 2, op: { f: 'cas', key: 'a', from: '1', to: '3' } })).toEqual({
+      ok: true,
+    });
+    expect(copy.read('a').value).toBe('2');
+  });
+});
