@@ -1,0 +1,79 @@
+// Raft in the simulator: how fast a 5-node cluster with 200 client operations per virtual second runs
+// under the full nemesis (virtual seconds per wall second), fuzz throughput in seeds per minute on all
+// cores, and messages per committed operation with and without faults.
+import { availableParallelism } from 'node:os';
+import { Rng, applyFaultSchedule, randomFaultSchedule } from '@dslab/sim';
+import { buildRaftCluster, raftParams } from '@dslab/systems';
+import { runFuzzPool } from '../packages/cli/src/fuzz/pool';
+import type { Benchmark } from './benchmark';
+
+function simulate(virtualSeconds: number, nemesis: boolean, checks: boolean) {
+  const params = raftParams.parse({ nodes: 5, clients: 10, opsPerSecond: 200, keys: 20 });
+  const cluster = buildRaftCluster(params, 42, {
+    trace: 'off',
+    freezeMessages: false,
+    logMatchingEvery: checks ? 64 : 0,
+  });
+  if (nemesis) {
+    const schedule = randomFaultSchedule(new Rng(42).fork('nemesis'), cluster.servers, {
+      startMs: 500,
+      endMs: virtualSeconds * 1_000,
+      meanIntervalMs: 500,
+      maxDurationMs: 1_500,
+    });
+    applyFaultSchedule(cluster.world, schedule);
+  }
+  const started = performance.now();
+  cluster.world.runFor(virtualSeconds * 1_000);
+  const wallSeconds = (performance.now() - started) / 1000;
+  let ok = 0;
+  for (const id of cluster.clients) ok += cluster.client(id).completed.filter((op) => op.ok).length;
+  return {
+    virtualSeconds,
+    wallSeconds,
+    virtualSecondsPerWallSecond: virtualSeconds / wallSeconds,
+    events: cluster.world.stats.events,
+    eventsPerSecond: cluster.world.stats.events / wallSeconds,
+    committedOps: ok,
+    messagesPerCommittedOp: cluster.world.stats.sent / Math.max(1, ok),
+  };
+}
+
+const bench: Benchmark = {
+  name: 'raft',
+  async run() {
+    simulate(5, true, true); // warm-up
+    const withNemesis = simulate(120, true, true);
+    const withNemesisNoLogMatching = simulate(120, true, false);
+    const healthy = simulate(120, false, true);
+    const workers = availableParallelism();
+    const seeds = Array.from({ length: 2_000 }, (_, i) => i);
+    const started = performance.now();
+    let virtualMs = 0;
+    const pool = await runFuzzPool({
+      systemId: 'raft',
+      seeds,
+      workers,
+      stopOnFirst: false,
+      onOutcome: (_done, _failure, outcome) => {
+        virtualMs += outcome?.virtualMs ?? 0;
+      },
+    });
+    const minutes = (performance.now() - started) / 60_000;
+    return {
+      target: 'at least 1,000 virtual seconds per wall second (5 nodes, 200 ops/s, nemesis on)',
+      withNemesis,
+      withNemesisNoLogMatching,
+      healthy,
+      fuzz: {
+        workers,
+        seeds: pool.done,
+        failures: pool.failures.length,
+        seedsPerMinute: pool.done / minutes,
+        virtualSecondsPerSeed: virtualMs / 1000 / Math.max(1, pool.done),
+      },
+    };
+  },
+};
+
+export default bench;
