@@ -126,6 +126,38 @@ describe('the lab in Chromium', () => {
     await again.close();
   });
 
+  it('raft: a leader is elected; crash it and another is elected', async () => {
+    const page = await open('#/system/raft?seed=2&nodes=3&clients=2');
+    await page.getByTestId('live-hash').waitFor({ timeout: 60_000 });
+    const leaderCard = page
+      .locator('[data-testid^=node-n]')
+      .filter({ has: page.locator('.role', { hasText: /^leader$/ }) });
+    await page.getByTestId('play').click();
+    await leaderCard.first().waitFor({ timeout: 60_000 });
+    await page.getByTestId('play').click();
+    await page.locator('[data-testid=live][data-pending="0"]').waitFor();
+    const first = ((await leaderCard.first().getAttribute('data-testid')) ?? '').replace('node-', '');
+    expect(first).toMatch(/^n[123]$/);
+    await page.getByTestId('fault-node').selectOption(first);
+    await page.getByTestId('crash').click();
+    await page.getByTestId(`node-${first}`).getByText('crashed').waitFor();
+    await page.getByTestId('play').click();
+    await page.waitForFunction(
+      (crashed) =>
+        [...document.querySelectorAll('[data-testid^=node-n]')].some(
+          (el) =>
+            el.getAttribute('data-testid') !== `node-${crashed}` &&
+            el.querySelector('.role')?.textContent === 'leader',
+        ),
+      first,
+      { timeout: 60_000 },
+    );
+    await page.getByTestId('play').click();
+    expect(await page.getByTestId('violation').count()).toBe(0);
+    await page.screenshot({ path: `${artifacts}/raft-live.png`, fullPage: true });
+    await page.close();
+  });
+
   it('a system without a live run (consistent hashing) shows its measured scenarios', async () => {
     const page = await open('#/system/hashring');
     const scenario = page.getByTestId('scenario-modulo-moves-nearly-all');
