@@ -8,10 +8,18 @@ export class SimClock {
   private anchorTrue = 0;
   private anchorLocal: number;
   private rate: number;
+  /** The monotonic clock: same rate, never stepped (what CLOCK_MONOTONIC gives a process). */
+  private monoAnchorTrue = 0;
+  private monoAnchor = 0;
 
   constructor(offsetMs = 0, driftPpm = 0) {
     this.anchorLocal = offsetMs;
     this.rate = 1 + driftPpm / 1e6;
+  }
+
+  /** Elapsed-time clock: runs at this clock's rate but ignores offsets and jumps. */
+  monotonic(trueTime: number): number {
+    return this.monoAnchor + (trueTime - this.monoAnchorTrue) * this.rate;
   }
 
   local(trueTime: number): number {
@@ -26,6 +34,8 @@ export class SimClock {
 
   setDriftPpm(trueTime: number, driftPpm: number): void {
     if (!(driftPpm > -1e6)) throw new RangeError(`drift must be > -1e6 ppm, got ${driftPpm}`);
+    this.monoAnchor = this.monotonic(trueTime);
+    this.monoAnchorTrue = trueTime;
     this.anchorLocal = this.local(trueTime);
     this.anchorTrue = trueTime;
     this.rate = 1 + driftPpm / 1e6;

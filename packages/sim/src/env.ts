@@ -38,6 +38,11 @@ export interface Env<M extends Message = Message> {
   readonly id: NodeId;
   /** This node's clock in milliseconds: offset, drifting and jumping in the simulator. */
   now(): number;
+  /**
+   * Milliseconds on a monotonic clock, for measuring elapsed time: it runs at this node's clock rate
+   * (drift) but never jumps. Only differences mean anything.
+   */
+  monotonic(): number;
   /** Uniform in [0, 1) from this node's own seeded stream. */
   random(): number;
   /** Fire and forget: the message may be lost, delayed, duplicated or reordered. */

@@ -411,6 +411,7 @@ export class World {
       id: slot.id,
       disk: slot.disk,
       now: () => slot.clock.local(this.time),
+      monotonic: () => slot.clock.monotonic(this.time),
       random: () => rng.next(),
       send: (to: NodeId, msg: Message): void => {
         if (!alive()) return; // a stale closure of a crashed incarnation says nothing

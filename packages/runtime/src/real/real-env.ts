@@ -27,6 +27,7 @@ export class RealNode<M extends Message> {
       id: options.id,
       disk: options.disk,
       now: () => Date.now(), // the wall clock, with whatever skew and steps this machine has
+      monotonic: () => performance.now(),
       random: () => Math.random(),
       send: (to, msg) => {
         if (!this.stopped) options.transport().send(to, msg);

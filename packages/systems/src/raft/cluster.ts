@@ -90,7 +90,7 @@ export interface BuildOptions {
   readonly clientTimeoutMs?: number;
   readonly clientGiveUpMs?: number;
   readonly freezeMessages?: boolean;
-  /** Check log matching across all pairs every this many events (0: never). */
+  /** Check log matching across all pairs every this many events (default 512; 0: never). */
   readonly logMatchingEvery?: number;
 }
 
@@ -169,7 +169,7 @@ export function buildRaftCluster(params: RaftParams, seed: number, options: Buil
   world.network.exemptFromPartitions(clients);
   for (const l of options.links ?? []) world.network.configure(l.from, l.to, l.config);
   world.addInvariant('raft safety', () => safety.report());
-  const every = options.logMatchingEvery ?? 64;
+  const every = options.logMatchingEvery ?? 512;
   if (every > 0) {
     let countdown = every;
     world.addInvariant('log matching', () => {

@@ -44,10 +44,7 @@ function view(cluster: RaftCluster): LiveRun['view'] {
       const up = world.isUp(id);
       const node = up ? world.node<RaftNode>(id) : undefined;
       const s = node?.snapshot();
-      const timer =
-        node && node.role !== 'leader' && node.electionTimeoutMs > 0
-          ? Math.min(1, (world.clock(id).now() - node.electionStartedAt) / node.electionTimeoutMs)
-          : 0;
+      const timer = node ? node.electionProgress() : 0;
       nodes.push({
         id,
         up,

@@ -88,11 +88,12 @@ export class RaftNode implements SimNode<RaftMessage> {
   private heartbeatTimer: TimerId | undefined;
   private quorumTimer: TimerId | undefined;
   private flushTimer: TimerId | undefined;
-  /** Local time the node last heard from a current leader (pre-vote and vote stickiness). */
+  /** Monotonic time the node last heard from a current leader (pre-vote and vote stickiness). */
   private lastLeaderContact = -Infinity;
-  /** Time (local) this node's election timer was last reset, and for how long: the lab draws it. */
-  electionStartedAt = 0;
-  electionTimeoutMs = 0;
+  /** Monotonic time this node's election timer was last reset, for how long, and when it expires. */
+  private electionStartedAt = 0;
+  private electionTimeoutMs = 0;
+  private electionDeadline = 0;
   /** Local time this node last became leader. */
   leaderSince = 0;
 
@@ -103,7 +104,7 @@ export class RaftNode implements SimNode<RaftMessage> {
   private pendingReads: PendingRead[] = [];
   private readsAwaitingApply: PendingRead[] = [];
   private readsAwaitingTermCommit: { key: string; waiter: Waiter }[] = [];
-  /** Local time up to which this leader may serve reads without a round (lease mode). */
+  /** Monotonic time up to which this leader may serve reads without a round (lease mode). */
   leaseUntil = -Infinity;
   private readonly waiting = new Map<number, Waiter>();
   private transferTarget: NodeId | null = null;
@@ -203,12 +204,33 @@ export class RaftNode implements SimNode<RaftMessage> {
 
   // ---- elections ----
 
+  /**
+   * Followers reset the timer on every message from the leader, hundreds of times a second; re-arming
+   * a kernel timer each time would dominate the run. So a reset only moves the deadline, and a timer
+   * that fires early re-arms itself for the rest (measured on the monotonic clock: a clock step must
+   * not trigger or delay an election).
+   */
   private resetElectionTimer(): void {
-    if (this.electionTimer !== undefined) this.env.clearTimer(this.electionTimer);
     const { electionMinMs: min, electionMaxMs: max } = this.config;
     this.electionTimeoutMs = min + this.env.random() * (max - min);
-    this.electionStartedAt = this.env.now();
-    this.electionTimer = this.timer(this.electionTimeoutMs, () => this.onElectionTimeout());
+    this.electionStartedAt = this.env.monotonic();
+    this.electionDeadline = this.electionStartedAt + this.electionTimeoutMs;
+    if (this.electionTimer === undefined) this.armElectionTimer(this.electionTimeoutMs);
+  }
+
+  private armElectionTimer(ms: number): void {
+    this.electionTimer = this.timer(ms, () => {
+      this.electionTimer = undefined;
+      const remaining = this.electionDeadline - this.env.monotonic();
+      if (remaining > 1e-6) this.armElectionTimer(remaining);
+      else this.onElectionTimeout();
+    });
+  }
+
+  /** How far the election timer has run, 0 to 1 (the lab draws it). */
+  electionProgress(): number {
+    if (this.role === 'leader' || this.electionTimeoutMs <= 0) return 0;
+    return Math.min(1, (this.env.monotonic() - this.electionStartedAt) / this.electionTimeoutMs);
   }
 
   private onElectionTimeout(): void {
@@ -274,7 +296,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     return (
       this.config.checkQuorum &&
       this.leader !== null &&
-      this.env.now() - this.lastLeaderContact < this.config.electionMinMs
+      this.env.monotonic() - this.lastLeaderContact < this.config.electionMinMs
     );
   }
 
@@ -420,7 +442,7 @@ export class RaftNode implements SimNode<RaftMessage> {
   /** A new heartbeat round to every follower, carrying whatever entries each is missing. */
   private broadcastAppend(): void {
     this.round++;
-    this.roundSentAt.set(this.round, this.env.now());
+    this.roundSentAt.set(this.round, this.env.monotonic());
     if (this.roundSentAt.size > 256) this.roundSentAt.delete(this.round - 256);
     for (const peer of this.progress.keys()) this.sendAppend(peer, true);
   }
@@ -571,7 +593,7 @@ export class RaftNode implements SimNode<RaftMessage> {
       () => `${this.env.id} leads term ${term} and heard from another leader, ${from}`,
     );
     if (term > this.term || this.role !== 'follower' || this.leader !== from) this.becomeFollower(term, from);
-    this.lastLeaderContact = this.env.now();
+    this.lastLeaderContact = this.env.monotonic();
     this.resetElectionTimer();
   }
 
@@ -606,21 +628,18 @@ export class RaftNode implements SimNode<RaftMessage> {
 
   private advanceCommit(): void {
     if (this.role !== 'leader') return;
-    for (let n = this.log.lastIndex; n > this.commitIndex; n--) {
-      const term = this.log.term(n) as number;
-      // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas.
-      if (term !== this.term && this.config.mutant !== 'commit-old-term-by-count') {
-        if (term < this.term) break;
-        continue;
-      }
-      const holders = new Set<NodeId>();
-      if (this.isVoter(this.env.id)) holders.add(this.env.id);
-      for (const [peer, p] of this.progress) if (p.match >= n) holders.add(peer);
-      if (this.hasQuorum(holders)) {
-        this.setCommitIndex(n);
-        return;
-      }
+    // The highest index a majority of voters holds: the (majority)-th largest match index.
+    const matches: number[] = [];
+    for (const voter of this.voters) {
+      matches.push(voter === this.env.id ? this.log.lastIndex : (this.progress.get(voter)?.match ?? 0));
     }
+    matches.sort((a, b) => b - a);
+    const n = matches[Math.floor(this.voters.length / 2)] ?? 0;
+    if (n <= this.commitIndex) return;
+    // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;
+    // earlier entries commit with it. Terms never decrease along the log, so checking n is enough.
+    if (this.log.term(n) === this.term || this.config.mutant === 'commit-old-term-by-count')
+      this.setCommitIndex(n);
   }
 
   private setCommitIndex(index: number): void {
@@ -881,7 +900,7 @@ export class RaftNode implements SimNode<RaftMessage> {
       }
       return;
     }
-    if (this.config.readMode === 'lease' && this.env.now() < this.leaseUntil) {
+    if (this.config.readMode === 'lease' && this.env.monotonic() < this.leaseUntil) {
       this.stats.leaseReads++;
       this.readsAwaitingApply.push({ round: 0, readIndex: this.commitIndex, key, waiter });
       this.serveAppliedReads();
@@ -912,6 +931,7 @@ export class RaftNode implements SimNode<RaftMessage> {
   /** Reads whose round a majority acknowledged may be served once the state machine catches up. */
   private confirmReads(): void {
     if (this.role !== 'leader') return;
+    if (this.pendingReads.length === 0 && this.config.readMode !== 'lease') return;
     const confirmedRound = this.quorumRound();
     const sentAt = this.roundSentAt.get(confirmedRound);
     if (sentAt !== undefined && sentAt + this.config.electionMinMs > this.leaseUntil) {

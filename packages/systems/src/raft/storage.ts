@@ -27,10 +27,17 @@ export interface Recovered {
 }
 
 const encoder = new TextEncoder();
+
+/** One log line: the entry with its index, so recovery can tell a rewrite of an index from an append. */
+function logLine(index: number, entry: Entry): string {
+  return `{"i":${index},"e":${JSON.stringify(entry)}}\n`;
+}
 const decoder = new TextDecoder();
 
 export class RaftStorage {
   private dirty = false;
+  /** Log records appended since the last flush, encoded once at the flush. */
+  private pendingLog = '';
   /** fsyncs done (a measurement: how well writes are batched). */
   syncs = 0;
 
@@ -49,11 +56,9 @@ export class RaftStorage {
 
   appendEntries(firstIndex: number, entries: readonly Entry[]): void {
     if (entries.length === 0) return;
-    let text = '';
     entries.forEach((entry, offset) => {
-      text += JSON.stringify({ i: firstIndex + offset, e: entry }) + '\n';
+      this.pendingLog += logLine(firstIndex + offset, entry);
     });
-    this.disk.append('log', encoder.encode(text));
     this.dirty = true;
   }
 
@@ -65,9 +70,10 @@ export class RaftStorage {
   }
 
   private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
+    this.pendingLog = ''; // those records are among `entries`
     let text = '';
     entries.forEach((entry, offset) => {
-      text += JSON.stringify({ i: firstIndex + offset, e: entry }) + '\n';
+      text += logLine(firstIndex + offset, entry);
     });
     this.disk.write('log.tmp', encoder.encode(text));
     this.disk.rename('log.tmp', 'log');
@@ -77,6 +83,10 @@ export class RaftStorage {
   /** Makes everything written so far durable; a no-op when nothing changed. */
   flush(): void {
     if (!this.dirty) return;
+    if (this.pendingLog !== '') {
+      this.disk.append('log', encoder.encode(this.pendingLog));
+      this.pendingLog = '';
+    }
     this.disk.sync();
     this.dirty = false;
     this.syncs++;

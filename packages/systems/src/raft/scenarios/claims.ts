@@ -306,7 +306,7 @@ export const splitVotes: Scenario = {
     'They make split votes rare: measured, the share of elections that end without a leader falls as the spread grows, but stays above zero. (etcd’s defaults are 100 ms heartbeat and 1 s election.)',
   rows: ['A1'],
   run({ seed, quick }): ScenarioResult {
-    const rounds = quick ? 200 : 1_000;
+    const rounds = quick ? 1_000 : 5_000;
     const rows: [number, number, number, number][] = [];
     let hash = '';
     for (const spread of [1, 10, 50, 150]) {
