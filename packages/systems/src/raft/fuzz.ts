@@ -18,7 +18,7 @@ import {
 import type { FuzzOptions, FuzzOutcome } from '../contract';
 import { buildRaftCluster, raftParams, type RaftCluster } from './cluster';
 import { checkLogMatching } from './safety';
-import { raftMutants, type RaftMessage, type RaftMutant } from './types';
+import { raftMutants, type ClientOp, type RaftMessage, type RaftMutant } from './types';
 
 export const FUZZ_NEMESIS_END_MS = 6_000;
 const FINAL_PHASE_AT_MS = FUZZ_NEMESIS_END_MS + 1_000;
@@ -57,6 +57,8 @@ export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace =
     applyFaultSchedule(cluster.world, schedule);
     scheduleLeaderFaults(cluster, new Rng(seed).fork('leader-nemesis'), 300, FUZZ_NEMESIS_END_MS);
     installCrashPoints(cluster, new Rng(seed).fork('crash-points'), FUZZ_NEMESIS_END_MS);
+    if (knobs.next() < 0.5)
+      scheduleMembershipChanges(cluster, new Rng(seed).fork('membership'), FUZZ_NEMESIS_END_MS);
   } else {
     scheduleFigure8(cluster, new Rng(seed).fork('figure-8'), 300, FUZZ_NEMESIS_END_MS);
   }
@@ -141,6 +143,40 @@ function scheduleFigure8(cluster: RaftCluster, rng: Rng, startMs: number, endMs:
   world.at(endMs, 'figure-8: restart all', () => {
     for (const id of down.splice(0)) world.restart(id);
   });
+}
+
+/**
+ * Membership churn: now and then the leader is asked to remove a random voter or to add back one it
+ * removed (single-server changes, proposed like client commands). After the nemesis, every removed
+ * server is added back, so the final checks see the whole cluster.
+ */
+function scheduleMembershipChanges(cluster: RaftCluster, rng: Rng, endMs: number): void {
+  const { world } = cluster;
+  let seq = 0;
+  const propose = (op: ClientOp) => {
+    const leader = cluster.leader();
+    if (leader) leader.onMessage('c1', { type: 'request', client: 'membership-nemesis', seq: ++seq, op });
+  };
+  let time = 500;
+  for (;;) {
+    time += rng.uniform(300, 1_500);
+    if (time >= endMs) break;
+    const pick = rng.int(cluster.servers.length);
+    world.at(time, 'membership change', () => {
+      const leader = cluster.leader();
+      if (!leader) return;
+      const id = cluster.servers[pick] as string;
+      propose(leader.voters.includes(id) ? { f: 'remove-server', id } : { f: 'add-server', id });
+    });
+  }
+  // Re-add whoever is out, retrying: a change is refused while another is in flight.
+  for (let k = 0; k < 20; k++) {
+    world.at(endMs + 100 + k * 100, 'membership: restore', () => {
+      const leader = cluster.leader();
+      const missing = cluster.servers.find((id) => leader && !leader.voters.includes(id));
+      if (missing) propose({ f: 'add-server', id: missing });
+    });
+  }
 }
 
 /**

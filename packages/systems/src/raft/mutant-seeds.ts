@@ -7,9 +7,9 @@ import type { RaftMutant } from './types';
 
 export const mutantSeeds: Readonly<Record<RaftMutant, number>> = {
   'vote-without-log-check': 1,
-  'commit-old-term-by-count': 1878,
+  'commit-old-term-by-count': 1678,
   'forget-vote': 1059,
-  'read-without-read-index': 10,
+  'read-without-read-index': 60,
   'apply-before-commit': 0,
   'reset-timer-on-any-message': 3,
 };

@@ -237,7 +237,11 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.electionTimer = undefined;
     if (this.role === 'leader') return;
     this.resetElectionTimer();
-    if (!this.isVoter(this.env.id)) return; // a node waiting to be added, or removed: it never campaigns
+    // A node waiting to be added, or removed, never campaigns. "Removed" must count the committed
+    // configuration too: a leader that appended its own removal and lost leadership before committing it
+    // may hold the only up-to-date log, and the remaining voters need it to campaign (the fuzzer found
+    // that deadlock: the survivor could not win without it, and it would not run).
+    if (!this.isVoter(this.env.id) && !this.configAt(this.commitIndex).includes(this.env.id)) return;
     if (this.config.preVote) this.startPreVote();
     else this.startElection(false);
   }

@@ -425,6 +425,75 @@ export const preVoteRejoin: Scenario = {
   },
 };
 
+export const leaderTransfer = suiteScenario(
+  'leader-transfer',
+  'Leadership transfer',
+  'A leader can hand leadership to a chosen follower without waiting for an election timeout.',
+  (cluster) => {
+    const { world } = cluster;
+    const leader = waitForLeader(cluster) as RaftNode;
+    for (let seq = 1; seq <= 5; seq++)
+      inject(cluster, idOf(leader), 'c1', { f: 'put', key: 'x', value: `v${seq}` }, seq);
+    world.runFor(200);
+    const target = cluster.servers.find((id) => id !== idOf(leader)) as NodeId;
+    const termBefore = leader.term;
+    const from = idOf(leader);
+    const t0 = world.now();
+    inject(cluster, idOf(leader), 'c1', { f: 'transfer', to: target }, 6);
+    const next = waitForLeader(cluster, 2_000, [target]);
+    const tookMs = world.now() - t0;
+    const ok = next !== undefined && next.term === termBefore + 1 && tookMs < cluster.params.electionMinMs;
+    return {
+      ok,
+      summary: `Transfer from ${from} to ${target}: ${target} led term ${next?.term ?? '—'} after ${tookMs.toFixed(1)} ms (an election timeout is ${cluster.params.electionMinMs}–${cluster.params.electionMaxMs} ms).`,
+      measurements: { transferMs: tookMs, termsUsed: (next?.term ?? termBefore) - termBefore },
+    };
+  },
+  { nodes: 5 },
+);
+
+export const membershipChange = suiteScenario(
+  'membership-change',
+  'Single-server membership changes',
+  'Servers can be added and removed one at a time while the cluster keeps committing; a removed leader steps down.',
+  (cluster) => {
+    const { world } = cluster;
+    let seq = 0;
+    const write = (server: NodeId) =>
+      inject(cluster, server, 'c1', { f: 'append', key: 'k', value: `${++seq},` }, seq);
+    const first = waitForLeader(cluster) as RaftNode;
+    write(idOf(first));
+    world.runFor(200);
+    cluster.addSpareServer('n4');
+    inject(cluster, idOf(first), 'c1', { f: 'add-server', id: 'n4' }, 100);
+    world.runFor(300);
+    write(idOf(first));
+    world.runFor(300);
+    const votersAfterAdd = first.voters.length;
+    inject(cluster, idOf(first), 'c1', { f: 'remove-server', id: idOf(first) }, 101);
+    world.runFor(300);
+    const steppedDown = first.role !== 'leader';
+    const next = waitForLeader(
+      cluster,
+      5_000,
+      cluster.servers.filter((id) => id !== idOf(first)),
+    ) as RaftNode | undefined;
+    if (next) write(idOf(next));
+    world.runFor(500);
+    const expected = Array.from({ length: seq }, (_, i) => `${i + 1},`).join('');
+    const n4 = world.node<RaftNode>('n4');
+    const remaining = cluster.liveServers().filter((n) => n !== first);
+    const agreeing = remaining.filter((n) => n.machine.read('k').value === expected).length;
+    const ok =
+      votersAfterAdd === 4 && steppedDown && next !== undefined && next.voters.length === 3 && agreeing === 3;
+    return {
+      ok,
+      summary: `Added n4 (voters: ${votersAfterAdd}); removed the leader ${idOf(first)}, which stepped down (${steppedDown}); ${next ? idOf(next) : 'nobody'} leads ${next?.voters.join(', ') ?? '—'}; n4 holds ${String(n4.machine.read('k').value)} and ${agreeing} of 3 remaining voters agree.`,
+      measurements: { votersAfterAdd, votersAfterRemove: next?.voters.length ?? 0, agreeing },
+    };
+  },
+);
+
 /** Churn: the fuzz harness itself, a handful of seeds, under a reliable or an unreliable network. */
 function churn(id: string, title: string, seeds: number): Scenario {
   return {
@@ -472,5 +541,7 @@ export const suiteScenarios: readonly Scenario[] = [
   snapshotInstallCrash,
   checkQuorumStepDown,
   preVoteRejoin,
+  leaderTransfer,
+  membershipChange,
   churnRuns,
 ];
