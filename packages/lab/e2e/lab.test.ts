@@ -154,7 +154,30 @@ describe('the lab in Chromium', () => {
     );
     await page.getByTestId('play').click();
     expect(await page.getByTestId('violation').count()).toBe(0);
+    // Cut the new leader off with the partition builder, then heal; the history must check out.
+    await page.getByTestId(`cut-${first === 'n1' ? 'n2' : 'n1'}`).check();
+    await page.getByTestId('partition').click();
+    await page.getByTestId('play').click();
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=time]')?.getAttribute('data-time')) > 3_000,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.getByTestId('play').click();
+    await page.getByTestId('heal').click();
+    await page.getByTestId('check-now').click();
+    await page
+      .getByTestId('checker')
+      .getByText(/✓ linearizable \(\d+ operations\)/)
+      .waitFor({ timeout: 60_000 });
     await page.screenshot({ path: `${artifacts}/raft-live.png`, fullPage: true });
+    await page.getByTestId('live').screenshot({ path: `${artifacts}/raft-live-panel.png` });
+    await page.setViewportSize({ width: 380, height: 900 });
+    await page.screenshot({ path: `${artifacts}/raft-narrow.png`, fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
   });
 

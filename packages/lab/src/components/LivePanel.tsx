@@ -6,6 +6,9 @@ import type { LiveOperation, LiveSnapshot } from '../worker/protocol';
 import type { Command } from '../live/session';
 import { systemLink } from '../route';
 import { MessageTimeline } from './MessageTimeline';
+import { RaftView } from './RaftView';
+import { CheckerPanel } from './CheckerPanel';
+import { MetricsStrip } from './MetricsStrip';
 import { formatValue } from './ResultTableView';
 
 const SPEEDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 50] as const;
@@ -35,6 +38,10 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   const queue = useRef<Promise<void>>(Promise.resolve());
   // Operations queued or running; exposed as data-pending so tests (and people) can tell when it settled.
   const [pending, setPending] = useState(0);
+  // Nodes the user put on the far side of a partition.
+  const [cutOff, setCutOff] = useState<readonly string[]>([]);
+  const [checked, setChecked] = useState<Readonly<Record<string, string | undefined>> | undefined>();
+  const [checkedAt, setCheckedAt] = useState<number | undefined>();
 
   const send = useCallback(
     (operation: LiveOperation, droppable = false): Promise<void> => {
@@ -45,6 +52,10 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
         try {
           const next = await live(operation, { spanMs });
           setSnapshot(next);
+          if (next.checked) {
+            setChecked(next.checked);
+            setCheckedAt(next.state.time);
+          }
           setFurthest((f) => Math.max(f, next.state.time));
           setError(undefined);
           if (next.state.violation) setPlaying(false);
@@ -197,6 +208,25 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           Heal
         </button>
         <button onClick={() => apply({ kind: 'clock-jump', node: target, ms: 1000 })}>Clock +1 s</button>
+        <label>
+          Drift{' '}
+          <select
+            aria-label={`Clock drift of ${target}`}
+            data-testid="drift"
+            value=""
+            onChange={(e) => {
+              if (e.target.value !== '')
+                apply({ kind: 'clock-drift', node: target, ppm: Number(e.target.value) });
+            }}
+          >
+            <option value="">set…</option>
+            <option value={-500000}>−50% (half speed)</option>
+            <option value={-1000}>−1000 ppm</option>
+            <option value={0}>none</option>
+            <option value={1000}>+1000 ppm</option>
+            <option value={500000}>+50%</option>
+          </select>
+        </label>
         <button onClick={() => apply({ kind: 'link', from: '*', to: '*', config: { loss: 0.2 } })}>
           Loss 20%
         </button>
@@ -206,6 +236,36 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           Loss 0
         </button>
       </div>
+
+      <fieldset className="partition-builder" aria-label="Partition">
+        <legend>Partition</legend>
+        {nodes
+          .filter((n) => n.role !== 'client')
+          .map((n) => (
+            <label key={n.id}>
+              <input
+                type="checkbox"
+                checked={cutOff.includes(n.id)}
+                data-testid={`cut-${n.id}`}
+                onChange={(e) =>
+                  setCutOff((c) => (e.target.checked ? [...c, n.id] : c.filter((id) => id !== n.id)))
+                }
+              />{' '}
+              {n.id}
+            </label>
+          ))}
+        <button
+          data-testid="partition"
+          disabled={cutOff.length === 0}
+          onClick={() => {
+            const servers = nodes.filter((n) => n.role !== 'client').map((n) => n.id);
+            const rest = servers.filter((id) => !cutOff.includes(id));
+            apply({ kind: 'partition', groups: rest.length > 0 ? [[...cutOff], rest] : [[...cutOff]] });
+          }}
+        >
+          Cut off the ticked nodes
+        </button>
+      </fieldset>
 
       {error && (
         <p className="invalid" role="alert">
@@ -220,26 +280,38 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
 
       {snapshot && (
         <>
-          <ul className="nodes" data-testid="nodes">
-            {nodes.map((n) => (
-              <li
-                key={n.id}
-                className={`node ${n.up ? (n.paused ? 'paused' : 'up') : 'down'}`}
-                data-testid={`node-${n.id}`}
-              >
-                <strong>{n.id}</strong>{' '}
-                <span className="role">{n.up ? (n.paused ? 'paused' : (n.role ?? 'up')) : 'crashed'}</span>
-                <dl>
-                  {Object.entries(n.facts).map(([k, v]) => (
-                    <div key={k}>
-                      <dt>{k}</dt>
-                      <dd>{formatValue(v)}</dd>
-                    </div>
-                  ))}
-                </dl>
-              </li>
-            ))}
-          </ul>
+          <MetricsStrip metrics={snapshot.state.view.metrics} time={time} />
+          <CheckerPanel
+            checks={snapshot.state.view.checks}
+            checkable={snapshot.checkable}
+            checked={checked}
+            checkedAt={checkedAt}
+            onCheck={() => void send({ op: 'check' })}
+          />
+          {snapshot.state.view.detail?.kind === 'raft' ? (
+            <RaftView detail={snapshot.state.view.detail} />
+          ) : (
+            <ul className="nodes" data-testid="nodes">
+              {nodes.map((n) => (
+                <li
+                  key={n.id}
+                  className={`node ${n.up ? (n.paused ? 'paused' : 'up') : 'down'}`}
+                  data-testid={`node-${n.id}`}
+                >
+                  <strong>{n.id}</strong>{' '}
+                  <span className="role">{n.up ? (n.paused ? 'paused' : (n.role ?? 'up')) : 'crashed'}</span>
+                  <dl>
+                    {Object.entries(n.facts).map(([k, v]) => (
+                      <div key={k}>
+                        <dt>{k}</dt>
+                        <dd>{formatValue(v)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </li>
+              ))}
+            </ul>
+          )}
           <MessageTimeline window={snapshot.window} nodeIds={snapshot.nodeIds} />
           <p className="muted">
             Trace <code data-testid="live-hash">{snapshot.state.traceHash}</code> ·{' '}

@@ -162,6 +162,16 @@ export class LiveSession {
     };
   }
 
+  /** The system's on-demand checks over the run so far (empty when it has none). */
+  check(): Readonly<Record<string, string | undefined>> {
+    return this.run.check ? this.run.check() : {};
+  }
+
+  /** Whether the system offers on-demand checks. */
+  get checkable(): boolean {
+    return this.run.check !== undefined;
+  }
+
   nodeIds(): readonly string[] {
     return this.run.world.nodeIds();
   }

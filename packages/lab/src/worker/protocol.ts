@@ -23,7 +23,9 @@ export type LiveOperation =
   | { readonly op: 'step' }
   | { readonly op: 'seek'; readonly time: number }
   | { readonly op: 'apply'; readonly fault: Fault }
-  | { readonly op: 'view' };
+  | { readonly op: 'view' }
+  /** Runs the system's expensive checks (the history's linearizability) on the run so far. */
+  | { readonly op: 'check' };
 
 export type WorkerRequest =
   | {
@@ -54,6 +56,10 @@ export interface LiveSnapshot {
   readonly window: TimelineWindow;
   readonly nodeIds: readonly string[];
   readonly droppedEvents: number;
+  /** Whether the system has on-demand checks (a 'check' operation does something). */
+  readonly checkable: boolean;
+  /** Results of a 'check' operation: name → undefined when it held, or the problem. */
+  readonly checked?: Readonly<Record<string, string | undefined>>;
 }
 
 export type WorkerReply =

@@ -42,6 +42,7 @@ function live(operation: LiveOperation, window: WindowRequest): LiveSnapshot {
     else if (operation.op === 'seek') session.seek(operation.time);
     else if (operation.op === 'apply') session.apply(operation.fault);
   }
+  const checked = operation.op === 'check' ? session.check() : undefined;
   const state = session.state();
   const from = Math.max(0, state.time - window.spanMs);
   return {
@@ -50,6 +51,8 @@ function live(operation: LiveOperation, window: WindowRequest): LiveSnapshot {
     window: timelineWindow(session.trace, session.sends, from, state.time, MAX_DRAWN_LATENCY_MS),
     nodeIds: session.nodeIds(),
     droppedEvents: session.droppedEvents,
+    checkable: session.checkable,
+    ...(checked ? { checked } : {}),
   };
 }
 

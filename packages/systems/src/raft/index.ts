@@ -1,8 +1,9 @@
 /** Raft with a replicated KV store on top (catalog A1). */
 import { checkLinearizable, kvModel } from '@dslab/check';
 import { InvariantViolation, type Env, type Message, type NodeFactory } from '@dslab/sim';
-import type { LiveNodeView, LiveRun, RunSummary, SystemDefinition } from '../contract';
-import { buildRaftCluster, raftConfigFrom, raftParams, type RaftCluster, type RaftParams } from './cluster';
+import type { LiveRun, RunSummary, SystemDefinition } from '../contract';
+import { raftLive, raftMetrics } from './live';
+import { buildRaftCluster, raftConfigFrom, raftParams, type RaftParams } from './cluster';
 import { fuzzRaft } from './fuzz';
 import { RaftNode } from './node';
 import { raftScenarios } from './scenarios';
@@ -11,81 +12,6 @@ import { raftMutants, type RaftMessage } from './types';
 export { RaftNode } from './node';
 export { buildRaftCluster, raftParams, type RaftCluster, type RaftParams } from './cluster';
 export { raftMutants } from './types';
-
-function metrics(cluster: RaftCluster): Record<string, number> {
-  const { world } = cluster;
-  let okOps = 0;
-  let ops = 0;
-  for (const id of cluster.clients) {
-    if (!world.isUp(id)) continue;
-    for (const op of cluster.client(id).completed) {
-      ops++;
-      if (op.ok) okOps++;
-    }
-  }
-  const leader = cluster.leader();
-  return {
-    term: leader?.term ?? Math.max(0, ...cluster.liveServers().map((n) => n.term)),
-    commitIndex: cluster.safety.commitIndex,
-    elections: cluster.safety.elections,
-    clientOps: ops,
-    clientOpsOk: okOps,
-    messages: world.stats.sent,
-    messagesPerOp: okOps > 0 ? world.stats.sent / okOps : 0,
-    dropped: world.stats.dropped,
-  };
-}
-
-function view(cluster: RaftCluster): LiveRun['view'] {
-  const { world } = cluster;
-  return () => {
-    const nodes: LiveNodeView[] = [];
-    for (const id of cluster.servers) {
-      const up = world.isUp(id);
-      const node = up ? world.node<RaftNode>(id) : undefined;
-      const s = node?.snapshot();
-      const timer = node ? node.electionProgress() : 0;
-      nodes.push({
-        id,
-        up,
-        paused: up && world.isPaused(id),
-        ...(s ? { role: s.role } : {}),
-        facts: s
-          ? {
-              term: s.term,
-              'last index': s.lastIndex,
-              commit: s.commitIndex,
-              applied: s.lastApplied,
-              snapshot: s.snapshotIndex,
-              'election timer': `${Math.round(timer * 100)}%`,
-              ...Object.fromEntries(
-                Object.entries(s.progress).map(([peer, p]) => [`${peer} match`, p.match]),
-              ),
-            }
-          : {},
-      });
-    }
-    for (const id of cluster.clients) {
-      const up = world.isUp(id);
-      const client = up ? cluster.client(id) : undefined;
-      const inFlight = client?.inFlight;
-      nodes.push({
-        id,
-        up,
-        paused: up && world.isPaused(id),
-        role: 'client',
-        facts: client
-          ? {
-              done: client.completed.length,
-              'in flight': inFlight ? `${inFlight.op.f} → ${inFlight.server}` : '—',
-              retries: client.retries,
-            }
-          : {},
-      });
-    }
-    return { nodes, metrics: metrics(cluster), checks: { 'raft safety': cluster.safety.report() } };
-  };
-}
 
 export const raftSystem: SystemDefinition<RaftParams> = {
   id: 'raft',
@@ -115,7 +41,7 @@ export const raftSystem: SystemDefinition<RaftParams> = {
       traceHash: cluster.world.traceHash(),
       events: cluster.world.stats.events,
       virtualMs: cluster.world.now(),
-      metrics: metrics(cluster),
+      metrics: raftMetrics(cluster),
       checks: {
         invariants: violation,
         linearizable: verdict.verdict === 'linearizable' ? undefined : `history is ${verdict.verdict}`,
@@ -124,8 +50,7 @@ export const raftSystem: SystemDefinition<RaftParams> = {
   },
   fuzz: { mutants: raftMutants, run: fuzzRaft },
   live(params, seed): LiveRun {
-    const cluster = buildRaftCluster(params, seed);
-    return { world: cluster.world, view: view(cluster) };
+    return raftLive(buildRaftCluster(params, seed));
   },
   serve(params, members): NodeFactory<Message> {
     const config = raftConfigFrom(params, members);

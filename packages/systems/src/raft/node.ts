@@ -452,7 +452,9 @@ export class RaftNode implements SimNode<RaftMessage> {
   }
 
   private sendAppend(peer: NodeId, heartbeat: boolean): void {
-    const p = this.progress.get(peer) as Progress;
+    // Committing can end leadership (a leader's own removal) or drop the peer from the configuration.
+    const p = this.progress.get(peer);
+    if (!p || this.role !== 'leader') return;
     if (p.next <= this.log.snapshotIndex) {
       const snap = this.snapshotRecord as StoredSnapshot;
       this.stats.snapshotsSent++;
