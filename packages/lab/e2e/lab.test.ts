@@ -57,6 +57,24 @@ describe('the lab in Chromium', () => {
     await other.close();
   });
 
+  it('Raft: the browser and Node produce the same trace hash, live and headless', async () => {
+    const raft = findSystem('raft')!;
+    const page = await open('#/system/raft?seed=11&nodes=3&clients=2');
+    const hash = await page.getByTestId('trace-hash').textContent({ timeout: 60_000 });
+    expect(hash).toBe(raft.run!(raft.params.parse({ nodes: 3, clients: 2 }), 11).traceHash);
+    // The live run replayed in Node from the same seed lands on the same hash at the same moment.
+    await page.getByTestId('live-hash').waitFor({ timeout: 60_000 });
+    await page.getByTestId('scrub').fill('0');
+    await page.locator('[data-testid=live][data-pending="0"]').waitFor();
+    for (let i = 0; i < 200; i++) await page.getByTestId('step').click();
+    await page.locator('[data-testid=live][data-pending="0"]').waitFor();
+    const live = await page.getByTestId('live-hash').textContent();
+    const world = raft.live!(raft.params.parse({ nodes: 3, clients: 2 }), 11).world;
+    world.runEvents(200);
+    expect(live).toBe(world.traceHash());
+    await page.close();
+  });
+
   it('runs a scenario in the worker and shows its measured verdict', async () => {
     const page = await open('#/system/echo?seed=1');
     const scenario = page.getByTestId('scenario-loss-compounds');
