@@ -75,6 +75,24 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('parameters: a form generated from the schema opens the run with new params, and refuses bad ones', async () => {
+    const page = await open('#/system/raft?seed=3');
+    await page.getByTestId('params').locator('summary').click();
+    await page.getByTestId('param-nodes').fill('0');
+    await page.getByTestId('params-error').getByText(/nodes/).waitFor();
+    expect(await page.getByTestId('params-apply').isDisabled()).toBe(true);
+    await page.getByTestId('param-nodes').fill('3');
+    await page.getByTestId('param-preVote').uncheck();
+    await page.getByTestId('params-apply').click();
+    await page.waitForFunction(
+      () => location.hash.includes('nodes=3') && location.hash.includes('preVote=false'),
+    );
+    await page.getByTestId('node-n3').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('node-n4').count()).toBe(0);
+    await page.screenshot({ path: `${artifacts}/raft-params.png` });
+    await page.close();
+  });
+
   it('runs a scenario in the worker and shows its measured verdict', async () => {
     const page = await open('#/system/echo?seed=1');
     const scenario = page.getByTestId('scenario-loss-compounds');

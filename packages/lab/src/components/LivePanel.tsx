@@ -230,10 +230,13 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
         <button onClick={() => apply({ kind: 'link', from: '*', to: '*', config: { loss: 0.2 } })}>
           Loss 20%
         </button>
+        <button onClick={() => apply({ kind: 'link', from: '*', to: '*', config: { duplicate: 0.2 } })}>
+          Duplicate 20%
+        </button>
         <button
           onClick={() => apply({ kind: 'link', from: '*', to: '*', config: { loss: 0, duplicate: 0 } })}
         >
-          Loss 0
+          Loss and duplicates 0
         </button>
       </div>
 

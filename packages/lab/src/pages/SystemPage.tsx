@@ -5,6 +5,7 @@ import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
 import { LivePanel } from '../components/LivePanel';
+import { ParamsForm } from '../components/ParamsForm';
 
 type SystemRoute = Extract<Route, { page: 'system' }>;
 
@@ -70,6 +71,8 @@ export function SystemPage({ route }: { route: SystemRoute }) {
             : 'A seed is a whole number.'}
         </span>
       </form>
+
+      <ParamsForm key={`${system.id}:${paramsKey}`} system={system} params={route.params} seed={route.seed} />
 
       {system.live && (
         <>

@@ -109,7 +109,7 @@ export class RaftSafety implements RaftObserver {
 
   /** Highest index known committed. */
   get commitIndex(): number {
-    return this.committedTerms.length - 1;
+    return Math.max(0, this.committedTerms.length - 1);
   }
 
   report(): string | undefined {
