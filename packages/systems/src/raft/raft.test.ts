@@ -94,7 +94,7 @@ describe('raft storage', () => {
     // a conflicting entry at index 2 replaces the tail
     storage.appendEntries(2, [{ term: 2, kind: 'noop' }]);
     storage.flush();
-    disk.append('log', new TextEncoder().encode('{"i":3,"e":{"term":2,"ki'));
+    disk.append('log', new TextEncoder().encode('0badf00d {"i":3,"e":{"term":2,"ki'));
     disk.sync();
     const recovered = new RaftStorage(disk).recover();
     expect(recovered.term).toBe(3);
@@ -102,6 +102,20 @@ describe('raft storage', () => {
     expect(recovered.entries).toEqual([entries[0], { term: 2, kind: 'noop' }]);
     expect(recovered.tornRecords).toBe(1);
     expect(new RaftStorage(disk).recover().tornRecords).toBe(0); // the torn record is gone for good
+  });
+
+  it('refuses to start when a record in the middle of the log is corrupt', () => {
+    const world = new World({ seed: 2 });
+    const disk = diskOf(world);
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(1, [
+      { term: 1, kind: 'noop' },
+      { term: 1, kind: 'noop' },
+      { term: 1, kind: 'noop' },
+    ]);
+    storage.flush();
+    world.disk('d').corrupt('log', 30, 3); // a bit flip inside the first record
+    expect(() => new RaftStorage(world.disk('d')).recover()).toThrow(/corrupt and later records are intact/);
   });
 });
 

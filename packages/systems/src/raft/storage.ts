@@ -6,7 +6,7 @@
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
-import { invariant } from '@dslab/sim';
+import { invariant, murmur3 } from '@dslab/sim';
 import type { Entry, SnapshotData } from './types';
 
 export interface StoredSnapshot {
@@ -28,9 +28,31 @@ export interface Recovered {
 
 const encoder = new TextEncoder();
 
-/** One log line: the entry with its index, so recovery can tell a rewrite of an index from an append. */
+/**
+ * One log record per line: a checksum (murmur3 of the JSON, 8 hex digits), a space, and the entry with
+ * its index, so recovery can tell a rewrite of an index from an append and a torn or flipped record
+ * from a good one.
+ */
 function logLine(index: number, entry: Entry): string {
-  return `{"i":${index},"e":${JSON.stringify(entry)}}\n`;
+  const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
+  return `${checksum(json)} ${json}\n`;
+}
+
+function checksum(json: string): string {
+  return murmur3(json, 0x5ca1ab1e).toString(16).padStart(8, '0');
+}
+
+/** The record in a line, or undefined when the line is torn or corrupt. */
+function parseLine(line: string): { i: number; e: Entry } | undefined {
+  const space = line.indexOf(' ');
+  if (space !== 8) return undefined;
+  const json = line.slice(9);
+  if (checksum(json) !== line.slice(0, 8)) return undefined;
+  try {
+    return JSON.parse(json) as { i: number; e: Entry };
+  } catch {
+    return undefined;
+  }
 }
 const decoder = new TextDecoder();
 
@@ -110,12 +132,16 @@ export class RaftStorage {
       for (let n = 0; n < lines.length; n++) {
         const line = lines[n] as string;
         if (line === '') continue;
-        let record: { i: number; e: Entry };
-        try {
-          record = JSON.parse(line) as { i: number; e: Entry };
-        } catch {
-          // A crash tore the last append: everything from here on was never acknowledged.
-          torn = lines.slice(n).filter((l) => l !== '').length;
+        const record = parseLine(line);
+        if (!record) {
+          // A torn or flipped record. At the tail it is a crash mid-append: nothing after it was ever
+          // acknowledged, so it is cut off. Followed by good records it is corruption of data that may
+          // have been acknowledged: refuse to start rather than serve a log with a hole.
+          const rest = lines.slice(n + 1).filter((l) => l !== '');
+          if (rest.some((l) => parseLine(l) !== undefined)) {
+            throw new Error(`raft log: record ${n + 1} is corrupt and later records are intact; refusing to start`);
+          }
+          torn = rest.length + 1;
           break;
         }
         if (record.i <= base) continue; // already inside the snapshot
