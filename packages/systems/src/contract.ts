@@ -108,6 +108,8 @@ export interface SystemDefinition<P = unknown> {
   live?(params: P, seed: number): LiveRun;
   /** The node factory for real mode: the same node code, one process per member (`dslab serve`). */
   serve?(params: P, members: readonly string[]): NodeFactory<Message>;
+  /** The client protocol its nodes speak in real mode: 'kv' nodes get RESP and HTTP/JSON front ends. */
+  readonly clientProtocol?: 'kv';
 }
 
 /** One node as the lab's live view draws it. */

@@ -7,6 +7,7 @@ import { registerFuzzCommand } from './fuzz';
 import { registerClaimsCommand } from './claims';
 import { registerServeCommand } from './serve';
 import { registerCheckCommand } from './check';
+import { registerClusterCommand } from './cluster';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -16,4 +17,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerClaimsCommand,
   registerServeCommand,
   registerCheckCommand,
+  registerClusterCommand,
 ];

@@ -14,6 +14,9 @@ interface ServeCliOptions {
   allowRemote?: boolean;
   param?: Record<string, unknown>;
   verbose?: boolean;
+  resp?: string;
+  password?: string;
+  staleReads?: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -32,20 +35,34 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-remote', 'allow binding to and dialing non-loopback addresses')
     .option('--param <key=value>', 'a system parameter (repeatable)', collectParam)
     .option('--verbose', 'log node trace events to stderr')
+    .option('--resp <host:port>', 'KV systems: serve the Redis protocol here (redis-cli, redis-benchmark)')
+    .option(
+      '--password <password>',
+      'KV systems: clients must AUTH / send a bearer token (or DSLAB_PASSWORD)',
+    )
+    .option('--stale-reads', 'KV systems: answer GET from this node, leader or not (fast, possibly stale)')
     .action(async (systemId: string, options: ServeCliOptions) => {
       const system = requireSystem(systemId);
       if (!system.serve) throw new CliError(`${system.id} has no real mode`);
       const token = options.token ?? process.env.DSLAB_CLUSTER_TOKEN;
       if (!token) throw new CliError('a cluster token is required: --token or DSLAB_CLUSTER_TOKEN');
-      let listen, peers, http;
+      let listen, peers, http, resp;
       try {
         listen = parseAddress(options.listen, options.allowRemote);
         peers = parsePeers(options.peers, options.allowRemote);
         http = options.http !== undefined ? parseAddress(options.http, options.allowRemote) : undefined;
+        resp = options.resp !== undefined ? parseAddress(options.resp, options.allowRemote) : undefined;
       } catch (error) {
         throw new CliError((error as Error).message);
       }
       if (peers.has(options.id)) throw new CliError(`--peers must not list this node ('${options.id}')`);
+      const kv = system.clientProtocol === 'kv';
+      if (!kv && (resp || options.password || options.staleReads)) {
+        throw new CliError(
+          `${system.id} has no KV client protocol: --resp, --password and --stale-reads do not apply`,
+        );
+      }
+      const password = options.password ?? process.env.DSLAB_PASSWORD;
       const params = parseParams(system.params, options.param ?? {}, system.id);
       const members = [options.id, ...peers.keys()].sort();
       const served = await serveNode({
@@ -56,10 +73,21 @@ export function registerServeCommand(program: Command): void {
         token,
         ...(http ? { http } : {}),
         factory: system.serve(params, members),
+        ...(kv
+          ? {
+              kv: {
+                ...(resp ? { resp } : {}),
+                ...(password !== undefined ? { password } : {}),
+                staleReads: options.staleReads === true,
+              },
+            }
+          : {}),
         ...(options.verbose ? { log: (line: string) => process.stderr.write(line + '\n') } : {}),
       });
       console.log(
-        `${system.id} node ${options.id} listening on ${listen.host}:${served.port}${served.httpPort !== undefined ? `, status on http://${http?.host}:${served.httpPort}/v1/status` : ''}`,
+        `${system.id} node ${options.id} listening on ${listen.host}:${served.port}` +
+          (served.httpPort !== undefined ? `, HTTP on http://${http?.host}:${served.httpPort}` : '') +
+          (served.respPort !== undefined ? `, RESP on ${resp?.host}:${served.respPort}` : ''),
       );
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -13,6 +13,11 @@ export interface RealNodeOptions<M extends Message> {
   readonly transport: () => TcpTransport;
   /** Receives the node's trace events (for logs); off when undefined. */
   readonly trace?: (name: string, data: TraceData | undefined) => void;
+  /**
+   * Messages for in-process endpoints (a client protocol adapter): offered every message the node sends
+   * and every message that arrives; returning true consumes it.
+   */
+  readonly local?: (from: NodeId, to: NodeId, msg: unknown) => boolean;
 }
 
 export class RealNode<M extends Message> {
@@ -30,7 +35,9 @@ export class RealNode<M extends Message> {
       monotonic: () => performance.now(),
       random: () => Math.random(),
       send: (to, msg) => {
-        if (!this.stopped) options.transport().send(to, msg);
+        if (this.stopped) return;
+        if (options.local?.(options.id, to, msg)) return;
+        options.transport().send(to, msg);
       },
       setTimer: (ms, fire) => {
         const id = this.nextTimer++;
@@ -48,11 +55,16 @@ export class RealNode<M extends Message> {
       },
       trace: (name, data) => options.trace?.(name, data),
     };
+    this.local = options.local;
     this.node = options.factory(this.env);
   }
 
+  private readonly local: RealNodeOptions<M>['local'];
+
   deliver(from: NodeId, msg: unknown): void {
-    if (!this.stopped) this.node.onMessage(from, msg as M);
+    if (this.stopped) return;
+    if (this.local?.(from, this.env.id, msg)) return;
+    this.node.onMessage(from, msg as M);
   }
 
   stop(): void {

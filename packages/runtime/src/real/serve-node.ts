@@ -7,6 +7,10 @@ import type { Message, NodeFactory, NodeId } from '@dslab/sim';
 import { RealDisk } from './real-disk';
 import { RealNode } from './real-env';
 import { TcpTransport, type Address } from './tcp-transport';
+import { KvGateway } from '../kv/gateway';
+import { handleKvHttp } from '../kv/http-routes';
+import { startRespServer, type RespServer } from '../kv/resp-server';
+import type { KvService } from '../kv/service';
 
 export interface ServeOptions {
   readonly id: NodeId;
@@ -17,11 +21,18 @@ export interface ServeOptions {
   readonly http?: Address;
   readonly factory: NodeFactory<Message>;
   readonly log?: (line: string) => void;
+  /** For KV systems: client protocols (HTTP routes on `http`, RESP on `resp`). */
+  readonly kv?: {
+    readonly resp?: Address;
+    readonly password?: string;
+    readonly staleReads?: boolean;
+  };
 }
 
 export interface ServedNode {
   readonly port: number;
   readonly httpPort: number | undefined;
+  readonly respPort: number | undefined;
   readonly node: RealNode<Message>;
   stop(): Promise<void>;
 }
@@ -69,6 +80,15 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
     onProblem: (problem) => options.log?.(`${options.id}: ${problem}`),
   });
   const port = await transport.listen();
+  let gateway: KvGateway | undefined;
+  if (options.kv) {
+    gateway = new KvGateway({
+      nodeId: options.id,
+      peers: [...options.peers.keys()],
+      deliverLocal: (msg) => holder.node?.deliver(options.id, msg),
+      sendRemote: (to, msg) => transport.send(to, msg),
+    });
+  }
   const node = new RealNode({
     id: options.id,
     factory: options.factory,
@@ -77,13 +97,38 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
     trace: options.log
       ? (name, data) => options.log?.(`${options.id} ${name} ${JSON.stringify(data ?? {})}`)
       : undefined,
+    ...(gateway
+      ? {
+          local: (_from: NodeId, _to: NodeId, msg: unknown) => {
+            if (!gateway.owns(msg)) return false;
+            gateway.receive(msg);
+            return true;
+          },
+        }
+      : {}),
   });
   holder.node = node;
+  const service: KvService | undefined = gateway && {
+    execute: (op) => gateway.execute(op),
+    status: () => ({
+      id: options.id,
+      peers: [...options.peers.keys()],
+      ...(node.node.snapshot() as Record<string, unknown>),
+      gatewayRedirects: gateway.redirects,
+      gatewayRetries: gateway.retries,
+      transportDropped: transport.dropped,
+    }),
+    ...(options.kv?.password !== undefined ? { password: options.kv.password } : {}),
+    staleReads: options.kv?.staleReads === true,
+  };
+  let respServer: RespServer | undefined;
+  if (service && options.kv?.resp) respServer = await startRespServer(options.kv.resp, service, options.log);
   let http: Server | undefined;
   let httpPort: number | undefined;
   if (options.http) {
     const served = node;
-    http = createServer((request, response) => {
+    http = createServer(async (request, response) => {
+      if (service && (await handleKvHttp(request, response, service))) return;
       if (request.method === 'GET' && request.url === '/v1/status') {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(
@@ -106,8 +151,11 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
   return {
     port,
     httpPort,
+    respPort: respServer?.port,
     node,
     stop: async () => {
+      gateway?.close();
+      await respServer?.close();
       node.stop();
       await transport.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));

@@ -175,6 +175,8 @@ function record(recorder: HistoryRecorder, process: string, op: ClientOp, now: n
       return recorder.invoke(process, 'write', [op.key, op.value], now);
     case 'delete':
       return recorder.invoke(process, 'delete', [op.key], now);
+    case 'incr':
+      return undefined; // not in the checker's KV model
     case 'append':
       return recorder.invoke(process, 'append', [op.key, op.value], now);
     case 'cas':

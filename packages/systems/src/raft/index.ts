@@ -49,6 +49,7 @@ export const raftSystem: SystemDefinition<RaftParams> = {
     };
   },
   fuzz: { mutants: raftMutants, run: fuzzRaft },
+  clientProtocol: 'kv',
   live(params, seed): LiveRun {
     return raftLive(buildRaftCluster(params, seed));
   },

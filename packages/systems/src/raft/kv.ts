@@ -36,9 +36,19 @@ export class KvStateMachine {
       case 'put':
         this.data.set(op.key, op.value);
         return { ok: true };
-      case 'delete':
+      case 'delete': {
+        const previous = this.data.get(op.key) ?? null;
         this.data.delete(op.key);
-        return { ok: true };
+        return { ok: true, value: previous };
+      }
+      case 'incr': {
+        const current = this.data.get(op.key) ?? '0';
+        if (!/^-?\d{1,15}$/.test(current))
+          return { ok: false, value: current, error: 'value is not an integer' };
+        const value = String(Number(current) + 1);
+        this.data.set(op.key, value);
+        return { ok: true, value };
+      }
       case 'append': {
         const value = (this.data.get(op.key) ?? '') + op.value;
         this.data.set(op.key, value);

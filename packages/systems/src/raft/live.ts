@@ -11,6 +11,7 @@ function describeOp(op: ClientOp): string {
   switch (op.f) {
     case 'get':
     case 'delete':
+    case 'incr':
       return `${op.f} ${op.key}`;
     case 'put':
     case 'append':

@@ -853,6 +853,10 @@ export class RaftNode implements SimNode<RaftMessage> {
 
   private onRequest(from: NodeId, client: string, seq: number, op: ClientOp): void {
     const waiter: Waiter = { client, seq, from };
+    if (op.f === 'get' && op.stale === true) {
+      this.reply(waiter, this.machine.read(op.key)); // the caller asked for speed over freshness
+      return;
+    }
     if (this.role !== 'leader') {
       this.reply(waiter, { ok: false, error: 'not-leader' });
       return;

@@ -139,7 +139,9 @@ export class RaftStorage {
           // have been acknowledged: refuse to start rather than serve a log with a hole.
           const rest = lines.slice(n + 1).filter((l) => l !== '');
           if (rest.some((l) => parseLine(l) !== undefined)) {
-            throw new Error(`raft log: record ${n + 1} is corrupt and later records are intact; refusing to start`);
+            throw new Error(
+              `raft log: record ${n + 1} is corrupt and later records are intact; refusing to start`,
+            );
           }
           torn = rest.length + 1;
           break;

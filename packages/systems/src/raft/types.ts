@@ -3,7 +3,9 @@ import type { NodeId } from '@dslab/sim';
 
 /** A key-value operation a client asks for; `get` is a read, everything else goes through the log. */
 export type KvOp =
-  | { readonly f: 'get'; readonly key: string }
+  /** `stale`: answer from this server's state machine, leader or not (fast, possibly stale). */
+  | { readonly f: 'get'; readonly key: string; readonly stale?: boolean }
+  | { readonly f: 'incr'; readonly key: string }
   | { readonly f: 'put'; readonly key: string; readonly value: string }
   | { readonly f: 'delete'; readonly key: string }
   | { readonly f: 'cas'; readonly key: string; readonly from: string | null; readonly to: string }

@@ -1,0 +1,181 @@
+/**
+ * A local cluster of real node processes (`dslab cluster`, the Jepsen-style harness): ports picked
+ * free on loopback, one data directory per node, optionally a fault proxy on every directed peer link.
+ * Processes can be killed (SIGKILL), paused (SIGSTOP/SIGCONT) and restarted over their data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { freePort } from './redis-server';
+import { LinkProxy } from './proxy';
+
+export interface ClusterMember {
+  readonly id: string;
+  readonly peerPort: number;
+  readonly httpPort: number;
+  readonly respPort: number;
+}
+
+export interface LaunchOptions {
+  /** The command that runs the CLI, e.g. [process.execPath, '/path/to/dslab.js']. */
+  readonly command: readonly string[];
+  readonly system: string;
+  readonly nodes: number;
+  readonly dataDir: string;
+  readonly token: string;
+  readonly password?: string;
+  /** Put a fault proxy on every directed peer link. */
+  readonly proxied?: boolean;
+  /** Extra `--param key=value` for the system. */
+  readonly params?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+export class LocalCluster {
+  readonly members: ClusterMember[] = [];
+  /** `from→to` → proxy, when proxied. */
+  readonly links = new Map<string, LinkProxy>();
+  private readonly processes = new Map<string, ChildProcess>();
+  private readonly paused = new Set<string>();
+  private stopping = false;
+
+  private constructor(private readonly options: LaunchOptions) {}
+
+  static async start(options: LaunchOptions): Promise<LocalCluster> {
+    if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) {
+      throw new Error(`--nodes must be 1 to 9, got ${options.nodes}`);
+    }
+    const cluster = new LocalCluster(options);
+    for (let i = 1; i <= options.nodes; i++) {
+      cluster.members.push({
+        id: `n${i}`,
+        peerPort: await freePort(),
+        httpPort: await freePort(),
+        respPort: await freePort(),
+      });
+    }
+    if (options.proxied) {
+      for (const from of cluster.members) {
+        for (const to of cluster.members) {
+          if (from === to) continue;
+          const proxy = new LinkProxy(from.id, to.id, { host: '127.0.0.1', port: to.peerPort });
+          await proxy.listen();
+          cluster.links.set(`${from.id}→${to.id}`, proxy);
+        }
+      }
+    }
+    for (const member of cluster.members) cluster.spawn(member);
+    return cluster;
+  }
+
+  private peersOf(member: ClusterMember): string {
+    return this.members
+      .filter((m) => m !== member)
+      .map((m) => {
+        const port = this.links.get(`${member.id}→${m.id}`)?.port ?? m.peerPort;
+        return `${m.id}=127.0.0.1:${port}`;
+      })
+      .join(',');
+  }
+
+  private spawn(member: ClusterMember): void {
+    const { command, system, dataDir, token, password, params, log } = this.options;
+    const dir = join(dataDir, member.id);
+    mkdirSync(dir, { recursive: true });
+    const args = [
+      ...command.slice(1),
+      'serve',
+      system,
+      '--id',
+      member.id,
+      '--listen',
+      `127.0.0.1:${member.peerPort}`,
+      '--peers',
+      this.peersOf(member),
+      '--data-dir',
+      dir,
+      '--http',
+      `127.0.0.1:${member.httpPort}`,
+      '--resp',
+      `127.0.0.1:${member.respPort}`,
+      '--token',
+      token,
+      ...(password !== undefined ? ['--password', password] : []),
+      ...(params ?? []).flatMap((p) => ['--param', p]),
+    ];
+    const child = spawn(command[0] as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.processes.set(member.id, child);
+    child.stdout?.on('data', (d: Buffer) => log?.(`${member.id}: ${d.toString().trimEnd()}`));
+    child.stderr?.on('data', (d: Buffer) => log?.(`${member.id}! ${d.toString().trimEnd()}`));
+    child.once('exit', (code, signal) => {
+      if (this.processes.get(member.id) === child) this.processes.delete(member.id);
+      if (!this.stopping) log?.(`${member.id} exited (${signal ?? code})`);
+    });
+  }
+
+  isUp(id: string): boolean {
+    return this.processes.has(id);
+  }
+
+  /** kill -9: no chance to flush anything; what was fsynced is what survives. */
+  kill(id: string): void {
+    const child = this.processes.get(id);
+    if (!child) return;
+    this.paused.delete(id);
+    child.kill('SIGKILL');
+    this.processes.delete(id);
+  }
+
+  restart(id: string): void {
+    if (this.processes.has(id)) return;
+    const member = this.members.find((m) => m.id === id);
+    if (!member) throw new Error(`no member ${id}`);
+    this.spawn(member);
+  }
+
+  pause(id: string): void {
+    const child = this.processes.get(id);
+    if (!child || this.paused.has(id)) return;
+    child.kill('SIGSTOP');
+    this.paused.add(id);
+  }
+
+  resume(id: string): void {
+    const child = this.processes.get(id);
+    if (!child || !this.paused.has(id)) return;
+    child.kill('SIGCONT');
+    this.paused.delete(id);
+  }
+
+  /** Cuts every link between the groups (both directions). Needs a proxied cluster. */
+  partition(groups: readonly (readonly string[])[]): void {
+    const groupOf = new Map<string, number>();
+    groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
+    for (const proxy of this.links.values()) {
+      proxy.set({ blocked: groupOf.get(proxy.from) !== groupOf.get(proxy.to) });
+    }
+  }
+
+  heal(): void {
+    for (const proxy of this.links.values()) proxy.heal();
+    for (const id of [...this.paused]) this.resume(id);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.processes.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGCONT');
+          child.kill('SIGTERM');
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, 3_000).unref();
+        }),
+    );
+    await Promise.all(exits);
+    for (const proxy of this.links.values()) await proxy.close();
+  }
+}
