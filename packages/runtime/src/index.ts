@@ -12,3 +12,6 @@ export type { KvService } from './kv/service';
 export type { KvWireOp, KvWireResult, KvRequest, KvResponse } from './kv/messages';
 export { LinkProxy, type LinkFaults } from './real/proxy';
 export { LocalCluster, type ClusterMember, type LaunchOptions } from './real/launcher';
+export { runJepsen, lostAcknowledgedWrites, type JepsenOptions, type JepsenReport } from './jepsen/run';
+export { renderJepsenHtml } from './jepsen/report';
+export { nemesisKinds, type NemesisKind, type FaultWindow } from './jepsen/nemesis';

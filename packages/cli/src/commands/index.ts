@@ -8,6 +8,7 @@ import { registerClaimsCommand } from './claims';
 import { registerServeCommand } from './serve';
 import { registerCheckCommand } from './check';
 import { registerClusterCommand } from './cluster';
+import { registerJepsenCommand } from './jepsen';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -18,4 +19,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerServeCommand,
   registerCheckCommand,
   registerClusterCommand,
+  registerJepsenCommand,
 ];
