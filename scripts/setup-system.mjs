@@ -10,6 +10,11 @@ export const systemPackages = [
   { binary: '/usr/bin/redis-server', deb: 'redis-server', why: 'checks against real Redis' },
 ];
 
+/** Needed only by benchmarks (`npm run bench etcd`): installed on demand, not by `npm test`. */
+export const benchPackages = [
+  { binary: '/usr/bin/etcd', deb: 'etcd-server', why: 'the etcd side of the Raft KV comparison' },
+];
+
 export function missingPackages(wanted = systemPackages) {
   return wanted.filter((p) => !existsSync(p.binary));
 }
@@ -32,12 +37,18 @@ export function ensureSystemPackages(wanted = systemPackages) {
     console.error(`dslab: apt-get did not provide: ${still.map((p) => p.binary).join(', ')}`);
     process.exit(2);
   }
-  // Debian starts redis-server as a service on install; our tests start their own on free ports.
-  try {
-    execSync('service redis-server stop', { stdio: 'ignore' });
-  } catch {
-    /* not running or no service manager: fine */
+  // Debian starts redis-server and etcd as services on install; we start our own on free ports.
+  for (const service of ['redis-server', 'etcd']) {
+    try {
+      execSync(`service ${service} stop`, { stdio: 'ignore' });
+    } catch {
+      /* not running or no service manager: fine */
+    }
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) ensureSystemPackages();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  ensureSystemPackages(
+    process.argv.includes('--bench') ? [...systemPackages, ...benchPackages] : systemPackages,
+  );
+}

@@ -113,6 +113,11 @@ export class LocalCluster {
     });
   }
 
+  /** Process ids of the running nodes (for memory measurements). */
+  pids(): number[] {
+    return [...this.processes.values()].flatMap((child) => (child.pid !== undefined ? [child.pid] : []));
+  }
+
   isUp(id: string): boolean {
     return this.processes.has(id);
   }

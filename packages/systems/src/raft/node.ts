@@ -3,8 +3,8 @@
  * leadership transfer, single-server membership changes and ReadIndex). It talks only to its Env, so the
  * simulator and real mode run exactly this code.
  *
- * Durability rule: every handler's writes are flushed to disk before the first message leaves the node
- * (see `send`), so a vote or an acknowledgement is never given for state a crash could lose.
+ * Durability rule: a node's writes are flushed to disk before the next message leaves it (see `send`),
+ * so a vote or an acknowledgement is never given for state a crash could lose.
  */
 import type { Env, NodeId, SimNode, TimerId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
@@ -80,6 +80,8 @@ export class RaftNode implements SimNode<RaftMessage> {
   machine: KvStateMachine;
   private snapshotRecord: StoredSnapshot | undefined;
   private readonly storage: RaftStorage;
+  /** Entries up to here are on disk: all a leader may count as its own copy when committing. */
+  private durableIndex = 0;
   /** Identifies this life of the node to observers (a restart is a new incarnation). */
   readonly incarnation: number;
 
@@ -142,6 +144,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.commitIndex = this.lastApplied = snap?.lastIndex ?? 0;
     this.voters = snap?.voters ?? config.voters;
     this.recomputeConfig();
+    this.durableIndex = this.log.lastIndex;
     if (recovered.tornRecords > 0) env.trace('torn-log-tail', { records: recovered.tornRecords });
     this.resetElectionTimer();
   }
@@ -186,20 +189,26 @@ export class RaftNode implements SimNode<RaftMessage> {
       case 'response':
         break; // servers never ask
     }
-    this.storage.flush();
   }
 
-  /** Every send goes through here: durable state first, then the message. */
+  /**
+   * Every send goes through here: durable state first, then the message. Nothing else forces a sync:
+   * whatever a handler wrote without telling anyone may be lost in a crash, and that is harmless. So
+   * requests arriving together are appended together and made durable by one fsync when the leader
+   * sends them on (group commit), and a follower syncs once per AppendEntries it acknowledges.
+   */
   private send(to: NodeId, msg: RaftMessage): void {
-    this.storage.flush();
+    this.sync();
     this.env.send(to, msg);
   }
 
+  private sync(): void {
+    this.storage.flush();
+    this.durableIndex = this.log.lastIndex;
+  }
+
   private timer(ms: number, fire: () => void): TimerId {
-    return this.env.setTimer(ms, () => {
-      fire();
-      this.storage.flush();
-    });
+    return this.env.setTimer(ms, fire);
   }
 
   // ---- elections ----
@@ -268,6 +277,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.env.trace('candidate', { term: this.term });
     this.resetElectionTimer();
     if (this.hasQuorum(this.votes)) {
+      this.sync(); // a lone voter's vote for itself must be on disk before it acts as leader
       this.becomeLeader();
       return;
     }
@@ -483,7 +493,9 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.flushTimer = this.timer(0, () => {
       this.flushTimer = undefined;
       if (this.role !== 'leader') return;
+      this.sync(); // one fsync for everything appended since the last one (group commit)
       for (const peer of this.progress.keys()) this.sendAppend(peer, false);
+      this.advanceCommit(); // a lone voter commits once its own copy is durable
     });
   }
 
@@ -491,7 +503,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     const index = this.log.append(entry);
     this.storage.appendEntries(index, [entry]);
     if (entry.kind === 'config') this.applyConfig(entry.voters, index);
-    this.advanceCommit(); // a single-node cluster commits at once
+    this.scheduleFlush();
     if (this.config.mutant === 'apply-before-commit') this.apply();
     return index;
   }
@@ -637,7 +649,11 @@ export class RaftNode implements SimNode<RaftMessage> {
     // The highest index a majority of voters holds: the (majority)-th largest match index.
     const matches: number[] = [];
     for (const voter of this.voters) {
-      matches.push(voter === this.env.id ? this.log.lastIndex : (this.progress.get(voter)?.match ?? 0));
+      matches.push(
+        voter === this.env.id
+          ? Math.min(this.durableIndex, this.log.lastIndex)
+          : (this.progress.get(voter)?.match ?? 0),
+      );
     }
     matches.sort((a, b) => b - a);
     const n = matches[Math.floor(this.voters.length / 2)] ?? 0;
@@ -809,9 +825,8 @@ export class RaftNode implements SimNode<RaftMessage> {
       this.reply(waiter, { ok: false, error: 'cannot remove the last voter' });
       return;
     }
-    this.waiting.set(this.log.lastIndex + 1, waiter); // before appending: a single voter commits at once
+    this.waiting.set(this.log.lastIndex + 1, waiter);
     this.appendLocal({ term: this.term, kind: 'config', voters });
-    this.scheduleFlush();
   }
 
   // ---- leadership transfer ----
@@ -888,9 +903,8 @@ export class RaftNode implements SimNode<RaftMessage> {
       return;
     }
     const command: Command = { client, seq, op: op as KvOp };
-    this.waiting.set(this.log.lastIndex + 1, waiter); // before appending: a single voter commits at once
+    this.waiting.set(this.log.lastIndex + 1, waiter);
     this.appendLocal({ term: this.term, kind: 'command', command });
-    this.scheduleFlush();
   }
 
   /** Linearizable read: ReadIndex (dissertation §6.4), or a lease when configured and still valid. */
@@ -904,10 +918,7 @@ export class RaftNode implements SimNode<RaftMessage> {
       // The leader does not know its commit index until an entry of its own term commits; without
       // the election no-op, a read has to create one.
       this.readsAwaitingTermCommit.push({ key, waiter });
-      if (this.log.lastTerm !== this.term) {
-        this.appendLocal({ term: this.term, kind: 'noop' });
-        this.scheduleFlush();
-      }
+      if (this.log.lastTerm !== this.term) this.appendLocal({ term: this.term, kind: 'noop' });
       return;
     }
     if (this.config.readMode === 'lease' && this.env.monotonic() < this.leaseUntil) {
