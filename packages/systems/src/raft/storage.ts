@@ -71,9 +71,7 @@ export class RaftStorage {
 
   saveMeta(term: number, vote: NodeId | null): void {
     const record = { term, vote: this.forgetVote ? null : vote };
-    this.disk.write('meta.tmp', encoder.encode(JSON.stringify(record)));
-    this.disk.rename('meta.tmp', 'meta');
-    this.dirty = true;
+    this.replaceAtomically('meta', encoder.encode(JSON.stringify(record)));
   }
 
   appendEntries(firstIndex: number, entries: readonly Entry[]): void {
@@ -86,8 +84,7 @@ export class RaftStorage {
 
   /** Writes a snapshot and rewrites the log with only the entries after it. */
   saveSnapshot(snapshot: StoredSnapshot, after: readonly Entry[]): void {
-    this.disk.write('snapshot.tmp', encoder.encode(JSON.stringify(snapshot)));
-    this.disk.rename('snapshot.tmp', 'snapshot');
+    this.replaceAtomically('snapshot', encoder.encode(JSON.stringify(snapshot)));
     this.rewriteLog(snapshot.lastIndex + 1, after);
   }
 
@@ -97,8 +94,22 @@ export class RaftStorage {
     entries.forEach((entry, offset) => {
       text += logLine(firstIndex + offset, entry);
     });
-    this.disk.write('log.tmp', encoder.encode(text));
-    this.disk.rename('log.tmp', 'log');
+    this.replaceAtomically('log', encoder.encode(text));
+  }
+
+  /**
+   * Temp file, sync, rename, (sync at the next flush): a crash leaves the old file or the new one,
+   * never a renamed file whose contents did not reach the disk.
+   */
+  private replaceAtomically(name: string, bytes: Uint8Array): void {
+    if (this.pendingLog !== '') {
+      this.disk.append('log', encoder.encode(this.pendingLog));
+      this.pendingLog = '';
+    }
+    this.disk.write(`${name}.tmp`, bytes);
+    this.disk.sync();
+    this.syncs++;
+    this.disk.rename(`${name}.tmp`, name);
     this.dirty = true;
   }
 
