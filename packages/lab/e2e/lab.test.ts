@@ -93,6 +93,27 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('keyboard: Space plays and pauses, "." steps one event', async () => {
+    const page = await open('#/system/raft?seed=4&nodes=3');
+    await page.getByTestId('live-hash').waitFor({ timeout: 60_000 });
+    await page.locator('h1').click(); // focus on the page, not a control
+    await page.keyboard.press('.');
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=live]')?.getAttribute('data-pending')) === 0,
+    );
+    await page.keyboard.press(' ');
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=time]')?.getAttribute('data-time')) > 100,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.keyboard.press(' ');
+    expect(await page.getByTestId('play').getAttribute('aria-pressed')).toBe('false');
+    await page.close();
+  });
+
   it('runs a scenario in the worker and shows its measured verdict', async () => {
     const page = await open('#/system/echo?seed=1');
     const scenario = page.getByTestId('scenario-loss-compounds');

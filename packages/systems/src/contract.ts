@@ -177,6 +177,19 @@ export type LiveDetail = RaftLiveDetail;
 export interface LiveRun {
   readonly world: World;
   view(): LiveView;
-  /** Expensive end-of-run checks (a history's linearizability) on demand: name → undefined or the problem. */
-  check?(): Readonly<Record<string, string | undefined>>;
+  /** Expensive end-of-run checks (a history's linearizability), on demand. */
+  check?(): LiveCheck;
+}
+
+/** What an on-demand check found, and where to look on the timeline. */
+export interface LiveCheck {
+  /** name → undefined when it held, or the problem. */
+  readonly verdicts: Readonly<Record<string, string | undefined>>;
+  /** Operations to highlight: on `node`'s lane from `from` to `to` (virtual ms). */
+  readonly highlights: readonly {
+    readonly node: string;
+    readonly from: number;
+    readonly to: number;
+    readonly label: string;
+  }[];
 }

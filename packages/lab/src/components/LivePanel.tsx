@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Fault } from '@dslab/sim';
-import type { SystemDefinition } from '@dslab/systems';
+import type { LiveCheck, SystemDefinition } from '@dslab/systems';
 import { live } from '../worker/client';
 import type { LiveOperation, LiveSnapshot } from '../worker/protocol';
 import type { Command } from '../live/session';
@@ -40,7 +40,7 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   const [pending, setPending] = useState(0);
   // Nodes the user put on the far side of a partition.
   const [cutOff, setCutOff] = useState<readonly string[]>([]);
-  const [checked, setChecked] = useState<Readonly<Record<string, string | undefined>> | undefined>();
+  const [checked, setChecked] = useState<LiveCheck | undefined>();
   const [checkedAt, setCheckedAt] = useState<number | undefined>();
 
   const send = useCallback(
@@ -92,6 +92,20 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
     return () => cancelAnimationFrame(frame);
   }, [playing, speed, send]);
 
+  // Keyboard: space plays or pauses, "." steps one event (not while typing in a field).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName)) return;
+      if (event.key === ' ') {
+        event.preventDefault();
+        setPlaying((p) => !p);
+      } else if (event.key === '.' && !playing) void send({ op: 'step' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [playing, send]);
+
   const apply = (fault: Fault) => void send({ op: 'apply', fault });
   const nodes = snapshot?.state.view.nodes ?? [];
   const target = selected || nodes[0]?.id || '';
@@ -113,10 +127,22 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
   return (
     <div className="live" data-testid="live" data-pending={pending} aria-busy={pending > 0}>
       <div className="timebar" role="toolbar" aria-label="Time">
-        <button onClick={() => setPlaying((p) => !p)} data-testid="play" aria-pressed={playing}>
+        <button
+          onClick={() => setPlaying((p) => !p)}
+          data-testid="play"
+          aria-pressed={playing}
+          aria-keyshortcuts="Space"
+          title="Play or pause (Space)"
+        >
           {playing ? 'Pause' : 'Play'}
         </button>
-        <button onClick={() => void send({ op: 'step' })} disabled={playing} data-testid="step">
+        <button
+          onClick={() => void send({ op: 'step' })}
+          disabled={playing}
+          data-testid="step"
+          aria-keyshortcuts="."
+          title="One event (.)"
+        >
           Step
         </button>
         <label>
@@ -287,10 +313,26 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           <CheckerPanel
             checks={snapshot.state.view.checks}
             checkable={snapshot.checkable}
-            checked={checked}
+            checked={checked?.verdicts}
             checkedAt={checkedAt}
             onCheck={() => void send({ op: 'check' })}
           />
+          {checked && checked.highlights.length > 0 && (
+            <p className="invalid" data-testid="highlights">
+              Highlighted on the timeline:{' '}
+              {checked.highlights.map((h) => (
+                <button
+                  key={`${h.node}${h.from}`}
+                  onClick={() => {
+                    setPlaying(false);
+                    void send({ op: 'seek', time: Math.max(h.to, h.from + 1) });
+                  }}
+                >
+                  {h.node} {h.label} at {h.from.toFixed(0)} ms — show it
+                </button>
+              ))}
+            </p>
+          )}
           {snapshot.state.view.detail?.kind === 'raft' ? (
             <RaftView detail={snapshot.state.view.detail} />
           ) : (
@@ -315,7 +357,11 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
               ))}
             </ul>
           )}
-          <MessageTimeline window={snapshot.window} nodeIds={snapshot.nodeIds} />
+          <MessageTimeline
+            window={snapshot.window}
+            nodeIds={snapshot.nodeIds}
+            highlights={checked?.highlights ?? []}
+          />
           <p className="muted">
             Trace <code data-testid="live-hash">{snapshot.state.traceHash}</code> ·{' '}
             {snapshot.state.events.toLocaleString('en-US')} events · {snapshot.commands.length} faults applied

@@ -8,9 +8,12 @@ const LEFT = 56;
 export function MessageTimeline({
   window: view,
   nodeIds,
+  highlights = [],
 }: {
   window: TimelineWindow;
   nodeIds: readonly string[];
+  /** Operations a checker blamed: a band on their node's lane. */
+  highlights?: readonly { readonly node: string; readonly from: number; readonly to: number }[];
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -45,6 +48,16 @@ export function MessageTimeline({
       g.moveTo(LEFT, y);
       g.lineTo(width - 8, y);
       g.stroke();
+      g.globalAlpha = 1;
+    }
+    for (const h of highlights) {
+      const y = lane.get(h.node);
+      if (y === undefined || h.to < view.from || h.from > view.to) continue;
+      const x1 = x(Math.max(h.from, view.from));
+      const x2 = x(Math.min(h.to, view.to));
+      g.fillStyle = bad;
+      g.globalAlpha = 0.25;
+      g.fillRect(x1, y - LANE / 2 + 2, Math.max(3, x2 - x1), LANE - 4);
       g.globalAlpha = 1;
     }
     for (const arrow of view.arrows) {
@@ -92,7 +105,7 @@ export function MessageTimeline({
     g.fillText(`${view.from.toFixed(0)} ms`, LEFT, height - 8);
     const label = `${view.to.toFixed(0)} ms`;
     g.fillText(label, width - 8 - g.measureText(label).width, height - 8);
-  }, [view, nodeIds]);
+  }, [view, nodeIds, highlights]);
   return (
     <div className="timeline">
       <canvas

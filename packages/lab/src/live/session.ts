@@ -4,7 +4,7 @@
  * same run, which is how the time bar scrubs backwards and how a link reproduces a run.
  */
 import { InvariantViolation, applyFault, type Fault, type TraceEvent } from '@dslab/sim';
-import type { LiveRun, LiveView, SystemDefinition } from '@dslab/systems';
+import type { LiveCheck, LiveRun, LiveView, SystemDefinition } from '@dslab/systems';
 
 /** A fault the user applied, and when: after exactly `afterEvents` kernel events, at virtual time `at`. */
 export interface Command {
@@ -163,8 +163,8 @@ export class LiveSession {
   }
 
   /** The system's on-demand checks over the run so far (empty when it has none). */
-  check(): Readonly<Record<string, string | undefined>> {
-    return this.run.check ? this.run.check() : {};
+  check(): LiveCheck {
+    return this.run.check ? this.run.check() : { verdicts: {}, highlights: [] };
   }
 
   /** Whether the system offers on-demand checks. */

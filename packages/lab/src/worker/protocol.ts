@@ -1,6 +1,6 @@
 /** Messages between the page and the simulation worker: plain data both ways. */
 import type { Fault } from '@dslab/sim';
-import type { RunSummary, ScenarioResult } from '@dslab/systems';
+import type { LiveCheck, RunSummary, ScenarioResult } from '@dslab/systems';
 import type { Command, SessionState } from '../live/session';
 import type { TimelineWindow } from '../live/window';
 
@@ -58,8 +58,8 @@ export interface LiveSnapshot {
   readonly droppedEvents: number;
   /** Whether the system has on-demand checks (a 'check' operation does something). */
   readonly checkable: boolean;
-  /** Results of a 'check' operation: name → undefined when it held, or the problem. */
-  readonly checked?: Readonly<Record<string, string | undefined>>;
+  /** Results of a 'check' operation. */
+  readonly checked?: LiveCheck;
 }
 
 export type WorkerReply =

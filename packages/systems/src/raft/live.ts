@@ -160,18 +160,31 @@ export function raftLive(cluster: RaftCluster): LiveRun {
       const history = cluster.recorder.history();
       const result = checkLinearizable(history, kvModel(null), { maxStates: 500_000 });
       let linearizable: string | undefined;
-      if (result.verdict === 'unknown')
+      const highlights: { node: string; from: number; to: number; label: string }[] = [];
+      if (result.verdict === 'unknown') {
         linearizable = `undecided after ${result.parts.reduce((n, p) => n + p.states, 0)} states`;
+      }
       if (result.verdict === 'not-linearizable') {
         const part = result.parts.find((p) => p.verdict === 'not-linearizable');
         const stuck = part?.stuckOperation !== undefined ? history[part.stuckOperation] : undefined;
-        linearizable = stuck
-          ? `not linearizable: no order explains ${stuck.process} ${stuck.f} ${JSON.stringify(stuck.input)} → ${JSON.stringify(stuck.output)} (at ${stuck.call.toFixed(1)} ms)`
-          : 'not linearizable';
+        if (stuck) {
+          const label = `${stuck.f} ${JSON.stringify(stuck.input)} → ${JSON.stringify(stuck.output)}`;
+          linearizable = `not linearizable: no order explains ${stuck.process} ${label} (${stuck.call.toFixed(1)}–${stuck.ret.toFixed(1)} ms, highlighted)`;
+          // The lane is the client node; a process renamed after an unknown outcome is `c1.2`.
+          highlights.push({
+            node: stuck.process.split('.')[0] as string,
+            from: stuck.call,
+            to: Number.isFinite(stuck.ret) ? stuck.ret : stuck.call,
+            label,
+          });
+        } else linearizable = 'not linearizable';
       }
       return {
-        [`linearizable (${history.length} operations)`]: linearizable,
-        'raft safety': cluster.safety.report(),
+        verdicts: {
+          [`linearizable (${history.length} operations)`]: linearizable,
+          'raft safety': cluster.safety.report(),
+        },
+        highlights,
       };
     },
   };

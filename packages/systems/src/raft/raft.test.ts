@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { World, type Env } from '@dslab/sim';
-import { fuzzRaft } from './fuzz';
+import { fuzzRaft, raftFuzzCluster } from './fuzz';
+import { raftLive } from './live';
 import { raftSystem } from './index';
-import { raftParams } from './cluster';
+import { buildRaftCluster, raftParams } from './cluster';
 import { KvStateMachine } from './kv';
 import { RaftStorage } from './storage';
 import { raftMutants, type Entry } from './types';
@@ -51,6 +52,23 @@ describe('raft scenarios', () => {
       expect(result.observed, result.summary).toBe(scenario.expected);
     },
   );
+});
+
+describe('raft live view', () => {
+  it('an on-demand check names the operation no order explains, for the lab to highlight', () => {
+    const cluster = raftFuzzCluster(mutantSeeds['read-without-read-index'], 'read-without-read-index');
+    cluster.world.runUntil(7_000);
+    cluster.phase = 'final';
+    cluster.world.runFor(3_000);
+    const found = raftLive(cluster).check?.();
+    const verdict = Object.entries(found?.verdicts ?? {}).find(([name]) => name.startsWith('linearizable'));
+    expect(verdict?.[1]).toMatch(/not linearizable: no order explains c\d/);
+    expect(found?.highlights).toHaveLength(1);
+    expect(found?.highlights[0]?.node).toMatch(/^c\d$/);
+    const clean = buildRaftCluster(raftParams.parse({ durationMs: 2_000 }), 5);
+    clean.world.runFor(2_000);
+    expect(raftLive(clean).check?.().highlights).toEqual([]);
+  });
 });
 
 describe('raft params', () => {

@@ -494,6 +494,64 @@ export const membershipChange = suiteScenario(
   },
 );
 
+export const manyElections = suiteScenario(
+  'many-elections',
+  'ManyElections',
+  'With 7 servers, cutting off 3 at random again and again, the 4 connected always elect exactly one leader.',
+  (cluster) => {
+    const { world } = cluster;
+    const rounds = 10;
+    let elected = 0;
+    let worstMs = 0;
+    for (let round = 0; round < rounds; round++) {
+      const shuffled = world.rng.shuffle([...cluster.servers]);
+      const cut = shuffled.slice(0, 3);
+      const kept = shuffled.slice(3);
+      world.network.partition([kept, ...cut.map((id) => [id])]);
+      const t0 = world.now();
+      const leader = waitForLeader(cluster, 5_000, kept);
+      // Let an old leader among the kept nodes notice the new term before judging.
+      world.runFor(cluster.params.electionMaxMs);
+      const leaders = kept.filter((id) => world.node<RaftNode>(id).role === 'leader');
+      if (leader && leaders.length === 1) elected++;
+      worstMs = Math.max(worstMs, leader ? leader.leaderSince - t0 : Infinity);
+      world.network.heal();
+      world.runFor(300);
+    }
+    return {
+      ok: elected === rounds,
+      summary: `${rounds} rounds of 3 of 7 servers cut off: the other 4 had exactly one leader every time in ${elected} rounds; slowest election ${worstMs.toFixed(0)} ms after the cut.`,
+      measurements: { rounds, roundsWithOneLeader: elected, slowestElectionMs: worstMs },
+    };
+  },
+  { nodes: 7 },
+);
+
+export const duelingCandidates = suiteScenario(
+  'dueling-candidates',
+  'Dueling candidates',
+  'Two followers that start an election at the same instant split the vote at worst; randomized timeouts then produce one leader.',
+  (cluster) => {
+    const { world } = cluster;
+    const leader = waitForLeader(cluster) as RaftNode;
+    const [a, b] = cluster.servers.filter((id) => id !== idOf(leader)) as [NodeId, NodeId];
+    const term = leader.term;
+    world.crash(idOf(leader));
+    // Both time out at once (a leadership-transfer message is the way to make a node campaign now).
+    for (const id of [a, b]) world.node<RaftNode>(id).onMessage('c1', { type: 'timeout-now', term });
+    const t0 = world.now();
+    const next = waitForLeader(cluster, 5_000, [a, b]);
+    const terms = next ? next.term - term : 0;
+    const leadersInTerm = [a, b].filter((id) => world.node<RaftNode>(id).role === 'leader').length;
+    return {
+      ok: next !== undefined && leadersInTerm === 1,
+      summary: `Both candidates campaigned in term ${term + 1}; ${next ? `${idOf(next)} won term ${next.term} after ${(world.now() - t0).toFixed(0)} ms (${terms} term${terms === 1 ? '' : 's'} used${terms > 1 ? ': the first vote split' : ''})` : 'nobody won'}.`,
+      measurements: { termsUsed: terms, electionMs: world.now() - t0 },
+    };
+  },
+  { nodes: 3, preVote: false },
+);
+
 /** Churn: the fuzz harness itself, a handful of seeds, under a reliable or an unreliable network. */
 function churn(id: string, title: string, seeds: number): Scenario {
   return {
@@ -543,5 +601,7 @@ export const suiteScenarios: readonly Scenario[] = [
   preVoteRejoin,
   leaderTransfer,
   membershipChange,
+  manyElections,
+  duelingCandidates,
   churnRuns,
 ];
