@@ -4,6 +4,7 @@ import { echoSystem } from './echo';
 import { raftSystem } from './raft';
 import { hashringSystem } from './hashring';
 import { shardingSystem } from './sharding';
+import { slotMigrationSystem } from './slot-migration';
 import { bloomSystem } from './bloom';
 import { hyperloglogSystem } from './hyperloglog';
 import { countMinSystem } from './countmin';
@@ -14,6 +15,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   raftSystem as SystemDefinition<unknown>,
   hashringSystem as SystemDefinition<unknown>,
   shardingSystem as SystemDefinition<unknown>,
+  slotMigrationSystem as SystemDefinition<unknown>,
   bloomSystem as SystemDefinition<unknown>,
   hyperloglogSystem as SystemDefinition<unknown>,
   countMinSystem as SystemDefinition<unknown>,
