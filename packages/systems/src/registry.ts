@@ -9,6 +9,7 @@ import { bloomSystem } from './bloom';
 import { hyperloglogSystem } from './hyperloglog';
 import { countMinSystem } from './countmin';
 import { minhashSystem } from './minhash';
+import { btreeSystem } from './btree';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -20,6 +21,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   hyperloglogSystem as SystemDefinition<unknown>,
   countMinSystem as SystemDefinition<unknown>,
   minhashSystem as SystemDefinition<unknown>,
+  btreeSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
