@@ -10,6 +10,7 @@ import { hyperloglogSystem } from './hyperloglog';
 import { countMinSystem } from './countmin';
 import { minhashSystem } from './minhash';
 import { btreeSystem } from './btree';
+import { lsmSystem } from './lsm';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -22,6 +23,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   countMinSystem as SystemDefinition<unknown>,
   minhashSystem as SystemDefinition<unknown>,
   btreeSystem as SystemDefinition<unknown>,
+  lsmSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {

@@ -1,0 +1,27 @@
+/** LSM tree (catalog E2): WAL, memtable, sorted runs with Bloom filters, two compaction styles, every byte counted. */
+import { z } from 'zod';
+import type { SystemDefinition } from '../contract';
+import { lsmScenarios } from './scenarios';
+
+export { LsmTree, type Compaction, type LsmOptions, type LsmStats } from './lsm';
+
+export const lsmParams = z
+  .object({
+    compaction: z.enum(['leveled', 'size-tiered', 'none']).default('leveled'),
+    memtableEntries: z.number().int().min(1).max(1_000_000).default(1_000),
+    bloomBitsPerKey: z.number().min(0).max(64).default(10),
+  })
+  .strict();
+
+export const lsmSystem: SystemDefinition<z.infer<typeof lsmParams>> = {
+  id: 'lsm',
+  title: 'LSM tree',
+  rows: ['E2'],
+  track: 'Storage and indexing',
+  summary:
+    'Writes append to a WAL and land in a memtable; full memtables become immutable sorted runs with a sparse index ' +
+    'and a Bloom filter; compaction merges runs size-tiered or leveled. Write, read and space amplification are ' +
+    'counted byte by byte and probe by probe.',
+  params: lsmParams,
+  scenarios: lsmScenarios,
+};
