@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,24 @@ describe('the Raft KV as real processes', () => {
     const again = client(cluster.members[0]?.respPort ?? 0);
     expect(await again.get('after-kill')).toBe('yes');
     expect(await again.get('counter')).toBe('2');
+  }, 60_000);
+
+  it('redis-cli and redis-benchmark work against it', () => {
+    const port = String(cluster.members[2]?.respPort ?? 0);
+    const cli = (...args: string[]) =>
+      execFileSync('redis-cli', ['-p', port, '--no-auth-warning', '-a', password, ...args], {
+        encoding: 'utf8',
+      }).trim();
+    expect(cli('SET', 'via-cli', 'works')).toBe('OK');
+    expect(cli('GET', 'via-cli')).toBe('works');
+    expect(cli('INFO')).toMatch(/role:(leader|follower)/);
+    const bench = execFileSync(
+      'redis-benchmark',
+      ['-p', port, '-a', password, '-t', 'set,get', '-n', '500', '-c', '10', '-q', '--csv'],
+      { encoding: 'utf8' },
+    );
+    expect(bench).toMatch(/"SET"/);
+    expect(bench).toMatch(/"GET"/);
   }, 60_000);
 
   it('malformed RESP gets an error and a closed connection; the node keeps serving', async () => {
