@@ -116,7 +116,7 @@ export const leftmostPrefix: Scenario = {
     const stillUsable = fullMatches === skipRows && skipRows === as * 10;
     return {
       observed: cannotSeek && stillUsable ? 'partly' : 'holds',
-      summary: `On ${id} rows, a = 7 AND b = 3 read ${seekAB.pages.length} pages; b = 3 alone cannot seek: a full index scan read ${full.pages.length} pages, a skip scan ${skipPages}, both finding the same ${skipRows} rows.`,
+      summary: `On ${id.toLocaleString('en-US')} rows, a = 7 AND b = 3 read ${seekAB.pages.length} pages; b = 3 alone cannot seek: a full index scan read ${full.pages.length} pages, a skip scan ${skipPages}, both finding the same ${skipRows} rows.`,
       measurements: {
         rows: id,
         seekPrefixPages: seekAB.pages.length,
