@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CountMinSketch, countMinSystem } from './index';
+import { CountMinSketch, TopK, countMinSystem } from './index';
 
 describe('count-min sketch (K1)', () => {
   it('the scenario reproduces its expected verdict', async () => {
@@ -34,5 +34,38 @@ describe('count-min sketch (K1)', () => {
     expect(sketch.width).toBe(272);
     expect(sketch.depth).toBe(5);
     expect(() => CountMinSketch.forError(0, 0.1)).toThrow();
+  });
+});
+
+describe('top-K', () => {
+  it('finds the K most frequent items when they stand out, and never counts one low', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 12, maxLength: 30 }),
+        fc.integer({ min: 1, max: 5 }),
+        (weights, k) => {
+          const topk = new TopK(k, 0.01, 0.01);
+          const stream: string[] = [];
+          weights.forEach((w, i) => {
+            for (let c = 0; c < w * (i < k ? 50 : 1); c++) stream.push(`item${i}`);
+          });
+          // Interleave deterministically so heavy items do not arrive in one block.
+          stream.sort(
+            (a, b) =>
+              ((a.length * 7 + a.charCodeAt(a.length - 1)) % 11) -
+              ((b.length * 7 + b.charCodeAt(b.length - 1)) % 11),
+          );
+          for (const item of stream) topk.add(item);
+          const found = topk
+            .top()
+            .map((t) => t.item)
+            .sort();
+          expect(found).toEqual(Array.from({ length: k }, (_, i) => `item${i}`).sort());
+          for (const t of topk.top())
+            expect(t.count).toBeGreaterThanOrEqual(stream.filter((s) => s === t.item).length);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { SystemDefinition } from '../contract';
 import { countMinScenarios } from './scenarios';
 
 export { CountMinSketch } from './count-min';
+export { TopK } from './top-k';
 
 export const countMinParams = z
   .object({ epsilon: z.number().gt(0).lt(1).default(0.001), delta: z.number().gt(0).lt(1).default(0.01) })

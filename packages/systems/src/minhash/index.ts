@@ -1,9 +1,10 @@
 /** MinHash (catalog K1, similarity): Jaccard estimates from k minimums. */
 import { z } from 'zod';
 import type { SystemDefinition } from '../contract';
-import { minhashError } from './scenarios';
+import { lshSCurve, minhashError } from './scenarios';
 
 export { signature, estimateJaccard, exactJaccard } from './minhash';
+export { lshCandidates, candidateProbability } from './lsh';
 
 export const minhashParams = z.object({ k: z.number().int().min(1).max(4096).default(128) }).strict();
 
@@ -14,5 +15,5 @@ export const minhashSystem: SystemDefinition<z.infer<typeof minhashParams>> = {
   track: 'Probabilistic structures',
   summary: 'Jaccard similarity of two sets from k-value signatures, and how its error shrinks with k.',
   params: minhashParams,
-  scenarios: [minhashError],
+  scenarios: [minhashError, lshSCurve],
 };

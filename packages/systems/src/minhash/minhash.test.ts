@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { estimateJaccard, exactJaccard, minhashSystem, signature } from './index';
+import {
+  candidateProbability,
+  estimateJaccard,
+  exactJaccard,
+  lshCandidates,
+  minhashSystem,
+  signature,
+} from './index';
+import { lshSCurve } from './scenarios';
 
 describe('MinHash (K1)', () => {
   it('the scenario reproduces its expected verdict', async () => {
@@ -25,5 +33,20 @@ describe('MinHash (K1)', () => {
     );
     expect(exactJaccard(new Set(['a', 'b']), new Set(['b', 'c']))).toBeCloseTo(1 / 3);
     expect(() => estimateJaccard(new Uint32Array(2), new Uint32Array(3))).toThrow(/different lengths/);
+  });
+});
+
+describe('LSH banding', () => {
+  it('identical sets always collide, disjoint sets never do, and the S-curve scenario matches its formula', async () => {
+    const a = signature(['x', 'y', 'z'], 100);
+    const b = signature(['x', 'y', 'z'], 100);
+    const c = signature(['p', 'q', 'r'], 100);
+    const pairs = lshCandidates([a, b, c], 20, 5);
+    expect(pairs.has('0:1')).toBe(true);
+    expect(pairs.has('0:2') || pairs.has('1:2')).toBe(false);
+    expect(candidateProbability(1, 20, 5)).toBe(1);
+    expect(candidateProbability(0, 20, 5)).toBe(0);
+    const result = await lshSCurve.run({ seed: 1, quick: true });
+    expect(result.observed).toBe('holds');
   });
 });
