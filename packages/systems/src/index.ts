@@ -4,3 +4,7 @@ export { faultSchema, faultCommandSchema, faultScriptSchema } from './fault-sche
 export { ConsistentHashRing } from './hashring';
 export { buildRaftCluster, raftParams, RaftNode, raftMutants } from './raft';
 export { formatValue } from './format';
+export { BloomFilter } from './bloom/bloom-filter';
+export { CuckooFilter } from './bloom/cuckoo';
+export { CountMinSketch } from './countmin/count-min';
+export { HyperLogLog } from './hyperloglog/hyperloglog';
