@@ -40,7 +40,7 @@ export function runRekey(strategy: BackfillWrite, rows: number, rng: Rng): Rekey
   let dualWrite = false;
   let cursor = 0;
   /** The backfill's batch in flight: read from the old store, not yet written to the new one. */
-  let copying: { id: number; row: Row }[] = [];
+  const copying: { id: number; row: Row }[] = [];
   const BATCH = 200;
   let example: string | undefined;
   const writeFresh = (id: number, row: Row | 'tombstone') => {
