@@ -248,6 +248,24 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('the ring explorer: add a node, see which keys moved, compare strategies, place a key in a slot', async () => {
+    const page = await open('#/system/hashring');
+    await page.getByTestId('ring-explorer').waitFor({ timeout: 60_000 });
+    await page.getByTestId('ring-add').click();
+    await page
+      .getByTestId('ring-moved')
+      .getByText(/keys moved/)
+      .waitFor();
+    expect(await page.getByTestId('ring-strategies').locator('li').count()).toBe(4);
+    await page.getByLabel('Key to place in a slot').fill('{user1000}:followers');
+    expect(await page.getByTestId('ring-slot').textContent()).toBe('3443'); // as keySlot, checked against real Redis in hashring's tests
+    await page.getByTestId('ring-explorer').screenshot({ path: `${artifacts}/ring-explorer.png` });
+    await page.setViewportSize({ width: 380, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

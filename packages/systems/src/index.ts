@@ -8,3 +8,11 @@ export { BloomFilter } from './bloom/bloom-filter';
 export { CuckooFilter } from './bloom/cuckoo';
 export { CountMinSketch } from './countmin/count-min';
 export { HyperLogLog } from './hyperloglog/hyperloglog';
+export {
+  moduloPlacement,
+  ringPlacement,
+  jumpPlacement,
+  rendezvousPlacement,
+  type Placement,
+} from './hashring/placement';
+export { keySlot, SLOT_COUNT } from './hashring/slots';

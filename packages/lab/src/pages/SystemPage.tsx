@@ -6,6 +6,7 @@ import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
 import { LivePanel } from '../components/LivePanel';
 import { ParamsForm } from '../components/ParamsForm';
+import { explorers } from '../components/explorers';
 
 type SystemRoute = Extract<Route, { page: 'system' }>;
 
@@ -73,6 +74,8 @@ export function SystemPage({ route }: { route: SystemRoute }) {
       </form>
 
       <ParamsForm key={`${system.id}:${paramsKey}`} system={system} params={route.params} seed={route.seed} />
+
+      {explorers[system.id]?.()}
 
       {system.live && (
         <>

@@ -1,0 +1,7 @@
+// A system's own interactive view, beside the shared parts of its page: one entry per system that has one.
+import type { ReactElement } from 'react';
+import { RingExplorer } from './RingExplorer';
+
+export const explorers: Readonly<Record<string, () => ReactElement>> = {
+  hashring: () => <RingExplorer />,
+};
