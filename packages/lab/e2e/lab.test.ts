@@ -266,6 +266,35 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('sketch explorers: Bloom bits light up on add and test; HyperLogLog registers track the count', async () => {
+    const page = await open('#/system/bloom');
+    await page.getByTestId('bloom-explorer').waitFor({ timeout: 60_000 });
+    await page.getByTestId('bloom-add').click();
+    await page
+      .getByTestId('bloom-step')
+      .getByText(/"alice" set bits/)
+      .waitFor();
+    await page.getByTestId('bloom-test').click();
+    await page
+      .getByTestId('bloom-step')
+      .getByText(/maybe present/)
+      .waitFor();
+    await page.getByLabel('Key').fill('mallory');
+    await page.getByTestId('bloom-test').click();
+    await page
+      .getByTestId('bloom-step')
+      .getByText(/"mallory"/)
+      .waitFor();
+    await page.getByTestId('bloom-explorer').screenshot({ path: `${artifacts}/bloom-explorer.png` });
+    await page.goto(`${lab.url}#/system/hyperloglog`);
+    await page.getByTestId('hll-add-10k').click();
+    const text = (await page.getByTestId('hll-estimate').textContent()) ?? '';
+    const estimate = Number(/estimate ([\d,]+)/.exec(text)?.[1]?.replace(/,/g, ''));
+    expect(Math.abs(estimate - 10_000) / 10_000).toBeLessThan(0.4); // 64 registers: 13% standard error
+    await page.getByTestId('hll-explorer').screenshot({ path: `${artifacts}/hll-explorer.png` });
+    await page.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

@@ -1,7 +1,10 @@
 // A system's own interactive view, beside the shared parts of its page: one entry per system that has one.
 import type { ReactElement } from 'react';
 import { RingExplorer } from './RingExplorer';
+import { BloomExplorer, HllExplorer } from './SketchExplorers';
 
 export const explorers: Readonly<Record<string, () => ReactElement>> = {
   hashring: () => <RingExplorer />,
+  bloom: () => <BloomExplorer />,
+  hyperloglog: () => <HllExplorer />,
 };
