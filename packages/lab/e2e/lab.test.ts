@@ -295,6 +295,35 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('storage explorers: B+tree pages read and split, LSM flushes and compactions', async () => {
+    const page = await open('#/system/btree');
+    await page.getByTestId('btree-explorer').waitFor({ timeout: 60_000 });
+    for (const k of ['35', '36', '37', '38']) {
+      await page.getByTestId('btree-key').fill(k);
+      await page.getByTestId('btree-insert').click();
+    }
+    await page
+      .getByTestId('btree-report')
+      .getByText(/insert 38: read \d+ pages?/)
+      .waitFor();
+    await page.getByTestId('btree-key').fill('36');
+    await page.getByTestId('btree-find').click();
+    await page
+      .getByTestId('btree-report')
+      .getByText(/find 36: .*found/)
+      .waitFor();
+    expect(await page.locator('.btree-page.path').count()).toBeGreaterThan(1);
+    await page.getByTestId('btree-explorer').screenshot({ path: `${artifacts}/btree-explorer.png` });
+    await page.goto(`${lab.url}#/system/lsm`);
+    await page.getByTestId('lsm-write-1000').click();
+    await page
+      .getByTestId('lsm-stats')
+      .getByText(/[1-9]\d* flushes, [1-9]\d* compactions/)
+      .waitFor();
+    await page.getByTestId('lsm-explorer').screenshot({ path: `${artifacts}/lsm-explorer.png` });
+    await page.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

@@ -16,3 +16,5 @@ export {
   type Placement,
 } from './hashring/placement';
 export { keySlot, SLOT_COUNT } from './hashring/slots';
+export { BPlusTree } from './btree/tree';
+export { LsmTree } from './lsm/lsm';

@@ -2,9 +2,12 @@
 import type { ReactElement } from 'react';
 import { RingExplorer } from './RingExplorer';
 import { BloomExplorer, HllExplorer } from './SketchExplorers';
+import { BTreeExplorer, LsmExplorer } from './StorageExplorers';
 
 export const explorers: Readonly<Record<string, () => ReactElement>> = {
   hashring: () => <RingExplorer />,
   bloom: () => <BloomExplorer />,
   hyperloglog: () => <HllExplorer />,
+  btree: () => <BTreeExplorer />,
+  lsm: () => <LsmExplorer />,
 };

@@ -346,6 +346,17 @@ export class BPlusTree<V> {
     return path;
   }
 
+  /** The pages level by level, root first, left to right (plain data for the lab to draw). */
+  levels(): { readonly id: number; readonly leaf: boolean; readonly keys: readonly Key[] }[][] {
+    const levels: { id: number; leaf: boolean; keys: Key[] }[][] = [];
+    let row: Page<V>[] = [this.root];
+    while (row.length > 0) {
+      levels.push(row.map((page) => ({ id: page.id, leaf: page.leaf, keys: [...page.keys] })));
+      row = row.flatMap((page) => (page.leaf ? [] : page.children));
+    }
+    return levels;
+  }
+
   /** Checks the structure: ordering, separators, occupancy, equal leaf depth, leaf links. Throws. */
   validate(): void {
     let leafDepth = -1;
