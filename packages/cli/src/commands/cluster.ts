@@ -44,6 +44,9 @@ export function registerClusterCommand(program: Command): void {
         nodes: options.nodes,
         dataDir,
         token,
+        // Real machines stall longer than the simulator's links: etcd's timing (100 ms heartbeat, 1 s
+        // election) keeps a busy 2-core box from electing leaders it does not need.
+        params: ['electionMinMs=1000', 'electionMaxMs=2000', 'heartbeatMs=100'],
         ...(options.password !== undefined ? { password: options.password } : {}),
         log: options.verbose
           ? (line) => process.stderr.write(line + '\n')
