@@ -647,16 +647,11 @@ export class RaftNode implements SimNode<RaftMessage> {
   private advanceCommit(): void {
     if (this.role !== 'leader') return;
     // The highest index a majority of voters holds: the (majority)-th largest match index.
-    const matches: number[] = [];
-    for (const voter of this.voters) {
-      matches.push(
-        voter === this.env.id
-          ? Math.min(this.durableIndex, this.log.lastIndex)
-          : (this.progress.get(voter)?.match ?? 0),
-      );
-    }
-    matches.sort((a, b) => b - a);
-    const n = matches[Math.floor(this.voters.length / 2)] ?? 0;
+    const n = this.quorumValue((voter) =>
+      voter === this.env.id
+        ? Math.min(this.durableIndex, this.log.lastIndex)
+        : (this.progress.get(voter)?.match ?? 0),
+    );
     if (n <= this.commitIndex) return;
     // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;
     // earlier entries commit with it. Terms never decrease along the log, so checking n is enough.
@@ -970,14 +965,32 @@ export class RaftNode implements SimNode<RaftMessage> {
 
   /** The highest round a quorum (this leader included) has acknowledged. */
   private quorumRound(): number {
-    const rounds: number[] = [];
-    for (const voter of this.voters) {
-      if (voter === this.env.id) rounds.push(this.round);
-      else rounds.push(this.progress.get(voter)?.ackedRound ?? 0);
-    }
-    rounds.sort((a, b) => b - a);
-    return rounds[Math.floor(this.voters.length / 2)] ?? 0;
+    return this.quorumValue((voter) =>
+      voter === this.env.id ? this.round : (this.progress.get(voter)?.ackedRound ?? 0),
+    );
   }
+
+  /**
+   * The largest value at least a majority of voters reach: the ⌊n/2⌋+1-th largest. Called on every
+   * acknowledgement, so it sorts a reused buffer in place (insertion sort: n is a handful).
+   */
+  private quorumValue(valueOf: (voter: NodeId) => number): number {
+    const n = this.voters.length;
+    if (this.scratch.length < n) this.scratch = new Float64Array(n * 2);
+    const values = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const v = valueOf(this.voters[i] as NodeId);
+      let j = i;
+      while (j > 0 && (values[j - 1] as number) < v) {
+        values[j] = values[j - 1] as number;
+        j--;
+      }
+      values[j] = v;
+    }
+    return n === 0 ? 0 : (values[Math.floor(n / 2)] as number);
+  }
+
+  private scratch = new Float64Array(16);
 
   private serveAppliedReads(): void {
     const still: PendingRead[] = [];
