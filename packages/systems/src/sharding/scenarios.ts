@@ -2,6 +2,7 @@
 import { Rng, murmur3 } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../contract';
 import { runRekey, type BackfillWrite, type RekeyResult } from './rekey';
+import { SplittingRanges } from './splitting';
 import { PreShardedCluster, RangeShards, hashShard, snowflakeId } from './strategies';
 
 const SHARDS = 10;
@@ -258,7 +259,175 @@ export const dualWriteRekey: Scenario = {
   },
 };
 
+/** Share of requests on the busiest node, for a stream of keys routed by `nodeOf`. */
+function busiestShare(keys: readonly string[], nodeOf: (key: string) => number, nodes: number): number {
+  const counts = new Array<number>(nodes).fill(0);
+  for (const key of keys) counts[nodeOf(key)] = (counts[nodeOf(key)] ?? 0) + 1;
+  return Math.max(...counts) / keys.length;
+}
+
+export const loadBasedSplitting: Scenario = {
+  id: 'load-based-range-splits',
+  title: 'Splitting hot ranges: what it fixes and what it cannot',
+  claim: 'Range sharding handles hotspots by splitting hot ranges.',
+  expected: 'partly',
+  corrected:
+    'Splits spread a hot range of many keys over many nodes. They cannot split a single hot key, and with time-ordered keys every split leaves the newest range — where all inserts go — hot again.',
+  rows: ['D2'],
+  run({ seed, quick }): ScenarioResult {
+    const nodes = 8;
+    const perWindow = quick ? 20_000 : 100_000;
+    const windows = 8;
+    const pad = (n: number) => String(n).padStart(9, '0');
+    const workloads: { name: string; next: (rng: Rng, t: number) => string }[] = [
+      // 60% of requests on 1% of a 1,000,000-key space (users 0..9,999), the rest uniform.
+      {
+        name: 'hot range of 10,000 keys',
+        next: (rng) => `user${pad(rng.next() < 0.6 ? rng.int(10_000) : rng.int(1_000_000))}`,
+      },
+      { name: 'one hot key', next: (rng) => `user${pad(rng.next() < 0.6 ? 4_242 : rng.int(1_000_000))}` },
+      { name: 'time-ordered inserts', next: (_rng, t) => `event${pad(t)}` },
+    ];
+    const rows: (string | number)[][] = [];
+    const after: number[] = [];
+    for (const workload of workloads) {
+      const rng = new Rng(seed).fork(workload.name);
+      const ranges = new SplittingRanges(nodes, 0.1);
+      let t = 0;
+      let first = 0;
+      let last = 0;
+      for (let w = 0; w < windows; w++) {
+        const keys: string[] = [];
+        for (let i = 0; i < perWindow; i++) keys.push(workload.next(rng, t++));
+        const share = busiestShare(keys, (k) => ranges.nodeOf(k), nodes);
+        if (w === 0) first = share;
+        last = share;
+        for (const key of keys) ranges.record(key);
+        ranges.endWindow();
+      }
+      after.push(last);
+      rows.push([
+        workload.name,
+        Number(first.toFixed(3)),
+        Number(last.toFixed(3)),
+        ranges.splitsMade,
+        ranges.ranges,
+      ]);
+    }
+    const [hotRange, hotKey, timeOrdered] = after as [number, number, number];
+    return {
+      observed:
+        hotRange < 0.25 && hotKey > 0.55 && timeOrdered > 0.9
+          ? 'partly'
+          : hotRange < 0.25
+            ? 'holds'
+            : 'fails',
+      summary: `After ${windows} windows of load-based splits over ${nodes} nodes, the busiest node took ${(hotRange * 100).toFixed(0)}% of a hot 10,000-key range's traffic (was ${((rows[0]?.[1] as number) * 100).toFixed(0)}%), but still ${(hotKey * 100).toFixed(0)}% with one hot key and ${(timeOrdered * 100).toFixed(0)}% with time-ordered inserts.`,
+      measurements: {
+        busiestShareHotRange: hotRange,
+        busiestShareHotKey: hotKey,
+        busiestShareTimeOrdered: timeOrdered,
+      },
+      tables: [
+        {
+          title: `Busiest node's share of requests, ${nodes} nodes, ranges split above 10% of a window`,
+          columns: ['workload', 'first window', 'last window', 'splits', 'ranges'],
+          rows,
+        },
+      ],
+    };
+  },
+};
+
+export const directorySharding: Scenario = {
+  id: 'directory-moves-one-tenant',
+  title: 'A directory moves one tenant; rehashing moves everyone',
+  claim:
+    'Directory (lookup-table) sharding lets you move a single hot tenant to its own shard without touching the others.',
+  expected: 'holds',
+  rows: ['D2'],
+  run({ seed, quick }): ScenarioResult {
+    const tenants = 1_000;
+    const rowsPerTenant = quick ? 50 : 200;
+    const shards = 8;
+    const rng = new Rng(seed);
+    // Tenant 7 is a whale: 100× the rows of the others.
+    const sizes = Array.from({ length: tenants }, (_, t) => (t === 7 ? rowsPerTenant * 100 : rowsPerTenant));
+    const directory = new Map<number, number>();
+    for (let t = 0; t < tenants; t++) directory.set(t, rng.int(shards));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const load = (placement: (t: number) => number, n: number) => {
+      const per = new Array<number>(n).fill(0);
+      sizes.forEach((size, t) => (per[placement(t)] = (per[placement(t)] ?? 0) + size));
+      return Math.max(...per) / (total / n);
+    };
+    const before = load((t) => directory.get(t) as number, shards);
+    // Directory: give the whale shard 8 of its own; only its rows move.
+    const moved = sizes[7] as number;
+    directory.set(7, shards);
+    const afterDirectory = load((t) => directory.get(t) as number, shards + 1);
+    // Rehashing tenants over 9 shards instead: every tenant whose hash bucket changes moves.
+    let rehashMoved = 0;
+    sizes.forEach((size, t) => {
+      const h = murmur3(`tenant-${t}`);
+      if (h % shards !== h % (shards + 1)) rehashMoved += size;
+    });
+    return {
+      observed: moved / total < 0.2 && rehashMoved > 3 * moved && afterDirectory < before ? 'holds' : 'fails',
+      summary: `Moving the whale tenant through the directory moved ${((moved / total) * 100).toFixed(1)}% of the rows and brought the busiest shard from ${before.toFixed(2)}× to ${afterDirectory.toFixed(2)}× the mean; rehashing tenants from 8 to 9 shards would move ${((rehashMoved / total) * 100).toFixed(1)}%. The price: every request first asks the directory.`,
+      measurements: {
+        movedShareDirectory: moved / total,
+        movedShareRehash: rehashMoved / total,
+        busiestBefore: before,
+        busiestAfter: afterDirectory,
+      },
+    };
+  },
+};
+
+export const geoSharding: Scenario = {
+  id: 'geo-sharding-latency',
+  title: 'Geo sharding: local for people at home, not for travellers',
+  claim: 'Geo sharding (each user’s data in their home region) makes every request local.',
+  expected: 'partly',
+  corrected:
+    'Requests from a user’s home region are local; a traveller, a cross-region query or a user who moved pays the WAN round trip (≈ 80–160 ms here), which dominates the tail.',
+  rows: ['D2'],
+  run({ seed, quick }): ScenarioResult {
+    const regions = ['us-east', 'eu-west', 'ap-southeast'];
+    // Round trips in ms between regions (same region: 1 ms).
+    const rtt = [
+      [1, 80, 230],
+      [80, 1, 160],
+      [230, 160, 1],
+    ];
+    const rng = new Rng(seed);
+    const requests = quick ? 20_000 : 200_000;
+    const latencies: number[] = [];
+    let away = 0;
+    for (let i = 0; i < requests; i++) {
+      const home = rng.int(3);
+      const travelling = rng.next() < 0.03;
+      const from = travelling ? (home + 1 + rng.int(2)) % 3 : home;
+      if (from !== home) away++;
+      latencies.push((rtt[from] as number[])[home] as number);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(requests * 0.5)] as number;
+    const p99 = latencies[Math.floor(requests * 0.99)] as number;
+    const mean = latencies.reduce((a, b) => a + b, 0) / requests;
+    return {
+      observed: p50 <= 1 && p99 >= 80 ? 'partly' : 'holds',
+      summary: `With 3% of requests made away from home (${regions.join(', ')}), the median request took ${p50} ms, the mean ${mean.toFixed(1)} ms and p99 ${p99} ms: the ${away.toLocaleString('en-US')} travellers' requests set the tail.`,
+      measurements: { p50Ms: p50, meanMs: mean, p99Ms: p99, awayShare: away / requests },
+    };
+  },
+};
+
 export const shardingScenarios: readonly Scenario[] = [
+  loadBasedSplitting,
+  directorySharding,
+  geoSharding,
   dualWriteRekey,
   rangeShardingHotTail,
   snowflakeStillHot,
