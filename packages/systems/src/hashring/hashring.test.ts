@@ -59,3 +59,24 @@ describe('consistent hashing (D1)', () => {
     expect(() => new ConsistentHashRing(0)).toThrow(/vnodes/);
   });
 });
+
+describe('the ring lookup paths', () => {
+  it('the jump-table lookup and the binary search agree on every key, whatever the membership', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.array(fc.string(), { maxLength: 200 }),
+        (nodes, vnodes, keys) => {
+          const ring = new ConsistentHashRing(vnodes);
+          for (let i = 0; i < nodes; i++) ring.add(`n${i}`);
+          for (const key of [...keys, 'a', '', '\u{1F600}'])
+            expect(ring.owner(key)).toBe(ring.ownerBySearch(key));
+          ring.remove('n0');
+          if (nodes > 1) for (const key of keys) expect(ring.owner(key)).toBe(ring.ownerBySearch(key));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
