@@ -27,15 +27,25 @@ function ringOf(nodes: readonly string[], vnodes: number): ConsistentHashRing {
   return ring;
 }
 
-/** Fraction of keys that change owner when one node joins `count` nodes. */
-function movedOnJoin(make: () => Placement, count: number, keys: readonly string[]): number {
+/**
+ * For one strategy with `count` nodes: the busiest node's load over the mean, and the fraction of keys
+ * that change owner when one more node joins.
+ */
+function compare(
+  make: () => Placement,
+  count: number,
+  keys: readonly string[],
+): { spread: number; moved: number } {
   const placement = make();
   for (let i = 0; i < count; i++) placement.add(`n${i + 1}`);
   const before = keys.map((k) => placement.owner(k));
+  const load = new Map<string, number>();
+  for (const owner of before) load.set(owner, (load.get(owner) ?? 0) + 1);
+  const spread = Math.max(...load.values()) / (keys.length / count);
   placement.add(`n${count + 1}`);
   let moved = 0;
   keys.forEach((k, i) => (moved += placement.owner(k) === before[i] ? 0 : 1));
-  return moved / keys.length;
+  return { spread, moved: moved / keys.length };
 }
 
 /**
