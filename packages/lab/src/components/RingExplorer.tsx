@@ -77,13 +77,10 @@ export function RingExplorer() {
   const strategies = useMemo(() => {
     const sample = counted.slice(0, 5_000);
     return [
-      {
-        name: `ring, ${vnodes} vnodes`,
-        moved: movedOnJoin(() => ringPlacement(vnodes), nodes.length, sample),
-      },
-      { name: 'modulo', moved: movedOnJoin(moduloPlacement, nodes.length, sample) },
-      { name: 'jump hash', moved: movedOnJoin(jumpPlacement, nodes.length, sample) },
-      { name: 'rendezvous', moved: movedOnJoin(rendezvousPlacement, nodes.length, sample) },
+      { name: `ring, ${vnodes} vnodes`, ...compare(() => ringPlacement(vnodes), nodes.length, sample) },
+      { name: 'modulo', ...compare(moduloPlacement, nodes.length, sample) },
+      { name: 'jump hash', ...compare(jumpPlacement, nodes.length, sample) },
+      { name: 'rendezvous', ...compare(rendezvousPlacement, nodes.length, sample) },
     ];
   }, [nodes.length, vnodes, counted]);
   const change = (next: string[], nextVnodes = vnodes) => {
