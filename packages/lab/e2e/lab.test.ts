@@ -257,6 +257,7 @@ describe('the lab in Chromium', () => {
       .getByText(/keys moved/)
       .waitFor();
     expect(await page.getByTestId('ring-strategies').locator('li').count()).toBe(4);
+    expect(await page.getByTestId('ring-spread').locator('li').count()).toBe(4);
     await page.getByLabel('Key to place in a slot').fill('{user1000}:followers');
     expect(await page.getByTestId('ring-slot').textContent()).toBe('3443'); // as keySlot, checked against real Redis in hashring's tests
     await page.getByTestId('ring-explorer').screenshot({ path: `${artifacts}/ring-explorer.png` });

@@ -216,12 +216,24 @@ export function RingExplorer() {
       <p className="muted">
         The ideal is 1/(N + 1) = {(100 / (nodes.length + 1)).toFixed(1)}%: only the new node's share moves.
       </p>
+      <h3>Busiest node's load over the mean, {nodes.length} nodes</h3>
+      <ul className="bars" aria-label="Load spread per strategy" data-testid="ring-spread">
+        {strategies.map((s) => (
+          <li key={s.name}>
+            <span>{s.name}</span>
+            <span className="bar" style={{ width: `${Math.min(100, (s.spread / 3) * 100)}%` }} />
+            <span>{s.spread.toFixed(2)}×</span>
+          </li>
+        ))}
+      </ul>
       <h3>Redis Cluster slots</h3>
       <p>
         <label>
           Key{' '}
           <input
             value={probe}
+            size={28}
+            style={{ width: '16rem', maxWidth: '100%' }}
             onChange={(e) => setProbe(e.target.value)}
             aria-label="Key to place in a slot"
           />
