@@ -155,8 +155,8 @@ export function HllExplorer() {
       </p>
       {last && (
         <p className="muted">
-          The last visitor hashed to register {last.register} with {last.rank - 1} leading zeros (rank{' '}
-          {last.rank}) —{' '}
+          The last visitor hashed to register {last.register} with {last.rank - 1} leading{' '}
+          {last.rank === 2 ? 'zero' : 'zeros'} (rank {last.rank}) —{' '}
           {last.changed ? 'a new maximum there.' : 'no change: the register already held as much.'} At p = 14
           (16,384 registers, 12 KB) the standard error is 0.81%.
         </p>
