@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HyperLogLog, hyperloglogSystem } from './index';
+import { SparseHyperLogLog } from './sparse';
+import { sparseSmallSets } from './scenarios';
 
 describe('HyperLogLog (K1)', () => {
   it.each(hyperloglogSystem.scenarios.map((s) => [s.id, s] as const))(
@@ -43,5 +45,33 @@ describe('HyperLogLog (K1)', () => {
     expect(first.register).toBeLessThan(1024);
     expect(() => new HyperLogLog(3)).toThrow(/precision/);
     expect(() => new HyperLogLog(10).merge(new HyperLogLog(11))).toThrow(/cannot merge/);
+  });
+});
+
+describe('HyperLogLog++ sparse form', () => {
+  it('converts to exactly the registers the dense sketch builds from the same items', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 10 }), fc.array(fc.string(), { maxLength: 400 }), (p, items) => {
+        const sparse = new SparseHyperLogLog(p);
+        const dense = new HyperLogLog(p);
+        for (const item of items) {
+          sparse.add(item);
+          dense.add(item);
+        }
+        expect([...sparse.toDense().registers]).toEqual([...dense.registers]);
+      }),
+    );
+  });
+
+  it('is nearly exact while sparse and switches to dense past its limit', async () => {
+    const sketch = new SparseHyperLogLog(14);
+    for (let i = 0; i < 1_000; i++) sketch.add(`x${i}`);
+    expect(sketch.isSparse).toBe(true);
+    expect(Math.abs(sketch.estimate() - 1_000)).toBeLessThan(3);
+    for (let i = 1_000; i < 5_000; i++) sketch.add(`x${i}`);
+    expect(sketch.isSparse).toBe(false);
+    expect(sketch.bytes).toBe(12_288);
+    const result = await sparseSmallSets.run({ seed: 1, quick: true });
+    expect(result.observed).toBe('holds');
   });
 });

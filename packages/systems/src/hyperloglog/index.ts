@@ -4,6 +4,7 @@ import type { SystemDefinition } from '../contract';
 import { hyperloglogScenarios } from './scenarios';
 
 export { HyperLogLog } from './hyperloglog';
+export { SparseHyperLogLog } from './sparse';
 
 export const hyperloglogParams = z
   .object({ precision: z.number().int().min(4).max(18).default(14) })

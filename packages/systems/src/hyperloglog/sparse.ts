@@ -1,0 +1,83 @@
+/**
+ * HyperLogLog++'s sparse form (Heule, Nunkesser & Hall 2013): while few items have been seen, keep
+ * (index, rank) pairs at a much higher precision p′ = 25 instead of 2^p registers. The estimate is
+ * linear counting over 2^25 buckets — nearly exact for small sets — and the memory is 4 bytes per
+ * pair. Once the pairs would take more than the dense sketch's 6-bit registers, convert: the dense
+ * registers come out exactly as if every item had been added to them directly.
+ */
+import { invariant, murmur3 } from '@dslab/sim';
+import { HyperLogLog } from './hyperloglog';
+
+export const SPARSE_PRECISION = 25;
+
+export class SparseHyperLogLog {
+  private pairs: Map<number, number> | undefined = new Map();
+  private dense: HyperLogLog | undefined;
+  /** Pairs allowed before converting: when 4 bytes each would exceed the dense 6-bit registers. */
+  readonly limit: number;
+
+  constructor(readonly p = 14) {
+    invariant(
+      Number.isInteger(p) && p >= 4 && p <= 18,
+      'hll config',
+      () => `precision must be 4..18, got ${p}`,
+    );
+    this.limit = Math.floor(((1 << p) * 6) / 8 / 4);
+  }
+
+  get isSparse(): boolean {
+    return this.pairs !== undefined;
+  }
+
+  /** Bytes the current representation takes: 4 per pair while sparse, 6 bits per register once dense. */
+  get bytes(): number {
+    return this.pairs ? this.pairs.size * 4 : ((1 << this.p) * 6) / 8;
+  }
+
+  add(item: string): void {
+    if (this.dense) {
+      this.dense.add(item);
+      return;
+    }
+    // The same 64-bit hash as the dense sketch: index from the top 25 bits, rank from the other 39.
+    const high = murmur3(item, 0x5f3759df);
+    const low = murmur3(item, 0x2545f491);
+    const index = high >>> (32 - SPARSE_PRECISION);
+    const rest = (high << SPARSE_PRECISION) >>> 0;
+    const rank =
+      rest !== 0 ? Math.clz32(rest) + 1 : 32 - SPARSE_PRECISION + (low !== 0 ? Math.clz32(low) : 32) + 1;
+    const pairs = this.pairs as Map<number, number>;
+    if (rank > (pairs.get(index) ?? 0)) pairs.set(index, rank);
+    if (pairs.size > this.limit) this.densify();
+  }
+
+  private densify(): void {
+    const dense = new HyperLogLog(this.p);
+    const extra = SPARSE_PRECISION - this.p;
+    for (const [index, rank] of this.pairs as Map<number, number>) {
+      const register = index >>> extra;
+      // The bits between the dense index and the sparse one come first in the dense rank.
+      const between = index & ((1 << extra) - 1);
+      const denseRank = between !== 0 ? Math.clz32(between << (32 - extra)) + 1 : extra + rank;
+      if (denseRank > (dense.registers[register] as number)) dense.registers[register] = denseRank;
+    }
+    this.dense = dense;
+    this.pairs = undefined;
+  }
+
+  estimate(): number {
+    if (this.dense) return this.dense.estimate();
+    const buckets = 2 ** SPARSE_PRECISION;
+    const empty = buckets - (this.pairs as Map<number, number>).size;
+    return buckets * Math.log(buckets / empty);
+  }
+
+  /** The dense registers this sketch stands for (converting a copy when still sparse). */
+  toDense(): HyperLogLog {
+    if (this.dense) return this.dense;
+    const copy = new SparseHyperLogLog(this.p);
+    copy.pairs = new Map(this.pairs);
+    copy.densify();
+    return copy.dense as HyperLogLog;
+  }
+}
