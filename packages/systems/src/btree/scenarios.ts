@@ -134,4 +134,61 @@ export const leftmostPrefix: Scenario = {
   },
 };
 
-export const btreeScenarios: readonly Scenario[] = [heightVsFanout, leftmostPrefix];
+export const indexWriteCost: Scenario = {
+  id: 'index-write-cost',
+  title: 'Every index is written on every insert',
+  claim: 'Each extra index adds write cost.',
+  expected: 'holds',
+  rows: ['E1'],
+  run({ seed, quick }): ScenarioResult {
+    const rows = quick ? 20_000 : 200_000;
+    const rng = new Rng(seed);
+    // A table (id primary key) with up to four secondary indexes on random columns.
+    const data = Array.from({ length: rows }, (_, id) => ({
+      id,
+      email: `user${rng.int(1e9)}@example.org`,
+      city: rng.int(5_000),
+      created: rng.int(1e9),
+      score: rng.int(1e6),
+    }));
+    const table: (string | number)[][] = [];
+    const pagesPerRow: number[] = [];
+    for (let indexes = 0; indexes <= 4; indexes++) {
+      const trees = Array.from({ length: 1 + indexes }, () => new BPlusTree<number>(128));
+      let pages = 0;
+      let splits = 0;
+      for (const row of data) {
+        const keys = [
+          [row.id],
+          [row.email, row.id],
+          [row.city, row.id],
+          [row.created, row.id],
+          [row.score, row.id],
+        ];
+        for (let t = 0; t < trees.length; t++) {
+          const report = (trees[t] as BPlusTree<number>).insert(keys[t] as (string | number)[], row.id);
+          pages += report.pages.length + report.splits.length * 2; // read the path, write the split pages
+          splits += report.splits.length;
+        }
+      }
+      pagesPerRow.push(pages / rows);
+      table.push([indexes, Number((pages / rows).toFixed(2)), splits]);
+    }
+    const base = pagesPerRow[0] as number;
+    const increments = pagesPerRow.slice(1).map((p, i) => p - (pagesPerRow[i] as number));
+    return {
+      observed: increments.every((d) => d > 0.5 * base) ? 'holds' : 'fails',
+      summary: `Inserting ${rows.toLocaleString('en-US')} rows touched ${base.toFixed(1)} pages per row with only the primary key and ${(pagesPerRow[4] as number).toFixed(1)} with four secondary indexes: each index adds its own descent and its own splits to every write.`,
+      measurements: { pagesPerRowNoIndex: base, pagesPerRowFourIndexes: pagesPerRow[4] as number },
+      tables: [
+        {
+          title: 'Pages touched per inserted row (fan-out 128)',
+          columns: ['secondary indexes', 'pages per row', 'page splits'],
+          rows: table,
+        },
+      ],
+    };
+  },
+};
+
+export const btreeScenarios: readonly Scenario[] = [heightVsFanout, leftmostPrefix, indexWriteCost];
