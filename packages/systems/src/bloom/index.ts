@@ -19,8 +19,8 @@ export const bloomSystem: SystemDefinition<z.infer<typeof bloomParams>> = {
   rows: ['K1'],
   track: 'Probabilistic structures',
   summary:
-    'A Bloom filter with double hashing and a counting Bloom filter with 4-bit counters: the false-positive formula, ' +
-    'the bits-per-key arithmetic people get wrong by orders of magnitude, and what a bad delete does.',
+    'A Bloom filter with double hashing, a counting Bloom filter with 4-bit counters and a cuckoo filter: the ' +
+    'false-positive formula, the bits-per-key arithmetic people get wrong by orders of magnitude, and what deletes cost.',
   params: bloomParams,
   scenarios: bloomScenarios,
 };

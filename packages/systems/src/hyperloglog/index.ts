@@ -16,8 +16,8 @@ export const hyperloglogSystem: SystemDefinition<z.infer<typeof hyperloglogParam
   rows: ['K1'],
   track: 'Probabilistic structures',
   summary:
-    'Counting distinct items in 2^p six-bit registers: the error people quote, what it really means, and merging sketches. ' +
-    'A test feeds the same streams to real Redis PFADD/PFCOUNT.',
+    "Counting distinct items in 2^p six-bit registers, with HyperLogLog++'s sparse form for small sets: the error " +
+    'people quote, what it really means, and merging sketches. A test feeds the same streams to real Redis PFADD/PFCOUNT.',
   params: hyperloglogParams,
   scenarios: hyperloglogScenarios,
 };

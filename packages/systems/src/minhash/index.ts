@@ -13,7 +13,9 @@ export const minhashSystem: SystemDefinition<z.infer<typeof minhashParams>> = {
   title: 'MinHash',
   rows: ['K1'],
   track: 'Probabilistic structures',
-  summary: 'Jaccard similarity of two sets from k-value signatures, and how its error shrinks with k.',
+  summary:
+    'Jaccard similarity of two sets from k-value signatures, how its error shrinks with k, and LSH banding that turns ' +
+    'similarity into a candidate threshold.',
   params: minhashParams,
   scenarios: [minhashError, lshSCurve],
 };

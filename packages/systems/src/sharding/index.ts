@@ -13,8 +13,9 @@ export const shardingSystem: SystemDefinition<z.infer<typeof shardingParams>> = 
   rows: ['D2'],
   track: 'Partitioning',
   summary:
-    'Range and hash sharding under time-ordered inserts, salting a hot key, time-based suffixes and pre-sharding, each ' +
-    'claim measured on generated keys. Redis Cluster slots live with consistent hashing (checked against real Redis).',
+    'Range and hash sharding under time-ordered inserts, load-based range splits, directory and geo sharding, salting a ' +
+    'hot key, time-based suffixes, pre-sharding and re-keying by dual write: each claim measured on generated keys. ' +
+    'Redis Cluster slots live with consistent hashing and in slot-migration.',
   params: shardingParams,
   scenarios: shardingScenarios,
 };
