@@ -325,6 +325,29 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('the checker page: a correct history is linearizable, a stale read is not, garbage gets a clear error', async () => {
+    const page = await open('#/check');
+    await page.getByTestId('check-example-good').click();
+    await page.getByTestId('check-run').click();
+    await page
+      .getByTestId('check-verdict')
+      .getByText(/✓ linearizable — 200 operations/)
+      .waitFor({ timeout: 60_000 });
+    await page.getByTestId('check-model').selectOption('register');
+    await page.getByTestId('check-example-bad').click();
+    await page.getByTestId('check-run').click();
+    await page
+      .getByTestId('check-verdict')
+      .getByText(/✗ not linearizable/)
+      .waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: `${artifacts}/checker.png`, fullPage: true });
+    await page.getByTestId('check-input').fill('{:process 0 :type :invoke');
+    await page.getByTestId('check-run').click();
+    await page.getByTestId('check-error').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('check-report').count()).toBe(0);
+    await page.close();
+  });
+
   it('works on a narrow window without horizontal scrolling', async () => {
     const page = await open('#/system/echo?seed=3', 380);
     await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });

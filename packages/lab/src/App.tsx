@@ -3,6 +3,7 @@ import { parseRoute, type Route } from './route';
 import { HomePage } from './pages/HomePage';
 import { SystemPage } from './pages/SystemPage';
 import { ErrorPage } from './pages/ErrorPage';
+import { CheckPage } from './pages/CheckPage';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
@@ -26,6 +27,7 @@ export function App() {
       </header>
       <main>
         {route.page === 'home' && <HomePage />}
+        {route.page === 'check' && <CheckPage />}
         {route.page === 'system' && <SystemPage key={route.system} route={route} />}
         {route.page === 'error' && <ErrorPage message={route.message} system={route.system} />}
       </main>

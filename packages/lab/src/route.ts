@@ -7,6 +7,8 @@ import type { Command } from './live/session';
 
 export type Route =
   | { readonly page: 'home' }
+  /** The linearizability checker: paste or upload a history. */
+  | { readonly page: 'check' }
   | {
       readonly page: 'system';
       readonly system: string;
@@ -23,6 +25,7 @@ export const DEFAULT_SEED = 1;
 export function parseRoute(hash: string): Route {
   const text = hash.replace(/^#/, '');
   if (text === '' || text === '/') return { page: 'home' };
+  if (text === '/check' || text === 'check') return { page: 'check' };
   const [path = '', query = ''] = text.split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] !== 'system' || parts.length !== 2) return { page: 'error', message: `no page at '${path}'` };

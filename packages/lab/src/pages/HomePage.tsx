@@ -5,6 +5,9 @@ import { systemLink, DEFAULT_SEED } from '../route';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Catalog rows served by a page of the lab rather than by a system. */
+const PAGES: Readonly<Record<string, string>> = { N2: '#/check' };
+
 /** Catalog row id → the implemented system that covers it. */
 function implementedRows(): Map<string, SystemDefinition<unknown>> {
   const byRow = new Map<string, SystemDefinition<unknown>>();
@@ -26,8 +29,10 @@ export function HomePage() {
       <h1>Systems</h1>
       <p className="lead">
         Every implemented system runs in a deterministic simulator in your browser. Each scenario is an
-        experiment that tests a claim engineers are taught, and prints what it measured. {byRow.size} of{' '}
-        {catalog.length} catalog rows are implemented.
+        experiment that tests a claim engineers are taught, and prints what it measured.{' '}
+        {byRow.size + Object.keys(PAGES).filter((row) => !byRow.has(row)).length} of {catalog.length} catalog
+        rows are implemented. Have a history from Jepsen or your own tests?{' '}
+        <a href="#/check">Check it for linearizability</a>.
       </p>
       <ul className="cards" data-testid="systems">
         {systems.map((system) => (
@@ -65,15 +70,12 @@ export function HomePage() {
               .filter((row) => row.track === track)
               .map((row) => {
                 const system = byRow.get(row.id);
+                const href = system ? systemLink(system.id, DEFAULT_SEED) : PAGES[row.id];
                 return (
-                  <li key={row.id} className={system ? 'done' : 'coming'}>
+                  <li key={row.id} className={href ? 'done' : 'coming'}>
                     <span className="rows">{row.id}</span>{' '}
-                    {system ? (
-                      <a href={systemLink(system.id, DEFAULT_SEED)}>{row.title}</a>
-                    ) : (
-                      <span>{row.title}</span>
-                    )}
-                    {!system && <span className="muted"> · coming</span>}
+                    {href ? <a href={href}>{row.title}</a> : <span>{row.title}</span>}
+                    {!href && <span className="muted"> · coming</span>}
                     {row.blurb && <span className="blurb"> — {row.blurb}</span>}
                   </li>
                 );

@@ -1,6 +1,14 @@
 /** The page's side of the simulation worker: one worker, requests matched to replies by id. */
 import type { RunSummary, ScenarioResult } from '@dslab/systems';
-import type { LiveOperation, LiveSnapshot, WindowRequest, WorkerReply, WorkerRequest } from './protocol';
+import type {
+  CheckModelName,
+  CheckReport,
+  LiveOperation,
+  LiveSnapshot,
+  WindowRequest,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol';
 
 type Pending = { resolve: (reply: WorkerReply) => void };
 
@@ -54,4 +62,11 @@ export async function live(operation: LiveOperation, window: WindowRequest): Pro
   if (reply.type === 'error') throw new Error(reply.message);
   if (reply.type !== 'live') throw new Error('unexpected reply');
   return reply.snapshot;
+}
+
+export async function checkHistoryText(text: string, model: CheckModelName): Promise<CheckReport> {
+  const reply = await ask({ type: 'check', text, model });
+  if (reply.type === 'error') throw new Error(reply.message);
+  if (reply.type !== 'check') throw new Error('unexpected reply');
+  return reply.report;
 }

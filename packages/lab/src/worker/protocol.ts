@@ -48,7 +48,29 @@ export type WorkerRequest =
       readonly id: number;
       readonly operation: LiveOperation;
       readonly window: WindowRequest;
+    }
+  | {
+      readonly type: 'check';
+      readonly id: number;
+      /** A history as text (Jepsen EDN, a jepsen.log, or JSON lines). */
+      readonly text: string;
+      readonly model: CheckModelName;
     };
+
+export const checkModels = ['cas-register', 'register', 'kv', 'set', 'queue'] as const;
+export type CheckModelName = (typeof checkModels)[number];
+
+export interface CheckReport {
+  readonly verdict: 'linearizable' | 'not-linearizable' | 'unknown';
+  readonly format: string;
+  readonly operations: number;
+  readonly parts: number;
+  readonly states: number;
+  /** The stuck operation, in words, when the history is not linearizable. */
+  readonly problem?: string;
+  /** A self-contained HTML page drawing the history. */
+  readonly html: string;
+}
 
 export interface LiveSnapshot {
   readonly state: SessionState;
@@ -66,4 +88,5 @@ export type WorkerReply =
   | { readonly type: 'run'; readonly id: number; readonly summary: RunSummary }
   | { readonly type: 'scenario'; readonly id: number; readonly result: ScenarioResult }
   | { readonly type: 'live'; readonly id: number; readonly snapshot: LiveSnapshot }
+  | { readonly type: 'check'; readonly id: number; readonly report: CheckReport }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

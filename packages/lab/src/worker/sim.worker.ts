@@ -4,6 +4,7 @@ import { findSystem } from '@dslab/systems';
 import type { LiveOperation, LiveSnapshot, WindowRequest, WorkerReply, WorkerRequest } from './protocol';
 import { LiveSession } from '../live/session';
 import { timelineWindow } from '../live/window';
+import { checkHistory } from '../check/run-check';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let session: LiveSession | undefined;
@@ -62,6 +63,10 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     if (request.type === 'live') {
       reply({ type: 'live', id: request.id, snapshot: live(request.operation, request.window) });
+      return;
+    }
+    if (request.type === 'check') {
+      reply({ type: 'check', id: request.id, report: checkHistory(request.text, request.model) });
       return;
     }
     const system = findSystem(request.system);
