@@ -29,12 +29,22 @@ describe('raft fuzzing', () => {
     expect(failures).toEqual([]);
   });
 
+  /** The check each mutant must trip: catching it for the wrong reason would not count. */
+  const caughtBy: Readonly<Record<(typeof raftMutants)[number], RegExp>> = {
+    'vote-without-log-check': /leader completeness/,
+    'commit-old-term-by-count': /leader completeness|log matching|committed entries are never overwritten/,
+    'forget-vote': /election safety|one leader per term/,
+    'read-without-read-index': /^linearizability:/,
+    'apply-before-commit': /state machine safety/,
+    'reset-timer-on-any-message': /^liveness:/,
+  };
+
   it.each(raftMutants.map((mutant) => [mutant, mutantSeeds[mutant]] as const))(
     'catches the %s mutant (first caught at seed %i; the correct protocol passes that seed)',
     (mutant, seed) => {
       const broken = fuzzRaft(seed, { mutant });
       expect(broken.ok).toBe(false);
-      expect(broken.failure).toBeTruthy();
+      expect(broken.failure).toMatch(caughtBy[mutant]);
       expect(fuzzRaft(seed).ok).toBe(true);
     },
   );
@@ -67,7 +77,15 @@ describe('raft live view', () => {
     expect(found?.highlights[0]?.node).toMatch(/^c\d$/);
     const clean = buildRaftCluster(raftParams.parse({ durationMs: 2_000 }), 5);
     clean.world.runFor(2_000);
-    expect(raftLive(clean).check?.().highlights).toEqual([]);
+    expect(clean.recorder.history().length).toBeGreaterThan(20);
+    const cleanCheck = raftLive(clean).check?.();
+    expect(Object.entries(cleanCheck?.verdicts ?? {}).filter(([, problem]) => problem !== undefined)).toEqual(
+      [],
+    );
+    expect(Object.keys(cleanCheck?.verdicts ?? {})).toContain(
+      `linearizable (${clean.recorder.history().length} operations)`,
+    );
+    expect(cleanCheck?.highlights).toEqual([]);
   });
 });
 
@@ -80,12 +98,17 @@ describe('raft params', () => {
   });
 
   it('a free run is linearizable and deterministic', () => {
+    const run = raftSystem.run;
+    if (!run) throw new Error('raft has no free run');
     const params = raftParams.parse({ durationMs: 3_000 });
-    const a = raftSystem.run?.(params, 3);
-    const b = raftSystem.run?.(params, 3);
-    expect(a?.traceHash).toBe(b?.traceHash);
-    expect(a?.checks).toEqual({ invariants: undefined, linearizable: undefined });
-    expect(a?.metrics.clientOpsOk).toBeGreaterThan(40);
+    const a = run(params, 3);
+    const b = run(params, 3);
+    expect(a.traceHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(run(params, 4).traceHash).not.toBe(a.traceHash);
+    expect(Object.keys(a.checks).sort()).toEqual(['invariants', 'linearizable']);
+    expect(Object.values(a.checks).filter((problem) => problem !== undefined)).toEqual([]);
+    expect(a.metrics.clientOpsOk).toBeGreaterThan(40);
   });
 });
 
