@@ -78,6 +78,11 @@ export class HistoryRecorder {
     this.openByProcess.delete(op.process);
   }
 
+  /** Operations invoked so far (without building the history). */
+  get size(): number {
+    return this.ops.length;
+  }
+
   /** The history so far; operations still open count as info. */
   history(): History {
     return this.ops.map((op, id) => ({

@@ -34,3 +34,4 @@ export {
 } from './readers';
 export { renderHistoryHtml } from './report-html';
 export { generateCasRegisterHistory, toJepsenLog, type GenerateOptions } from './generate';
+export { MODEL_NAMES, modelFor, type ModelName, type ModelOptions } from './named-model';

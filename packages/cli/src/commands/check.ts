@@ -2,23 +2,17 @@ import type { Command } from 'commander';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  casRegisterModel,
+  MODEL_NAMES,
   checkLinearizable,
   detectFormat,
-  kvModel,
-  multiRegisterModel,
-  queueModel,
+  modelFor,
   readHistory,
-  registerModel,
   renderHistoryHtml,
-  setModel,
   type HistoryFormat,
   type Model,
+  type ModelOptions,
 } from '@dslab/check';
 import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
-
-const MODELS = ['register', 'cas-register', 'multi-register', 'kv', 'set', 'queue'] as const;
-type ModelName = (typeof MODELS)[number];
 
 interface CheckCliOptions {
   model: string;
@@ -58,8 +52,8 @@ function expandInputs(inputs: readonly string[]): string[] {
   return files;
 }
 
-function buildModel(name: ModelName, format: HistoryFormat, options: CheckCliOptions): Model<unknown> {
-  let initial: unknown = name === 'multi-register' ? {} : null;
+function buildModel(name: string, format: HistoryFormat, options: CheckCliOptions): Model<unknown> {
+  let initial: unknown;
   if (options.initial !== undefined) {
     try {
       initial = JSON.parse(options.initial);
@@ -67,28 +61,16 @@ function buildModel(name: ModelName, format: HistoryFormat, options: CheckCliOpt
       throw new CliError(`--initial must be JSON (e.g. 0, null, {"x":0}), got '${options.initial}'`);
     }
   }
-  // etcd's Jepsen logs: nil means "no key" and a failed cas saw another value; Knossos EDN: nil is unknown, fail = no effect.
-  const nilRead = (options.nilRead ?? (format === 'jepsen-log' ? 'value' : 'unknown')) as 'value' | 'unknown';
-  if (nilRead !== 'value' && nilRead !== 'unknown')
-    throw new CliError(`--nil-read must be 'value' or 'unknown'`);
-  const failedCas = options.failedCas ?? (format === 'jepsen-log' ? 'observes' : 'no-effect');
-  if (failedCas !== 'observes' && failedCas !== 'no-effect')
-    throw new CliError(`--failed-cas must be 'observes' or 'no-effect'`);
-  switch (name) {
-    case 'register':
-      return registerModel(initial, { nilRead });
-    case 'cas-register':
-      return casRegisterModel(initial, { nilRead, failedCasObserves: failedCas === 'observes' });
-    case 'multi-register':
-      if (initial === null || typeof initial !== 'object' || Array.isArray(initial))
-        throw new CliError('--initial for multi-register must be a JSON object');
-      return multiRegisterModel(initial as Record<string, unknown>) as Model<unknown>;
-    case 'kv':
-      return kvModel(initial);
-    case 'set':
-      return setModel() as Model<unknown>;
-    case 'queue':
-      return queueModel() as Model<unknown>;
+  try {
+    return modelFor(name, format, {
+      ...(initial !== undefined ? { initial } : {}),
+      ...(options.nilRead !== undefined ? { nilRead: options.nilRead as ModelOptions['nilRead'] } : {}),
+      ...(options.failedCas !== undefined
+        ? { failedCas: options.failedCas as ModelOptions['failedCas'] }
+        : {}),
+    });
+  } catch (error) {
+    throw new CliError(`--model ${name}: ${(error as Error).message}`);
   }
 }
 
@@ -99,7 +81,7 @@ export function registerCheckCommand(program: Command): void {
       'check histories for linearizability (one line per history; a folder is checked in one process)',
     )
     .argument('<files...>', 'history files or folders')
-    .requiredOption('--model <name>', `model: ${MODELS.join(', ')}`)
+    .requiredOption('--model <name>', `model: ${MODEL_NAMES.join(', ')}`)
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
     .option('--initial <json>', 'initial state (default null; {} for multi-register)')
     .option('--nil-read <mode>', "a read of nil is 'unknown' (Knossos) or a 'value' (etcd logs)")
@@ -115,8 +97,8 @@ export function registerCheckCommand(program: Command): void {
     )
     .option('--json', 'print results as JSON')
     .action((inputs: string[], options: CheckCliOptions) => {
-      if (!(MODELS as readonly string[]).includes(options.model))
-        throw new CliError(`unknown model '${options.model}' (known: ${MODELS.join(', ')})`);
+      if (!(MODEL_NAMES as readonly string[]).includes(options.model))
+        throw new CliError(`unknown model '${options.model}' (known: ${MODEL_NAMES.join(', ')})`);
       if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format)) {
         throw new CliError(`unknown format '${options.format}' (known: edn, jepsen-log, json)`);
       }
@@ -135,7 +117,7 @@ export function registerCheckCommand(program: Command): void {
           const text = readFileSync(file, 'utf8');
           const format = (options.format as HistoryFormat | undefined) ?? detectFormat(text);
           const history = readHistory(text, format);
-          const model = buildModel(options.model as ModelName, format, options);
+          const model = buildModel(options.model, format, options);
           const deadline = started + timeoutMs;
           const result = checkLinearizable(history, model, {
             deadlineReached: () => performance.now() > deadline,

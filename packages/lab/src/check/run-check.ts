@@ -1,37 +1,18 @@
 /** Runs in the worker: parse a history, check it against a model, and draw it. */
 import {
-  casRegisterModel,
   checkLinearizable,
   detectFormat,
-  kvModel,
-  queueModel,
+  modelFor,
   readHistory,
-  registerModel,
   renderHistoryHtml,
-  setModel,
-  type Model,
+  type ModelName,
 } from '@dslab/check';
-import type { CheckModelName, CheckReport } from '../worker/protocol';
+import type { CheckReport } from '../worker/protocol';
 
 const MAX_HISTORY_BYTES = 20 * 1024 * 1024;
 const DEADLINE_MS = 15_000;
 
-function model(name: CheckModelName): Model<unknown> {
-  switch (name) {
-    case 'register':
-      return registerModel(null) as Model<unknown>;
-    case 'cas-register':
-      return casRegisterModel(null) as Model<unknown>;
-    case 'kv':
-      return kvModel(null);
-    case 'set':
-      return setModel() as Model<unknown>;
-    case 'queue':
-      return queueModel() as Model<unknown>;
-  }
-}
-
-export function checkHistory(text: string, name: CheckModelName): CheckReport {
+export function checkHistory(text: string, name: ModelName): CheckReport {
   if (text.length > MAX_HISTORY_BYTES)
     throw new Error(`the history is larger than ${MAX_HISTORY_BYTES / 1024 / 1024} MB`);
   if (text.trim() === '') throw new Error('the history is empty: paste one or choose a file');
@@ -39,7 +20,7 @@ export function checkHistory(text: string, name: CheckModelName): CheckReport {
   const history = readHistory(text, format);
   if (history.length === 0) throw new Error(`no operations found in this ${format} history`);
   const started = performance.now();
-  const result = checkLinearizable(history, model(name), {
+  const result = checkLinearizable(history, modelFor(name, format), {
     maxStates: 5_000_000,
     deadlineReached: () => performance.now() - started > DEADLINE_MS,
   });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { generateCasRegisterHistory, toJepsenLog } from '@dslab/check';
+import { MODEL_NAMES, generateCasRegisterHistory, toJepsenLog, type ModelName } from '@dslab/check';
 import { checkHistoryText } from '../worker/client';
-import { checkModels, type CheckModelName, type CheckReport } from '../worker/protocol';
+import type { CheckReport } from '../worker/protocol';
 
 /** A write of 1 that a later read contradicts: the smallest history a register cannot explain. */
 const BAD_EXAMPLE = `[{:process 0, :type :invoke, :f :write, :value 1}
@@ -12,7 +12,7 @@ const BAD_EXAMPLE = `[{:process 0, :type :invoke, :f :write, :value 1}
 /** The linearizability checker in the browser (catalog N2): what `dslab check` does, on a pasted history. */
 export function CheckPage() {
   const [text, setText] = useState('');
-  const [model, setModel] = useState<CheckModelName>('cas-register');
+  const [model, setModel] = useState<ModelName>('cas-register');
   const [report, setReport] = useState<CheckReport>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -43,11 +43,11 @@ export function CheckPage() {
           Model{' '}
           <select
             value={model}
-            onChange={(e) => setModel(e.target.value as CheckModelName)}
+            onChange={(e) => setModel(e.target.value as ModelName)}
             aria-label="Model"
             data-testid="check-model"
           >
-            {checkModels.map((m) => (
+            {MODEL_NAMES.map((m) => (
               <option key={m} value={m}>
                 {m}
               </option>

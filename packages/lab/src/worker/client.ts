@@ -1,7 +1,7 @@
 /** The page's side of the simulation worker: one worker, requests matched to replies by id. */
+import type { ModelName } from '@dslab/check';
 import type { RunSummary, ScenarioResult } from '@dslab/systems';
 import type {
-  CheckModelName,
   CheckReport,
   LiveOperation,
   LiveSnapshot,
@@ -64,7 +64,7 @@ export async function live(operation: LiveOperation, window: WindowRequest): Pro
   return reply.snapshot;
 }
 
-export async function checkHistoryText(text: string, model: CheckModelName): Promise<CheckReport> {
+export async function checkHistoryText(text: string, model: ModelName): Promise<CheckReport> {
   const reply = await ask({ type: 'check', text, model });
   if (reply.type === 'error') throw new Error(reply.message);
   if (reply.type !== 'check') throw new Error('unexpected reply');

@@ -1,5 +1,6 @@
 /** Messages between the page and the simulation worker: plain data both ways. */
 import type { Fault } from '@dslab/sim';
+import type { ModelName } from '@dslab/check';
 import type { LiveCheck, RunSummary, ScenarioResult } from '@dslab/systems';
 import type { Command, SessionState } from '../live/session';
 import type { TimelineWindow } from '../live/window';
@@ -54,11 +55,8 @@ export type WorkerRequest =
       readonly id: number;
       /** A history as text (Jepsen EDN, a jepsen.log, or JSON lines). */
       readonly text: string;
-      readonly model: CheckModelName;
+      readonly model: ModelName;
     };
-
-export const checkModels = ['cas-register', 'register', 'kv', 'set', 'queue'] as const;
-export type CheckModelName = (typeof checkModels)[number];
 
 export interface CheckReport {
   readonly verdict: 'linearizable' | 'not-linearizable' | 'unknown';

@@ -83,13 +83,25 @@ export function lostAcknowledgedWrites(history: History, finalFrom: number): num
     if (op.f === 'read' && op.outcome === 'ok' && op.call >= finalFrom)
       finalValue.set(JSON.stringify((op.input as unknown[])[0]), op.output);
   }
+  // Per key, the latest and second-latest completion among mutations (writes, cas; info ones never
+  // complete): a write is certainly last when every other mutation of its key finished before it began.
+  const keyOf = (op: History[number]) => JSON.stringify((op.input as unknown[])[0]);
+  const latest = new Map<string, { op: History[number]; second: number }>();
+  for (const op of history) {
+    if (op.f === 'read' || op.outcome === 'fail') continue;
+    const key = keyOf(op);
+    const top = latest.get(key);
+    if (!top) latest.set(key, { op, second: -Infinity });
+    else if (op.ret > top.op.ret) latest.set(key, { op, second: top.op.ret });
+    else if (op.ret > top.second) top.second = op.ret;
+  }
   let lost = 0;
-  const mutations = history.filter((op) => op.f !== 'read' && op.outcome !== 'fail');
-  for (const w of mutations) {
+  for (const w of history) {
     if (w.f !== 'write' || w.outcome !== 'ok') continue;
-    const key = JSON.stringify((w.input as unknown[])[0]);
-    const others = mutations.filter((m) => m !== w && JSON.stringify((m.input as unknown[])[0]) === key);
-    if (!others.every((m) => m.ret < w.call)) continue;
+    const key = keyOf(w);
+    const top = latest.get(key) as { op: History[number]; second: number };
+    const othersLatest = top.op === w ? top.second : top.op.ret;
+    if (othersLatest >= w.call) continue;
     if (finalValue.has(key) && finalValue.get(key) !== (w.input as unknown[])[1]) lost++;
   }
   return lost;
@@ -137,7 +149,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
     const started = Date.now();
     while (Date.now() - started < options.timeMs) {
       await sleep(Math.min(1_000, options.timeMs - (Date.now() - started)));
-      options.progress?.(Math.min(1, (Date.now() - started) / options.timeMs), recorder.history().length);
+      options.progress?.(Math.min(1, (Date.now() - started) / options.timeMs), recorder.size);
     }
     for (const c of clients) c.stop();
     nemesis.stop();

@@ -1,5 +1,6 @@
 /** Builds an echo world from params: what `run`, the scenarios, the fuzzer and the lab share. */
-import { World, type Env, type LinkConfig, type TraceMode } from '@dslab/sim';
+import { World, type Env, type TraceMode } from '@dslab/sim';
+import { simpleLink } from '../link-params';
 import { z } from 'zod';
 import { EchoNode, type EchoMessage } from './node';
 import { installInvariants } from './invariants';
@@ -26,15 +27,7 @@ export function nodeIds(count: number): string[] {
 }
 
 export function buildEchoWorld(params: EchoParams, seed: number, trace: TraceMode = 'hash'): World {
-  const link: Partial<LinkConfig> = {
-    latency:
-      params.jitterMs > 0
-        ? { kind: 'uniform', min: params.latencyMs, max: params.latencyMs + params.jitterMs }
-        : { kind: 'constant', ms: params.latencyMs },
-    loss: params.loss,
-    duplicate: params.duplicate,
-  };
-  const world = new World({ seed, trace, network: link });
+  const world = new World({ seed, trace, network: simpleLink(params) });
   const ids = nodeIds(params.nodes);
   for (const id of ids) {
     world.addNode(

@@ -7,9 +7,8 @@ import {
   type Env,
   type Message,
   type NodeFactory,
-  type TraceEvent,
-  type World,
 } from '@dslab/sim';
+import { fuzzOutcome } from '../fuzz-outcome';
 import type {
   FuzzOptions,
   FuzzOutcome,
@@ -42,32 +41,10 @@ function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
     maxDurationMs: 600,
   });
   applyFaultSchedule(world, schedule);
-  try {
+  return fuzzOutcome(world, seed, () => {
     world.runFor(params.durationMs);
-    return {
-      ok: true,
-      seed,
-      traceHash: world.traceHash(),
-      events: world.stats.events,
-      virtualMs: world.now(),
-      ...recorded(world),
-    };
-  } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    return {
-      ok: false,
-      seed,
-      failure: error.message,
-      traceHash: world.traceHash(),
-      events: world.stats.events,
-      virtualMs: world.now(),
-      ...recorded(world),
-    };
-  }
-}
-
-function recorded(world: World): { trace?: readonly TraceEvent[] } {
-  return world.events.length > 0 ? { trace: world.events } : {};
+    return undefined;
+  });
 }
 
 export const echoSystem: SystemDefinition<EchoParams> = {

@@ -8,29 +8,40 @@
  */
 import { invariant, murmur3 } from '@dslab/sim';
 
+/** The 64-bit hash every form of the sketch uses, as two 32-bit halves (high first). */
+export function hash64(item: string): [number, number] {
+  return [murmur3(item, 0x5f3759df), murmur3(item, 0x2545f491)];
+}
+
+/** Position of the first 1-bit after the top `bits` bits of the 64-bit hash (1-based). */
+export function rankAfter(high: number, low: number, bits: number): number {
+  const rest = (high << bits) >>> 0;
+  return rest !== 0 ? Math.clz32(rest) + 1 : 32 - bits + (low !== 0 ? Math.clz32(low) : 32) + 1;
+}
+
+export function checkPrecision(p: number): void {
+  invariant(
+    Number.isInteger(p) && p >= 4 && p <= 18,
+    'hll config',
+    () => `precision must be 4..18, got ${p}`,
+  );
+}
+
 export class HyperLogLog {
   readonly registers: Uint8Array;
   readonly m: number;
 
   constructor(readonly p = 14) {
-    invariant(
-      Number.isInteger(p) && p >= 4 && p <= 18,
-      'hll config',
-      () => `precision must be 4..18, got ${p}`,
-    );
+    checkPrecision(p);
     this.m = 1 << p;
     this.registers = new Uint8Array(this.m);
   }
 
   /** Adds an item; returns the register touched and whether it grew (for the lab). */
   add(item: string): { register: number; rank: number; changed: boolean } {
-    const high = murmur3(item, 0x5f3759df);
-    const low = murmur3(item, 0x2545f491);
-    const p = this.p;
-    const register = high >>> (32 - p);
-    // The remaining 64 − p bits: (32 − p) from `high`, then 32 from `low`.
-    const rest = (high << p) >>> 0;
-    const rank = rest !== 0 ? Math.clz32(rest) + 1 : 32 - p + (low !== 0 ? Math.clz32(low) : 32) + 1;
+    const [high, low] = hash64(item);
+    const register = high >>> (32 - this.p);
+    const rank = rankAfter(high, low, this.p);
     const changed = rank > (this.registers[register] as number);
     if (changed) this.registers[register] = rank;
     return { register, rank, changed };

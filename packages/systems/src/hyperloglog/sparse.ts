@@ -5,8 +5,7 @@
  * pair. Once the pairs would take more than the dense sketch's 6-bit registers, convert: the dense
  * registers come out exactly as if every item had been added to them directly.
  */
-import { invariant, murmur3 } from '@dslab/sim';
-import { HyperLogLog } from './hyperloglog';
+import { HyperLogLog, checkPrecision, hash64, rankAfter } from './hyperloglog';
 
 export const SPARSE_PRECISION = 25;
 
@@ -17,11 +16,7 @@ export class SparseHyperLogLog {
   readonly limit: number;
 
   constructor(readonly p = 14) {
-    invariant(
-      Number.isInteger(p) && p >= 4 && p <= 18,
-      'hll config',
-      () => `precision must be 4..18, got ${p}`,
-    );
+    checkPrecision(p);
     this.limit = Math.floor(((1 << p) * 6) / 8 / 4);
   }
 
@@ -40,12 +35,9 @@ export class SparseHyperLogLog {
       return;
     }
     // The same 64-bit hash as the dense sketch: index from the top 25 bits, rank from the other 39.
-    const high = murmur3(item, 0x5f3759df);
-    const low = murmur3(item, 0x2545f491);
+    const [high, low] = hash64(item);
     const index = high >>> (32 - SPARSE_PRECISION);
-    const rest = (high << SPARSE_PRECISION) >>> 0;
-    const rank =
-      rest !== 0 ? Math.clz32(rest) + 1 : 32 - SPARSE_PRECISION + (low !== 0 ? Math.clz32(low) : 32) + 1;
+    const rank = rankAfter(high, low, SPARSE_PRECISION);
     const pairs = this.pairs as Map<number, number>;
     if (rank > (pairs.get(index) ?? 0)) pairs.set(index, rank);
     if (pairs.size > this.limit) this.densify();

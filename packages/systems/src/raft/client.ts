@@ -49,6 +49,8 @@ export class KvClient implements SimNode<RaftMessage> {
   private current: Current | undefined;
   private stopped = false;
   readonly completed: CompletedOp[] = [];
+  /** Operations that succeeded (counted, so views need not scan `completed`). */
+  okCount = 0;
   retries = 0;
   redirects = 0;
   /** Highest seq of a write the cluster acknowledged: it must survive anything that leaves a majority. */
@@ -152,6 +154,7 @@ export class KvClient implements SimNode<RaftMessage> {
       } else if (!result.ok) this.config.recorder.fail(id, now);
       else this.config.recorder.ok(id, current.op.f === 'get' ? (result.value ?? null) : undefined, now);
     }
+    if (result?.ok === true) this.okCount++;
     this.completed.push({
       f: current.op.f,
       ok: result?.ok === true,

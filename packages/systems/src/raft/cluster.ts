@@ -3,6 +3,7 @@ import { HistoryRecorder } from '@dslab/check';
 import { World, type Env, type LinkConfig, type NodeId, type TraceMode } from '@dslab/sim';
 import { z } from 'zod';
 import { KvClient } from './client';
+import { simpleLink } from '../link-params';
 import { RaftNode } from './node';
 import { RaftSafety, checkLogMatching } from './safety';
 import { defaultRaftConfig, raftMutants, type ClientOp, type RaftConfig, type RaftMessage } from './types';
@@ -95,18 +96,10 @@ export interface BuildOptions {
 }
 
 export function buildRaftCluster(params: RaftParams, seed: number, options: BuildOptions = {}): RaftCluster {
-  const link: Partial<LinkConfig> = {
-    latency:
-      params.jitterMs > 0
-        ? { kind: 'uniform', min: params.latencyMs, max: params.latencyMs + params.jitterMs }
-        : { kind: 'constant', ms: params.latencyMs },
-    loss: params.loss,
-    duplicate: params.duplicate,
-  };
   const world = new World({
     seed,
     trace: options.trace ?? 'hash',
-    network: link,
+    network: simpleLink(params),
     ...(options.freezeMessages !== undefined ? { freezeMessages: options.freezeMessages } : {}),
   });
   const servers = serverIds(params.nodes);

@@ -6,16 +6,9 @@
  * replicas that disagree after healing, or when the healed cluster makes no progress.
  */
 import { checkLinearizable, kvModel } from '@dslab/check';
-import {
-  InvariantViolation,
-  Rng,
-  applyFaultSchedule,
-  randomFaultSchedule,
-  stableJson,
-  type TraceEvent,
-  type World,
-} from '@dslab/sim';
+import { Rng, applyFaultSchedule, randomFaultSchedule, stableJson } from '@dslab/sim';
 import type { FuzzOptions, FuzzOutcome } from '../contract';
+import { fuzzOutcome } from '../fuzz-outcome';
 import { buildRaftCluster, raftParams, type RaftCluster } from './cluster';
 import { checkLogMatching } from './safety';
 import { raftMutants, type ClientOp, type RaftMessage, type RaftMutant } from './types';
@@ -84,7 +77,7 @@ function scheduleLeaderFaults(cluster: RaftCluster, rng: Rng, startMs: number, e
     const downMs = rng.uniform(5, 400);
     const victimIndex = rng.int(cluster.servers.length);
     world.at(time, 'leader nemesis', () => {
-      const leader = cluster.leader()?.snapshot().id;
+      const leader = cluster.leader()?.id;
       const up = cluster.servers.filter((id) => world.isUp(id));
       const downCount = cluster.servers.length - up.length;
       const maxDown = Math.floor((cluster.servers.length - 1) / 2);
@@ -212,30 +205,15 @@ export function fuzzRaft(seed: number, options: FuzzOptions = {}): FuzzOutcome {
   }
   const cluster = raftFuzzCluster(seed, mutant as RaftMutant | undefined, options.recordTrace === true);
   const world = cluster.world;
-  let failure: string | undefined;
-  try {
+  return fuzzOutcome(world, seed, () => {
     world.runUntil(FINAL_PHASE_AT_MS);
     const allDone = () => cluster.clients.every((id) => cluster.client(id).done);
     if (!world.runUntilCondition(allDone, FINAL_DEADLINE_MS - FINAL_PHASE_AT_MS)) {
-      failure = `liveness: ${FINAL_DEADLINE_MS - FUZZ_NEMESIS_END_MS} ms after the final heal, clients still had not read every key`;
+      return `liveness: ${FINAL_DEADLINE_MS - FUZZ_NEMESIS_END_MS} ms after the final heal, clients still had not read every key`;
     }
-    if (failure === undefined) {
-      world.runFor(1_000); // followers learn the last commit index from the next heartbeats
-      failure = finalChecks(cluster);
-    }
-  } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    failure = error.message;
-  }
-  return {
-    ok: failure === undefined,
-    seed,
-    ...(failure !== undefined ? { failure } : {}),
-    traceHash: world.traceHash(),
-    events: world.stats.events,
-    virtualMs: world.now(),
-    ...recorded(world),
-  };
+    world.runFor(1_000); // followers learn the last commit index from the next heartbeats
+    return finalChecks(cluster);
+  });
 }
 
 function finalChecks(cluster: RaftCluster): string | undefined {
@@ -261,7 +239,7 @@ function finalChecks(cluster: RaftCluster): string | undefined {
   // Every live replica has applied the same state, and every acknowledged write is in it.
   const live = cluster.liveServers();
   const states = live.map((node) => ({
-    id: node.snapshot().id,
+    id: node.id,
     state: stableJson(node.machine.snapshot().kv),
   }));
   const reference = states[0];
@@ -274,13 +252,9 @@ function finalChecks(cluster: RaftCluster): string | undefined {
     const client = cluster.client(id);
     for (const node of live) {
       if (node.machine.lastSeq(client.clientId) < client.maxAckedWriteSeq) {
-        return `durability: ${client.clientId}'s acknowledged write #${client.maxAckedWriteSeq} is missing on ${node.snapshot().id}`;
+        return `durability: ${client.clientId}'s acknowledged write #${client.maxAckedWriteSeq} is missing on ${node.id}`;
       }
     }
   }
   return undefined;
-}
-
-function recorded(world: World): { trace?: readonly TraceEvent[] } {
-  return world.events.length > 0 ? { trace: world.events } : {};
 }

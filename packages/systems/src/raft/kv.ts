@@ -8,19 +8,15 @@ import type { Command, KvOp, KvResult, SessionRecord, SnapshotData } from './typ
 export class KvStateMachine {
   private readonly data = new Map<string, string>();
   private readonly sessions = new Map<string, SessionRecord>();
-  /** Commands skipped because their session had already applied them (retries and duplicates). */
-  deduplicated = 0;
 
   /** Applies a command once per (client, seq); `undefined` for a request older than the client's last. */
   apply(command: Command): KvResult | undefined {
     const session = this.sessions.get(command.client);
     if (session !== undefined) {
       if (command.seq === session.seq) {
-        this.deduplicated++;
         return session.result;
       }
       if (command.seq < session.seq) {
-        this.deduplicated++;
         return undefined; // the client has moved on; nobody waits for this answer
       }
     }

@@ -43,10 +43,9 @@ export function raftMetrics(cluster: RaftCluster): Record<string, number> {
   let ops = 0;
   for (const id of cluster.clients) {
     if (!world.isUp(id)) continue;
-    for (const op of cluster.client(id).completed) {
-      ops++;
-      if (op.ok) okOps++;
-    }
+    const client = cluster.client(id);
+    ops += client.completed.length;
+    okOps += client.okCount;
   }
   const leader = cluster.leader();
   return {
@@ -121,7 +120,7 @@ function clientDetail(cluster: RaftCluster, id: string): RaftClientDetail {
     server: inFlight?.server,
     attempts: inFlight?.attempts ?? 0,
     done: client?.completed.length ?? 0,
-    ok: client?.completed.filter((op) => op.ok).length ?? 0,
+    ok: client?.okCount ?? 0,
     retries: client?.retries ?? 0,
   };
 }

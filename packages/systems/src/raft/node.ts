@@ -112,9 +112,6 @@ export class RaftNode implements SimNode<RaftMessage> {
   private transferTarget: NodeId | null = null;
   private transferTimer: TimerId | undefined;
 
-  /** Counters for scenarios and the lab. */
-  readonly stats = { elections: 0, readsServed: 0, leaseReads: 0, snapshotsSent: 0 };
-
   constructor(
     private readonly env: Env<RaftMessage>,
     private readonly config: RaftConfig,
@@ -207,10 +204,6 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.durableIndex = this.log.lastIndex;
   }
 
-  private timer(ms: number, fire: () => void): TimerId {
-    return this.env.setTimer(ms, fire);
-  }
-
   // ---- elections ----
 
   /**
@@ -228,7 +221,7 @@ export class RaftNode implements SimNode<RaftMessage> {
   }
 
   private armElectionTimer(ms: number): void {
-    this.electionTimer = this.timer(ms, () => {
+    this.electionTimer = this.env.setTimer(ms, () => {
       this.electionTimer = undefined;
       const remaining = this.electionDeadline - this.env.monotonic();
       if (remaining > 1e-6) this.armElectionTimer(remaining);
@@ -243,7 +236,6 @@ export class RaftNode implements SimNode<RaftMessage> {
   }
 
   private onElectionTimeout(): void {
-    this.electionTimer = undefined;
     if (this.role === 'leader') return;
     this.resetElectionTimer();
     // A node waiting to be added, or removed, never campaigns. "Removed" must count the committed
@@ -273,7 +265,6 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.role = 'candidate';
     this.leader = null;
     this.votes = new Set([this.env.id]);
-    this.stats.elections++;
     this.env.trace('candidate', { term: this.term });
     this.resetElectionTimer();
     if (this.hasQuorum(this.votes)) {
@@ -395,8 +386,8 @@ export class RaftNode implements SimNode<RaftMessage> {
     // A no-op of the new term: commits everything before it and lets ReadIndex start (Raft §8).
     if (this.config.noopOnElection) this.appendLocal({ term: this.term, kind: 'noop' });
     this.broadcastAppend();
-    this.heartbeatTimer = this.timer(this.config.heartbeatMs, () => this.onHeartbeat());
-    this.quorumTimer = this.timer(this.config.electionMinMs, () => this.onQuorumCheck());
+    this.heartbeatTimer = this.env.setTimer(this.config.heartbeatMs, () => this.onHeartbeat());
+    this.quorumTimer = this.env.setTimer(this.config.electionMinMs, () => this.onQuorumCheck());
   }
 
   private addProgress(peer: NodeId): void {
@@ -441,7 +432,7 @@ export class RaftNode implements SimNode<RaftMessage> {
         return;
       }
     }
-    this.quorumTimer = this.timer(this.config.electionMinMs, () => this.onQuorumCheck());
+    this.quorumTimer = this.env.setTimer(this.config.electionMinMs, () => this.onQuorumCheck());
   }
 
   // ---- replication ----
@@ -450,7 +441,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.heartbeatTimer = undefined;
     if (this.role !== 'leader') return;
     this.broadcastAppend();
-    this.heartbeatTimer = this.timer(this.config.heartbeatMs, () => this.onHeartbeat());
+    this.heartbeatTimer = this.env.setTimer(this.config.heartbeatMs, () => this.onHeartbeat());
   }
 
   /** A new heartbeat round to every follower, carrying whatever entries each is missing. */
@@ -467,7 +458,6 @@ export class RaftNode implements SimNode<RaftMessage> {
     if (!p || this.role !== 'leader') return;
     if (p.next <= this.log.snapshotIndex) {
       const snap = this.snapshotRecord as StoredSnapshot;
-      this.stats.snapshotsSent++;
       this.send(peer, { type: 'snapshot', term: this.term, ...snap, round: this.round });
       p.next = snap.lastIndex + 1; // optimistic; a lost snapshot shows up as a conflict later
       return;
@@ -490,7 +480,7 @@ export class RaftNode implements SimNode<RaftMessage> {
   /** New entries go out on the next turn of the event loop, so a burst of requests shares a message. */
   private scheduleFlush(): void {
     if (this.flushTimer !== undefined) return;
-    this.flushTimer = this.timer(0, () => {
+    this.flushTimer = this.env.setTimer(0, () => {
       this.flushTimer = undefined;
       if (this.role !== 'leader') return;
       this.sync(); // one fsync for everything appended since the last one (group commit)
@@ -510,15 +500,7 @@ export class RaftNode implements SimNode<RaftMessage> {
 
   private onAppend(from: NodeId, msg: Extract<RaftMessage, { type: 'append' }>): void {
     if (msg.term < this.term) {
-      this.send(from, {
-        type: 'append-reply',
-        term: this.term,
-        success: false,
-        matchIndex: 0,
-        conflictTerm: 0,
-        conflictIndex: 0,
-        round: msg.round,
-      });
+      this.replyAppend(from, msg.round, { success: false }); // our term tells a stale leader to step down
       return;
     }
     this.acceptLeader(from, msg.term);
@@ -529,7 +511,7 @@ export class RaftNode implements SimNode<RaftMessage> {
       // Everything up to our snapshot is committed, hence identical to the leader's: skip it.
       const skip = this.log.snapshotIndex - prevIndex;
       if (skip >= entries.length) {
-        this.replyAppend(from, true, this.log.snapshotIndex, msg.round);
+        this.replyAppend(from, msg.round, { success: true, matchIndex: this.log.snapshotIndex });
         return;
       }
       prevTerm = (entries[skip - 1] as Entry).term;
@@ -544,19 +526,13 @@ export class RaftNode implements SimNode<RaftMessage> {
     }
     const localPrevTerm = this.log.term(prevIndex);
     if (localPrevTerm !== prevTerm) {
-      const conflictTerm = localPrevTerm ?? 0;
-      const conflictIndex =
-        localPrevTerm === undefined
-          ? this.log.lastIndex + 1
-          : this.log.firstIndexOfTerm(localPrevTerm, prevIndex);
-      this.send(from, {
-        type: 'append-reply',
-        term: this.term,
+      this.replyAppend(from, msg.round, {
         success: false,
-        matchIndex: 0,
-        conflictTerm,
-        conflictIndex,
-        round: msg.round,
+        conflictTerm: localPrevTerm ?? 0,
+        conflictIndex:
+          localPrevTerm === undefined
+            ? this.log.lastIndex + 1
+            : this.log.firstIndexOfTerm(localPrevTerm, prevIndex),
       });
       return;
     }
@@ -582,23 +558,26 @@ export class RaftNode implements SimNode<RaftMessage> {
         if (e.kind === 'config') this.applyConfig(e.voters, this.log.lastIndex);
       }
       this.storage.appendEntries(index, rest);
-      index = this.log.lastIndex;
       break;
     }
     const matchIndex = prevIndex + entries.length;
     if (msg.leaderCommit > this.commitIndex) this.setCommitIndex(Math.min(msg.leaderCommit, matchIndex));
     if (this.config.mutant === 'apply-before-commit') this.apply();
-    this.replyAppend(from, true, matchIndex, msg.round);
+    this.replyAppend(from, msg.round, { success: true, matchIndex });
   }
 
-  private replyAppend(to: NodeId, success: boolean, matchIndex: number, round: number): void {
+  private replyAppend(
+    to: NodeId,
+    round: number,
+    reply: { success: boolean; matchIndex?: number; conflictTerm?: number; conflictIndex?: number },
+  ): void {
     this.send(to, {
       type: 'append-reply',
       term: this.term,
-      success,
-      matchIndex,
-      conflictTerm: 0,
-      conflictIndex: 0,
+      success: reply.success,
+      matchIndex: reply.matchIndex ?? 0,
+      conflictTerm: reply.conflictTerm ?? 0,
+      conflictIndex: reply.conflictIndex ?? 0,
       round,
     });
   }
@@ -615,16 +594,27 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.resetElectionTimer();
   }
 
-  private onAppendReply(from: NodeId, msg: Extract<RaftMessage, { type: 'append-reply' }>): void {
-    if (msg.term > this.term) {
-      this.becomeFollower(msg.term, null);
-      return;
+  /**
+   * What every reply to a leader's AppendEntries or InstallSnapshot does first: step down for a higher
+   * term, ignore a stale one, and note that the follower is alive and acknowledged `round`. Returns
+   * the follower's progress when the reply is for this leader.
+   */
+  private acknowledgement(from: NodeId, term: number, round: number): Progress | undefined {
+    if (term > this.term) {
+      this.becomeFollower(term, null);
+      return undefined;
     }
-    if (this.role !== 'leader' || msg.term < this.term) return;
+    if (this.role !== 'leader' || term < this.term) return undefined;
     const p = this.progress.get(from);
-    if (!p) return; // removed from the configuration meanwhile
+    if (!p) return undefined; // removed from the configuration meanwhile
     p.active = true;
-    if (msg.round > p.ackedRound) p.ackedRound = msg.round;
+    if (round > p.ackedRound) p.ackedRound = round;
+    return p;
+  }
+
+  private onAppendReply(from: NodeId, msg: Extract<RaftMessage, { type: 'append-reply' }>): void {
+    const p = this.acknowledgement(from, msg.term, msg.round);
+    if (!p) return;
     if (msg.success) {
       if (msg.matchIndex > p.match) p.match = msg.matchIndex;
       if (p.next <= p.match) p.next = p.match + 1;
@@ -731,9 +721,7 @@ export class RaftNode implements SimNode<RaftMessage> {
       this.storage.saveSnapshot(snapshot, this.log.all());
       const from0 = this.commitIndex;
       this.commitIndex = this.lastApplied = msg.lastIndex;
-      this.voters = msg.voters;
-      this.configIndex = 0;
-      this.recomputeConfig();
+      this.recomputeConfig(); // the log left after the snapshot, else the snapshot's voters
       this.observer?.installedSnapshot(this.env.id, msg.lastIndex, msg.lastTerm);
       this.observer?.committed(this.env.id, this.incarnation, this.term, from0, msg.lastIndex, (i) =>
         this.log.term(i),
@@ -744,15 +732,8 @@ export class RaftNode implements SimNode<RaftMessage> {
   }
 
   private onSnapshotReply(from: NodeId, msg: Extract<RaftMessage, { type: 'snapshot-reply' }>): void {
-    if (msg.term > this.term) {
-      this.becomeFollower(msg.term, null);
-      return;
-    }
-    if (this.role !== 'leader' || msg.term < this.term) return;
-    const p = this.progress.get(from);
+    const p = this.acknowledgement(from, msg.term, msg.round);
     if (!p) return;
-    p.active = true;
-    if (msg.round > p.ackedRound) p.ackedRound = msg.round;
     if (msg.lastIndex > p.match) p.match = msg.lastIndex;
     if (p.next <= p.match) p.next = p.match + 1;
     this.advanceCommit();
@@ -835,7 +816,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     this.transferTarget = to;
     this.env.trace('transfer', { to });
     if (this.transferTimer !== undefined) this.env.clearTimer(this.transferTimer);
-    this.transferTimer = this.timer(this.config.electionMaxMs, () => {
+    this.transferTimer = this.env.setTimer(this.config.electionMaxMs, () => {
       this.transferTimer = undefined;
       this.transferTarget = null; // the target did not take over in time: keep leading
     });
@@ -905,7 +886,6 @@ export class RaftNode implements SimNode<RaftMessage> {
   /** Linearizable read: ReadIndex (dissertation §6.4), or a lease when configured and still valid. */
   private read(key: string, waiter: Waiter): void {
     if (this.config.mutant === 'read-without-read-index') {
-      this.stats.readsServed++;
       this.reply(waiter, this.machine.read(key));
       return;
     }
@@ -917,7 +897,6 @@ export class RaftNode implements SimNode<RaftMessage> {
       return;
     }
     if (this.config.readMode === 'lease' && this.env.monotonic() < this.leaseUntil) {
-      this.stats.leaseReads++;
       this.readsAwaitingApply.push({ round: 0, readIndex: this.commitIndex, key, waiter });
       this.serveAppliedReads();
       return;
@@ -930,7 +909,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     if (!this.readRoundScheduled) {
       // Reads arriving together share one round of heartbeats.
       this.readRoundScheduled = true;
-      this.timer(0, () => {
+      this.env.setTimer(0, () => {
         this.readRoundScheduled = false;
         if (this.role === 'leader') this.broadcastAppend();
       });
@@ -996,7 +975,6 @@ export class RaftNode implements SimNode<RaftMessage> {
     const still: PendingRead[] = [];
     for (const read of this.readsAwaitingApply) {
       if (this.lastApplied >= read.readIndex) {
-        this.stats.readsServed++;
         this.reply(read.waiter, this.machine.read(read.key));
       } else still.push(read);
     }
@@ -1004,6 +982,10 @@ export class RaftNode implements SimNode<RaftMessage> {
   }
 
   // ---- inspection ----
+
+  get id(): NodeId {
+    return this.env.id;
+  }
 
   snapshot(): RaftNodeSnapshot {
     const progress: Record<NodeId, { match: number; next: number }> = {};
@@ -1022,10 +1004,5 @@ export class RaftNode implements SimNode<RaftMessage> {
       progress,
       keys: this.machine.size,
     };
-  }
-
-  /** fsyncs so far (for the messages-and-syncs-per-operation measurements). */
-  get syncs(): number {
-    return this.storage.syncs;
   }
 }

@@ -139,7 +139,7 @@ export function checkLogMatching(world: World, servers: readonly NodeId[]): stri
         const ex = entryKey(a);
         const ey = entryKey(b);
         if (ex !== ey) {
-          return `${x.snapshot().id} and ${y.snapshot().id} agree at index ${top} but differ at ${i}: ${ex} vs ${ey}`;
+          return `${x.id} and ${y.id} agree at index ${top} but differ at ${i}: ${ex} vs ${ey}`;
         }
       }
     }

@@ -38,6 +38,12 @@ function logLine(index: number, entry: Entry): string {
   return `${checksum(json)} ${json}\n`;
 }
 
+function logLines(firstIndex: number, entries: readonly Entry[]): string {
+  let text = '';
+  entries.forEach((entry, offset) => (text += logLine(firstIndex + offset, entry)));
+  return text;
+}
+
 function checksum(json: string): string {
   return murmur3(json, 0x5ca1ab1e).toString(16).padStart(8, '0');
 }
@@ -60,8 +66,6 @@ export class RaftStorage {
   private dirty = false;
   /** Log records appended since the last flush, encoded once at the flush. */
   private pendingLog = '';
-  /** fsyncs done (a measurement: how well writes are batched). */
-  syncs = 0;
 
   constructor(
     private readonly disk: Disk,
@@ -76,9 +80,7 @@ export class RaftStorage {
 
   appendEntries(firstIndex: number, entries: readonly Entry[]): void {
     if (entries.length === 0) return;
-    entries.forEach((entry, offset) => {
-      this.pendingLog += logLine(firstIndex + offset, entry);
-    });
+    this.pendingLog += logLines(firstIndex, entries);
     this.dirty = true;
   }
 
@@ -90,11 +92,7 @@ export class RaftStorage {
 
   private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
     this.pendingLog = ''; // those records are among `entries`
-    let text = '';
-    entries.forEach((entry, offset) => {
-      text += logLine(firstIndex + offset, entry);
-    });
-    this.replaceAtomically('log', encoder.encode(text));
+    this.replaceAtomically('log', encoder.encode(logLines(firstIndex, entries)));
   }
 
   /**
@@ -102,27 +100,26 @@ export class RaftStorage {
    * never a renamed file whose contents did not reach the disk.
    */
   private replaceAtomically(name: string, bytes: Uint8Array): void {
-    if (this.pendingLog !== '') {
-      this.disk.append('log', encoder.encode(this.pendingLog));
-      this.pendingLog = '';
-    }
+    this.writePendingLog();
     this.disk.write(`${name}.tmp`, bytes);
     this.disk.sync();
-    this.syncs++;
     this.disk.rename(`${name}.tmp`, name);
     this.dirty = true;
+  }
+
+  /** Hands the records appended since the last flush to the disk, in one write. */
+  private writePendingLog(): void {
+    if (this.pendingLog === '') return;
+    this.disk.append('log', encoder.encode(this.pendingLog));
+    this.pendingLog = '';
   }
 
   /** Makes everything written so far durable; a no-op when nothing changed. */
   flush(): void {
     if (!this.dirty) return;
-    if (this.pendingLog !== '') {
-      this.disk.append('log', encoder.encode(this.pendingLog));
-      this.pendingLog = '';
-    }
+    this.writePendingLog();
     this.disk.sync();
     this.dirty = false;
-    this.syncs++;
   }
 
   recover(): Recovered {

@@ -262,7 +262,10 @@ export const dualWriteRekey: Scenario = {
 /** Share of requests on the busiest node, for a stream of keys routed by `nodeOf`. */
 function busiestShare(keys: readonly string[], nodeOf: (key: string) => number, nodes: number): number {
   const counts = new Array<number>(nodes).fill(0);
-  for (const key of keys) counts[nodeOf(key)] = (counts[nodeOf(key)] ?? 0) + 1;
+  for (const key of keys) {
+    const node = nodeOf(key);
+    counts[node] = (counts[node] ?? 0) + 1;
+  }
   return Math.max(...counts) / keys.length;
 }
 
@@ -358,7 +361,10 @@ export const directorySharding: Scenario = {
     const total = sizes.reduce((a, b) => a + b, 0);
     const load = (placement: (t: number) => number, n: number) => {
       const per = new Array<number>(n).fill(0);
-      sizes.forEach((size, t) => (per[placement(t)] = (per[placement(t)] ?? 0) + size));
+      sizes.forEach((size, t) => {
+        const shard = placement(t);
+        per[shard] = (per[shard] ?? 0) + size;
+      });
       return Math.max(...per) / (total / n);
     };
     const before = load((t) => directory.get(t) as number, shards);

@@ -3,6 +3,8 @@
  * do): each range counts the requests it served in the current window; at the end of a window a range
  * above the threshold splits at the median key it saw, and ranges are spread over nodes round robin.
  */
+import { rangeIndex } from './strategies';
+
 export class SplittingRanges {
   /** Sorted split points; range i holds keys in [splits[i-1], splits[i]). */
   private splits: string[] = [];
@@ -21,14 +23,7 @@ export class SplittingRanges {
   }
 
   rangeOf(key: string): number {
-    let lo = 0;
-    let hi = this.splits.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.splits[mid] as string) <= key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return rangeIndex(this.splits, key);
   }
 
   nodeOf(key: string): number {

@@ -9,6 +9,18 @@ export function hashShard(key: string, shards: number): number {
 }
 
 /** Range sharding: shard i holds keys in [splits[i-1], splits[i]); keys compare as strings. */
+/** The range holding `key`, given sorted split points (range i is [splits[i-1], splits[i])): binary search. */
+export function rangeIndex(splits: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = splits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((splits[mid] as string) <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class RangeShards {
   constructor(readonly splits: readonly string[]) {
     for (let i = 1; i < splits.length; i++) {
@@ -22,14 +34,7 @@ export class RangeShards {
   }
 
   shardOf(key: string): number {
-    let lo = 0;
-    let hi = this.splits.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.splits[mid] as string) <= key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return rangeIndex(this.splits, key);
   }
 
   /** Shards a range scan [from, to) must visit. */

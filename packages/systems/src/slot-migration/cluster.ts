@@ -2,6 +2,7 @@
 import { HistoryRecorder, checkLinearizable, kvModel, type CheckResult } from '@dslab/check';
 import { World, type Env, type NodeId, type TraceMode } from '@dslab/sim';
 import { z } from 'zod';
+import { simpleLink } from '../link-params';
 import { SLOT_COUNT, keySlot } from '../hashring/slots';
 import { SlotClient } from './client';
 import { slotMutants, type SlotMessage, type SlotOp } from './messages';
@@ -55,13 +56,7 @@ export function buildSlotCluster(params: SlotParams, seed: number, trace: TraceM
   const world = new World({
     seed,
     trace,
-    network: {
-      latency:
-        params.jitterMs > 0
-          ? { kind: 'uniform', min: params.latencyMs, max: params.latencyMs + params.jitterMs }
-          : { kind: 'constant', ms: params.latencyMs },
-      loss: params.loss,
-    },
+    network: simpleLink(params),
   });
   const nodes = Array.from({ length: params.nodes }, (_, i) => `n${i + 1}`);
   const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);

@@ -1,6 +1,6 @@
 /** Redis Cluster slots in motion: MOVED, ASK and live resharding with checked clients (catalog D2). */
 import { checkLinearizable, kvModel } from '@dslab/check';
-import { InvariantViolation } from '@dslab/sim';
+import { fuzzOutcome } from '../fuzz-outcome';
 import type { FuzzOptions, FuzzOutcome, LiveNodeView, LiveRun, SystemDefinition } from '../contract';
 import { buildSlotCluster, runSlotCluster, slotParams, type SlotCluster, type SlotParams } from './cluster';
 import type { SlotClient } from './client';
@@ -14,28 +14,15 @@ function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
   }
   const params = slotParams.parse({ ...stressParams, ...(mutant ? { mutant } : {}) });
   const cluster = buildSlotCluster(params, seed, options.recordTrace ? 'record' : 'hash');
-  let failure: string | undefined;
-  try {
+  return fuzzOutcome(cluster.world, seed, () => {
     const result = runSlotCluster(cluster, params.durationMs);
     if (result.check.verdict === 'not-linearizable')
-      failure = 'linearizability: a client saw a lost write or a stale read';
-    else if (result.misplacedKeys > 0)
-      failure = `placement: ${result.misplacedKeys} keys on a node that does not own their slot`;
-    else if (result.finalReadsFailed > 0) failure = `liveness: ${result.finalReadsFailed} final reads failed`;
-  } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    failure = error.message;
-  }
-  const world = cluster.world;
-  return {
-    ok: failure === undefined,
-    seed,
-    ...(failure !== undefined ? { failure } : {}),
-    traceHash: world.traceHash(),
-    events: world.stats.events,
-    virtualMs: world.now(),
-    ...(world.events.length > 0 ? { trace: world.events } : {}),
-  };
+      return 'linearizability: a client saw a lost write or a stale read';
+    if (result.misplacedKeys > 0)
+      return `placement: ${result.misplacedKeys} keys on a node that does not own their slot`;
+    if (result.finalReadsFailed > 0) return `liveness: ${result.finalReadsFailed} final reads failed`;
+    return undefined;
+  });
 }
 
 export const slotMigrationSystem: SystemDefinition<SlotParams> = {
@@ -93,7 +80,7 @@ export const slotMigrationSystem: SystemDefinition<SlotParams> = {
             };
           }),
         ],
-        metrics: { migrations: cluster.migrations.length, operations: cluster.recorder.history().length },
+        metrics: { migrations: cluster.migrations.length, operations: cluster.recorder.size },
         checks: {},
       }),
       check: () => ({ verdicts: { linearizable: checkHistory(cluster) }, highlights: [] }),

@@ -6,7 +6,7 @@
 import { InvariantViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
 import { buildRaftCluster, raftParams } from '../cluster';
-import { idOf, inject, waitForLeader } from './harness';
+import { inject, waitForLeader } from './harness';
 
 export interface Figure8Outcome {
   /** What broke, when the run stopped on a violated property. */
@@ -41,7 +41,7 @@ export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
   try {
     const first = waitForLeader(cluster);
     if (!first) throw new Error('figure 8: no first leader');
-    const s1 = idOf(first);
+    const s1 = first.id;
     world.network.partition([[s1], others(s1)]);
     inject(cluster, s1, 'c1', { f: 'put', key: 'x', value: `written in term ${first.term}` }, 1);
     world.runFor(5);
@@ -51,7 +51,7 @@ export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
 
     const second = waitForLeader(cluster, 5_000, others(s1));
     if (!second) throw new Error('figure 8: no second leader');
-    const s2 = idOf(second);
+    const s2 = second.id;
     const s3 = others(s1, s2)[0] as NodeId;
     world.network.partition([[s2], others(s2)]);
     inject(cluster, s2, 'c1', { f: 'put', key: 'x', value: `written in term ${second.term}` }, 2);
@@ -73,9 +73,9 @@ export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
     const fourth = waitForLeader(cluster, 5_000, [s2, s3]);
     if (!fourth) throw new Error('figure 8: no fourth leader');
     steps.push(
-      `${s1} crashes; ${idOf(fourth)} (its log ends in term ${second.term}) leads term ${fourth.term} with ${s3}'s vote`,
+      `${s1} crashes; ${fourth.id} (its log ends in term ${second.term}) leads term ${fourth.term} with ${s3}'s vote`,
     );
-    inject(cluster, idOf(fourth), 'c1', { f: 'put', key: 'y', value: 'after' }, 3);
+    inject(cluster, fourth.id, 'c1', { f: 'put', key: 'y', value: 'after' }, 3);
     world.runFor(500);
     world.restart(s1);
     world.runFor(1_000);

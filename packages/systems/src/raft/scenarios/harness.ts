@@ -1,5 +1,5 @@
 /** Helpers scenarios share: drive a cluster to a state, send scripted requests, wait for leaders. */
-import type { NodeId } from '@dslab/sim';
+import type { NodeId, World } from '@dslab/sim';
 import type { RaftCluster } from '../cluster';
 import type { RaftNode } from '../node';
 import type { ClientOp, RaftMessage } from '../types';
@@ -13,7 +13,7 @@ export function waitForLeader(
   const pick = () => {
     let best: RaftNode | undefined;
     for (const node of cluster.liveServers()) {
-      const id = node.snapshot().id;
+      const id = node.id;
       if (among && !among.includes(id)) continue;
       if (node.role === 'leader' && (!best || node.term > best.term)) best = node;
     }
@@ -21,10 +21,6 @@ export function waitForLeader(
   };
   cluster.world.runUntilCondition(() => pick() !== undefined, maxMs);
   return pick();
-}
-
-export function idOf(node: RaftNode): NodeId {
-  return node.snapshot().id;
 }
 
 /**
@@ -41,4 +37,13 @@ export function inject(
   const msg: RaftMessage = { type: 'request', client, seq, op };
   cluster.world.node<RaftNode>(server).onMessage(client, msg);
   return seq;
+}
+
+/** Terms in which some node became a candidate, collected from the trace as the world runs. */
+export function campaignedTerms(world: World): Set<number> {
+  const terms = new Set<number>();
+  world.onTrace((event) => {
+    if (event.kind === 'node' && event.name === 'candidate') terms.add((event.data as { term: number }).term);
+  });
+  return terms;
 }

@@ -7,7 +7,7 @@ import type { Scenario, ScenarioResult } from '../../contract';
 import { buildRaftCluster, raftParams, type RaftCluster, type RaftParams } from '../cluster';
 import { fuzzRaft } from '../fuzz';
 import type { RaftNode } from '../node';
-import { idOf, inject, waitForLeader } from './harness';
+import { inject, waitForLeader } from './harness';
 
 type Check = {
   readonly ok: boolean;
@@ -72,7 +72,7 @@ export const initialElection = suiteScenario(
     const ok = leader !== undefined && after === leader && after.term === term && electedAt < 1_500;
     return {
       ok,
-      summary: `Leader ${leader ? idOf(leader) : 'none'} elected at ${electedAt.toFixed(0)} ms in term ${term}; 5 s later the leader is ${after ? idOf(after) : 'none'} in term ${after?.term ?? 0}.`,
+      summary: `Leader ${leader ? leader.id : 'none'} elected at ${electedAt.toFixed(0)} ms in term ${term}; 5 s later the leader is ${after ? after.id : 'none'} in term ${after?.term ?? 0}.`,
       measurements: { electedAtMs: electedAt, term, termAfter5s: after?.term ?? 0 },
     };
   },
@@ -85,7 +85,7 @@ export const reElection = suiteScenario(
   (cluster) => {
     const { world } = cluster;
     const first = waitForLeader(cluster) as RaftNode;
-    const a = idOf(first);
+    const a = first.id;
     world.crash(a);
     const t0 = world.now();
     const second = waitForLeader(cluster, 5_000) as RaftNode;
@@ -93,7 +93,7 @@ export const reElection = suiteScenario(
     world.restart(a);
     world.runFor(1_000);
     const stillSecond = cluster.leader() === second;
-    const b = idOf(second);
+    const b = second.id;
     const c = cluster.servers.find((id) => id !== a && id !== b) as NodeId;
     world.crash(b);
     world.crash(c);
@@ -104,7 +104,7 @@ export const reElection = suiteScenario(
     const ok = failoverMs < 1_500 && stillSecond && leaderless && third !== undefined;
     return {
       ok,
-      summary: `Failover took ${failoverMs.toFixed(0)} ms; the old leader rejoined as a follower (leader unchanged: ${stillSecond}); with 2 of 3 down no leader (${leaderless}); one back → leader ${third ? idOf(third) : 'none'}.`,
+      summary: `Failover took ${failoverMs.toFixed(0)} ms; the old leader rejoined as a follower (leader unchanged: ${stillSecond}); with 2 of 3 down no leader (${leaderless}); one back → leader ${third ? third.id : 'none'}.`,
       measurements: {
         failoverMs,
         leaderUnchangedOnRejoin: stillSecond ? 1 : 0,
@@ -119,7 +119,7 @@ export const basicAgree = suiteScenario(
   'BasicAgree',
   'Every command a leader accepts is applied by every server, in the same order.',
   (cluster) => {
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     for (let seq = 1; seq <= 20; seq++)
       inject(cluster, leader, 'c1', { f: 'append', key: 'log', value: `${seq},` }, seq);
     cluster.world.runFor(500);
@@ -139,7 +139,7 @@ export const failAgree = suiteScenario(
   'With one follower down, the other two still commit; the follower catches up when it returns.',
   (cluster) => {
     const { world } = cluster;
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     const follower = cluster.servers.find((id) => id !== leader) as NodeId;
     world.network.partition([[follower], cluster.servers.filter((id) => id !== follower)]);
     for (let seq = 1; seq <= 10; seq++)
@@ -163,7 +163,7 @@ export const failNoAgree = suiteScenario(
   'With a majority of followers gone, nothing commits; once they return the cluster commits again.',
   (cluster) => {
     const { world } = cluster;
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     const followers = cluster.servers.filter((id) => id !== leader);
     world.network.partition([[leader], ...followers.map((f) => [f])]);
     inject(cluster, leader, 'c1', { f: 'put', key: 'x', value: 'stuck' }, 1);
@@ -171,7 +171,7 @@ export const failNoAgree = suiteScenario(
     const committedAlone = appliedOn(cluster, 1, 'x', 'stuck');
     world.network.heal();
     const next = waitForLeader(cluster, 5_000) as RaftNode;
-    inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: 'later' }, 2);
+    inject(cluster, next.id, 'c1', { f: 'put', key: 'x', value: 'later' }, 2);
     world.runFor(1_000);
     const after = appliedOn(cluster, 2, 'x', 'later');
     return {
@@ -188,7 +188,7 @@ export const concurrentStarts = suiteScenario(
   'ConcurrentStarts',
   'Commands submitted at the same instant all commit, each exactly once, at distinct indexes.',
   (cluster) => {
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     const clients = ['c1'];
     for (let seq = 1; seq <= 5; seq++)
       inject(cluster, leader, clients[0] as string, { f: 'append', key: 'k', value: 'x' }, seq);
@@ -211,7 +211,7 @@ export const rejoin = suiteScenario(
   'A partitioned leader that took writes alone rejoins, discards them and follows the new leader.',
   (cluster) => {
     const { world } = cluster;
-    const old = idOf(waitForLeader(cluster) as RaftNode);
+    const old = (waitForLeader(cluster) as RaftNode).id;
     world.network.partition([[old], cluster.servers.filter((id) => id !== old)]);
     for (let seq = 1; seq <= 3; seq++)
       inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `orphan${seq}` }, seq);
@@ -220,7 +220,7 @@ export const rejoin = suiteScenario(
       5_000,
       cluster.servers.filter((id) => id !== old),
     ) as RaftNode;
-    inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: 'kept' }, 10);
+    inject(cluster, next.id, 'c1', { f: 'put', key: 'x', value: 'kept' }, 10);
     world.runFor(300);
     world.network.heal();
     world.runFor(1_000);
@@ -240,7 +240,7 @@ export const backup = suiteScenario(
   'A follower far behind, with a long conflicting tail, is brought back fast (fast back-off, not one entry per round trip).',
   (cluster) => {
     const { world } = cluster;
-    const old = idOf(waitForLeader(cluster) as RaftNode);
+    const old = (waitForLeader(cluster) as RaftNode).id;
     const others = cluster.servers.filter((id) => id !== old);
     world.network.partition([[old, others[0] as NodeId], others.slice(1)]);
     for (let seq = 1; seq <= 50; seq++)
@@ -248,7 +248,7 @@ export const backup = suiteScenario(
     world.network.partition([[old], others]);
     const next = waitForLeader(cluster, 5_000, others) as RaftNode;
     for (let seq = 100; seq < 150; seq++)
-      inject(cluster, idOf(next), 'c1', { f: 'put', key: 'x', value: `good${seq}` }, seq);
+      inject(cluster, next.id, 'c1', { f: 'put', key: 'x', value: `good${seq}` }, seq);
     world.runFor(500);
     world.network.heal();
     const healedAt = world.now();
@@ -275,7 +275,7 @@ export const persist = suiteScenario(
   'Term, vote and log survive crashes: after every server restarts, everything committed is still there.',
   (cluster) => {
     const { world } = cluster;
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     for (let seq = 1; seq <= 10; seq++)
       inject(cluster, leader, 'c1', { f: 'append', key: 'k', value: `${seq};` }, seq);
     world.runFor(300);
@@ -284,7 +284,7 @@ export const persist = suiteScenario(
     for (const id of cluster.servers) world.restart(id);
     const restartedTerms = cluster.liveServers().map((n) => n.term);
     const next = waitForLeader(cluster, 5_000) as RaftNode;
-    inject(cluster, idOf(next), 'c1', { f: 'append', key: 'k', value: 'after;' }, 11);
+    inject(cluster, next.id, 'c1', { f: 'append', key: 'k', value: 'after;' }, 11);
     world.runFor(500);
     const expected = Array.from({ length: 10 }, (_, i) => `${i + 1};`).join('') + 'after;';
     const agreeing = cluster.liveServers().filter((n) => n.machine.read('k').value === expected).length;
@@ -303,7 +303,7 @@ export const snapshotInstall = suiteScenario(
   'A follower that missed entries the leader already compacted into a snapshot catches up through InstallSnapshot.',
   (cluster) => {
     const { world } = cluster;
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     const lagging = cluster.servers.find((id) => id !== leader) as NodeId;
     world.network.partition([[lagging], cluster.servers.filter((id) => id !== lagging)]);
     for (let seq = 1; seq <= 60; seq++)
@@ -332,7 +332,7 @@ export const snapshotInstallCrash = suiteScenario(
     const { world } = cluster;
     let seq = 0;
     for (let round = 0; round < 5; round++) {
-      const leader = idOf(waitForLeader(cluster, 5_000) as RaftNode);
+      const leader = (waitForLeader(cluster, 5_000) as RaftNode).id;
       for (let i = 0; i < 25; i++) {
         seq++;
         inject(cluster, leader, 'c1', { f: 'put', key: `k${seq % 5}`, value: `v${seq}` }, seq);
@@ -361,7 +361,7 @@ export const checkQuorumStepDown = suiteScenario(
   'With check-quorum, a leader cut off from the majority gives up leadership within an election timeout.',
   (cluster) => {
     const { world } = cluster;
-    const leader = idOf(waitForLeader(cluster) as RaftNode);
+    const leader = (waitForLeader(cluster) as RaftNode).id;
     world.network.partition([[leader], cluster.servers.filter((id) => id !== leader)]);
     const t0 = world.now();
     world.runUntilCondition(() => world.node<RaftNode>(leader).role !== 'leader', 2_000);
@@ -389,7 +389,7 @@ export const preVoteRejoin: Scenario = {
       });
       const { world } = cluster;
       const leader = waitForLeader(cluster) as RaftNode;
-      const loner = cluster.servers.find((id) => id !== idOf(leader)) as NodeId;
+      const loner = cluster.servers.find((id) => id !== leader.id) as NodeId;
       world.network.partition([[loner], cluster.servers.filter((id) => id !== loner)]);
       world.runFor(3_000);
       const lonerTerm = world.node<RaftNode>(loner).term;
@@ -433,13 +433,13 @@ export const leaderTransfer = suiteScenario(
     const { world } = cluster;
     const leader = waitForLeader(cluster) as RaftNode;
     for (let seq = 1; seq <= 5; seq++)
-      inject(cluster, idOf(leader), 'c1', { f: 'put', key: 'x', value: `v${seq}` }, seq);
+      inject(cluster, leader.id, 'c1', { f: 'put', key: 'x', value: `v${seq}` }, seq);
     world.runFor(200);
-    const target = cluster.servers.find((id) => id !== idOf(leader)) as NodeId;
+    const target = cluster.servers.find((id) => id !== leader.id) as NodeId;
     const termBefore = leader.term;
-    const from = idOf(leader);
+    const from = leader.id;
     const t0 = world.now();
-    inject(cluster, idOf(leader), 'c1', { f: 'transfer', to: target }, 6);
+    inject(cluster, leader.id, 'c1', { f: 'transfer', to: target }, 6);
     const next = waitForLeader(cluster, 2_000, [target]);
     const tookMs = world.now() - t0;
     const ok = next !== undefined && next.term === termBefore + 1 && tookMs < cluster.params.electionMinMs;
@@ -462,23 +462,23 @@ export const membershipChange = suiteScenario(
     const write = (server: NodeId) =>
       inject(cluster, server, 'c1', { f: 'append', key: 'k', value: `${++seq},` }, seq);
     const first = waitForLeader(cluster) as RaftNode;
-    write(idOf(first));
+    write(first.id);
     world.runFor(200);
     cluster.addSpareServer('n4');
-    inject(cluster, idOf(first), 'c1', { f: 'add-server', id: 'n4' }, 100);
+    inject(cluster, first.id, 'c1', { f: 'add-server', id: 'n4' }, 100);
     world.runFor(300);
-    write(idOf(first));
+    write(first.id);
     world.runFor(300);
     const votersAfterAdd = first.voters.length;
-    inject(cluster, idOf(first), 'c1', { f: 'remove-server', id: idOf(first) }, 101);
+    inject(cluster, first.id, 'c1', { f: 'remove-server', id: first.id }, 101);
     world.runFor(300);
     const steppedDown = first.role !== 'leader';
     const next = waitForLeader(
       cluster,
       5_000,
-      cluster.servers.filter((id) => id !== idOf(first)),
+      cluster.servers.filter((id) => id !== first.id),
     ) as RaftNode | undefined;
-    if (next) write(idOf(next));
+    if (next) write(next.id);
     world.runFor(500);
     const expected = Array.from({ length: seq }, (_, i) => `${i + 1},`).join('');
     const n4 = world.node<RaftNode>('n4');
@@ -488,7 +488,7 @@ export const membershipChange = suiteScenario(
       votersAfterAdd === 4 && steppedDown && next !== undefined && next.voters.length === 3 && agreeing === 3;
     return {
       ok,
-      summary: `Added n4 (voters: ${votersAfterAdd}); removed the leader ${idOf(first)}, which stepped down (${steppedDown}); ${next ? idOf(next) : 'nobody'} leads ${next?.voters.join(', ') ?? '—'}; n4 holds ${String(n4.machine.read('k').value)} and ${agreeing} of 3 remaining voters agree.`,
+      summary: `Added n4 (voters: ${votersAfterAdd}); removed the leader ${first.id}, which stepped down (${steppedDown}); ${next ? next.id : 'nobody'} leads ${next?.voters.join(', ') ?? '—'}; n4 holds ${String(n4.machine.read('k').value)} and ${agreeing} of 3 remaining voters agree.`,
       measurements: { votersAfterAdd, votersAfterRemove: next?.voters.length ?? 0, agreeing },
     };
   },
@@ -534,9 +534,9 @@ export const duelingCandidates = suiteScenario(
   (cluster) => {
     const { world } = cluster;
     const leader = waitForLeader(cluster) as RaftNode;
-    const [a, b] = cluster.servers.filter((id) => id !== idOf(leader)) as [NodeId, NodeId];
+    const [a, b] = cluster.servers.filter((id) => id !== leader.id) as [NodeId, NodeId];
     const term = leader.term;
-    world.crash(idOf(leader));
+    world.crash(leader.id);
     // Both time out at once (a leadership-transfer message is the way to make a node campaign now).
     for (const id of [a, b]) world.node<RaftNode>(id).onMessage('c1', { type: 'timeout-now', term });
     const t0 = world.now();
@@ -545,7 +545,7 @@ export const duelingCandidates = suiteScenario(
     const leadersInTerm = [a, b].filter((id) => world.node<RaftNode>(id).role === 'leader').length;
     return {
       ok: next !== undefined && leadersInTerm === 1,
-      summary: `Both candidates campaigned in term ${term + 1}; ${next ? `${idOf(next)} won term ${next.term} after ${(world.now() - t0).toFixed(0)} ms (${terms} term${terms === 1 ? '' : 's'} used${terms > 1 ? ': the first vote split' : ''})` : 'nobody won'}.`,
+      summary: `Both candidates campaigned in term ${term + 1}; ${next ? `${next.id} won term ${next.term} after ${(world.now() - t0).toFixed(0)} ms (${terms} term${terms === 1 ? '' : 's'} used${terms > 1 ? ': the first vote split' : ''})` : 'nobody won'}.`,
       measurements: { termsUsed: terms, electionMs: world.now() - t0 },
     };
   },
