@@ -6,7 +6,7 @@ import { buildRaftCluster, raftParams, type RaftCluster } from '../cluster';
 import { raftFuzzCluster } from '../fuzz';
 import type { RaftNode } from '../node';
 import type { ClientOp, RaftMessage, VoteRequest } from '../types';
-import { campaignedTerms, inject, waitForLeader } from './harness';
+import { campaignedTerms, inject, scriptedCluster, waitForLeader } from './harness';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -76,13 +76,7 @@ export const voteRules: Scenario = {
   expected: 'holds',
   rows: ['A1'],
   run({ seed }): ScenarioResult {
-    const cluster = buildRaftCluster(
-      raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }),
-      seed,
-      {
-        nextOp: () => undefined,
-      },
-    );
+    const cluster = scriptedCluster({ checkQuorum: false }, seed);
     const leader = waitForLeader(cluster) as RaftNode;
     for (let seq = 1; seq <= 3; seq++) ask(cluster, leader.id, { f: 'put', key: 'x', value: `v${seq}` }, seq);
     cluster.world.runFor(200);
@@ -159,14 +153,10 @@ export const voteRules: Scenario = {
 
 /** A leader cut off with one follower, and what each side can still do. */
 export function splitBrain(seed: number, mutant: boolean) {
-  const params = raftParams.parse({
-    nodes: 5,
-    clients: 1,
-    opsPerSecond: 0,
-    checkQuorum: false,
-    ...(mutant ? { mutant: 'read-without-read-index' } : {}),
-  });
-  const cluster = buildRaftCluster(params, seed, { nextOp: () => undefined });
+  const cluster = scriptedCluster(
+    { nodes: 5, checkQuorum: false, ...(mutant ? { mutant: 'read-without-read-index' } : {}) },
+    seed,
+  );
   const { world } = cluster;
   const recorder = new HistoryRecorder();
   const record = (f: string, input: unknown, r: ReturnType<typeof ask>, output?: unknown) => {
@@ -249,13 +239,7 @@ export const deposedLeader: Scenario = {
   expected: 'holds',
   rows: ['A1'],
   run({ seed }): ScenarioResult {
-    const cluster = buildRaftCluster(
-      raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, checkQuorum: false }),
-      seed,
-      {
-        nextOp: () => undefined,
-      },
-    );
+    const cluster = scriptedCluster({ checkQuorum: false }, seed);
     const { world } = cluster;
     const old = waitForLeader(cluster) as RaftNode;
     const oldId = old.id;
@@ -521,13 +505,7 @@ export const geoLatencyFloor: Scenario = {
  * of the three operations is linearizable.
  */
 export function leaseUnderDrift(seed: number, readMode: 'lease' | 'read-index') {
-  const cluster = buildRaftCluster(
-    raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, readMode }),
-    seed,
-    {
-      nextOp: () => undefined,
-    },
-  );
+  const cluster = scriptedCluster({ readMode }, seed);
   const { world } = cluster;
   const recorder = new HistoryRecorder();
   const old = waitForLeader(cluster) as RaftNode;

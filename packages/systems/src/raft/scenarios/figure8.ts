@@ -5,8 +5,7 @@
  */
 import { InvariantViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
-import { buildRaftCluster, raftParams } from '../cluster';
-import { inject, waitForLeader } from './harness';
+import { inject, scriptedCluster, waitForLeader } from './harness';
 
 export interface Figure8Outcome {
   /** What broke, when the run stopped on a violated property. */
@@ -20,14 +19,11 @@ export interface Figure8Outcome {
 }
 
 export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
-  const params = raftParams.parse({
-    nodes: 3,
-    clients: 1,
-    opsPerSecond: 0,
-    noopOnElection: false,
-    ...(mutant ? { mutant: 'commit-old-term-by-count' } : {}),
-  });
-  const cluster = buildRaftCluster(params, seed, { nextOp: () => undefined, logMatchingEvery: 1 });
+  const cluster = scriptedCluster(
+    { noopOnElection: false, ...(mutant ? { mutant: 'commit-old-term-by-count' } : {}) },
+    seed,
+    { logMatchingEvery: 1 },
+  );
   const { world, servers } = cluster;
   const steps: string[] = [];
   let acknowledged = false;

@@ -1,8 +1,27 @@
 /** Helpers scenarios share: drive a cluster to a state, send scripted requests, wait for leaders. */
 import type { NodeId, World } from '@dslab/sim';
-import type { RaftCluster } from '../cluster';
+import {
+  buildRaftCluster,
+  raftParams,
+  type BuildOptions,
+  type RaftCluster,
+  type RaftParams,
+} from '../cluster';
 import type { RaftNode } from '../node';
 import type { ClientOp, RaftMessage } from '../types';
+
+/**
+ * A cluster whose clients issue nothing on their own (three servers, one client unless overridden):
+ * scripted scenarios place every request themselves.
+ */
+export function scriptedCluster(
+  overrides: Partial<RaftParams>,
+  seed: number,
+  options: Omit<BuildOptions, 'nextOp'> = {},
+): RaftCluster {
+  const params = raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, ...overrides });
+  return buildRaftCluster(params, seed, { ...options, nextOp: () => undefined });
+}
 
 /** Runs until a live node among `among` leads (highest term), or `maxMs` passes. */
 export function waitForLeader(

@@ -4,20 +4,16 @@
  */
 import { InvariantViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
-import { buildRaftCluster, raftParams, type RaftCluster, type RaftParams } from '../cluster';
+import type { RaftCluster, RaftParams } from '../cluster';
 import { fuzzRaft } from '../fuzz';
 import type { RaftNode } from '../node';
-import { inject, waitForLeader } from './harness';
+import { inject, scriptedCluster, waitForLeader } from './harness';
 
 type Check = {
   readonly ok: boolean;
   readonly summary: string;
   readonly measurements: Record<string, number>;
 };
-
-function quiet(overrides: Partial<RaftParams> = {}): RaftParams {
-  return raftParams.parse({ nodes: 3, clients: 1, opsPerSecond: 0, ...overrides });
-}
 
 /** How many live servers applied the command (client c1, seq). */
 function appliedOn(cluster: RaftCluster, seq: number, key: string, value: string): number {
@@ -40,7 +36,7 @@ function suiteScenario(
     expected: 'holds',
     rows: ['A1'],
     run({ seed }): ScenarioResult {
-      const cluster = buildRaftCluster(quiet(params), seed, { nextOp: () => undefined, logMatchingEvery: 1 });
+      const cluster = scriptedCluster(params, seed, { logMatchingEvery: 1 });
       let check: Check;
       try {
         check = body(cluster);
@@ -384,9 +380,7 @@ export const preVoteRejoin: Scenario = {
   rows: ['A1'],
   run({ seed }): ScenarioResult {
     const measure = (preVote: boolean) => {
-      const cluster = buildRaftCluster(quiet({ preVote, checkQuorum: preVote }), seed, {
-        nextOp: () => undefined,
-      });
+      const cluster = scriptedCluster({ preVote, checkQuorum: preVote }, seed);
       const { world } = cluster;
       const leader = waitForLeader(cluster) as RaftNode;
       const loner = cluster.servers.find((id) => id !== leader.id) as NodeId;
