@@ -7,7 +7,6 @@ const fake: SystemDefinition<unknown> = {
   id: 'fake',
   title: 'Fake',
   rows: ['N1'],
-  track: 'test',
   summary: 'A system whose second scenario observes something other than it expects.',
   params: z.object({}),
   scenarios: [

@@ -94,8 +94,6 @@ export interface SystemDefinition<P = unknown> {
   readonly title: string;
   /** Catalog rows implemented, e.g. ['A1']. */
   readonly rows: readonly string[];
-  /** Catalog track, e.g. 'Consensus and coordination'. */
-  readonly track: string;
   /** One paragraph in our own words. */
   readonly summary: string;
   /** Parameters with defaults; parsing `{}` must give the default run. */
@@ -108,6 +106,11 @@ export interface SystemDefinition<P = unknown> {
   live?(params: P, seed: number): LiveRun;
   /** The node factory for real mode: the same node code, one process per member (`dslab serve`). */
   serve?(params: P, members: readonly string[]): NodeFactory<Message>;
+  /**
+   * The kind of picture the lab draws for this system (a key of the lab's view registry): a live view of
+   * the world's `detail`, an explorer of a data structure, or both. Absent: the generic node cards only.
+   */
+  readonly view?: string;
   /** The client protocol its nodes speak in real mode: 'kv' nodes get RESP and HTTP/JSON front ends. */
   readonly clientProtocol?: 'kv';
 }
@@ -132,46 +135,13 @@ export interface LiveView {
   readonly detail?: LiveDetail;
 }
 
-/** One Raft server as the lab's Raft view draws it. */
-export interface RaftServerDetail {
-  readonly id: string;
-  readonly up: boolean;
-  readonly paused: boolean;
-  readonly role: string;
-  readonly term: number;
-  readonly votedFor: string | null;
-  readonly leader: string | null;
-  /** How far the election timer has run, 0 to 1 (0 for a leader). */
-  readonly electionProgress: number;
-  readonly lastIndex: number;
-  readonly commitIndex: number;
-  readonly lastApplied: number;
-  readonly snapshotIndex: number;
-  readonly voters: readonly string[];
-  /** The tail of the log: index, term and a short label (`put k1`, `no-op`, `config n1,n2,n3`). */
-  readonly entries: readonly { readonly index: number; readonly term: number; readonly label: string }[];
-  /** A leader's view of each follower. */
-  readonly progress: Readonly<Record<string, { readonly match: number; readonly next: number }>>;
+/**
+ * A system's own picture of its live state, drawn by the lab view registered for `kind`. The shape past
+ * `kind` belongs to the system and its view (e.g. `RaftLiveDetail` in `raft/view-detail.ts`).
+ */
+export interface LiveDetail {
+  readonly kind: string;
 }
-
-export interface RaftClientDetail {
-  readonly id: string;
-  readonly up: boolean;
-  readonly inFlight: string | undefined;
-  readonly server: string | undefined;
-  readonly attempts: number;
-  readonly done: number;
-  readonly ok: number;
-  readonly retries: number;
-}
-
-export interface RaftLiveDetail {
-  readonly kind: 'raft';
-  readonly servers: readonly RaftServerDetail[];
-  readonly clients: readonly RaftClientDetail[];
-}
-
-export type LiveDetail = RaftLiveDetail;
 
 /** A running world the lab drives: the kernel's World plus a system-specific view of it. */
 export interface LiveRun {

@@ -3,6 +3,8 @@ export { systems, findSystem } from './registry';
 export { faultSchema, faultCommandSchema, faultScriptSchema } from './fault-schema';
 export { ConsistentHashRing } from './hashring';
 export { buildRaftCluster, raftParams, RaftNode, raftMutants } from './raft';
+export type { RaftLiveDetail, RaftServerDetail, RaftClientDetail } from './raft/view-detail';
+export { catalog, catalogRow, trackOf, type CatalogRow, type CatalogStatus } from './catalog';
 export { formatValue } from './format';
 export { BloomFilter } from './bloom/bloom-filter';
 export { CuckooFilter } from './bloom/cuckoo';

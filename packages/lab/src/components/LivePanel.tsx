@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Fault } from '@dslab/sim';
-import type { LiveCheck, SystemDefinition } from '@dslab/systems';
+import type { LiveCheck, RaftLiveDetail, SystemDefinition } from '@dslab/systems';
 import { live } from '../worker/client';
 import type { LiveOperation, LiveSnapshot } from '../worker/protocol';
 import type { Command } from '../live/session';
@@ -334,7 +334,7 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
             </p>
           )}
           {snapshot.state.view.detail?.kind === 'raft' ? (
-            <RaftView detail={snapshot.state.view.detail} />
+            <RaftView detail={snapshot.state.view.detail as RaftLiveDetail} />
           ) : (
             <ul className="nodes" data-testid="nodes">
               {nodes.map((n) => (

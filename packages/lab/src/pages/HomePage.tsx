@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { systems, type SystemDefinition } from '@dslab/systems';
-import { catalog } from '../catalog';
+import { catalog } from '@dslab/systems';
 import { systemLink, DEFAULT_SEED } from '../route';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -21,7 +21,7 @@ export function HomePage() {
   const needle = query.trim().toLowerCase();
   const visible = catalog.filter(
     (row) =>
-      needle === '' || `${row.id} ${row.title} ${row.track} ${row.blurb}`.toLowerCase().includes(needle),
+      needle === '' || `${row.id} ${row.title} ${row.track} ${row.summary}`.toLowerCase().includes(needle),
   );
   const tracks = [...new Set(visible.map((row) => row.track))];
   return (
@@ -76,7 +76,7 @@ export function HomePage() {
                     <span className="rows">{row.id}</span>{' '}
                     {href ? <a href={href}>{row.title}</a> : <span>{row.title}</span>}
                     {!href && <span className="muted"> · coming</span>}
-                    {row.blurb && <span className="blurb"> — {row.blurb}</span>}
+                    {row.summary && <span className="blurb"> — {row.summary}</span>}
                   </li>
                 );
               })}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { findSystem, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
+import { findSystem, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
 import { runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
@@ -40,7 +40,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
   return (
     <section>
       <p className="rows">
-        {system.rows.join(' ')} · {system.track}
+        {system.rows.join(' ')} · {trackOf(system.rows)}
       </p>
       <h1>{system.title}</h1>
       <p className="lead">{system.summary}</p>

@@ -17,7 +17,7 @@ export const bloomSystem: SystemDefinition<z.infer<typeof bloomParams>> = {
   id: 'bloom',
   title: 'Bloom filters',
   rows: ['K1'],
-  track: 'Probabilistic structures',
+  view: 'bloom',
   summary:
     'A Bloom filter with double hashing, a counting Bloom filter with 4-bit counters and a cuckoo filter: the ' +
     'false-positive formula, the bits-per-key arithmetic people get wrong by orders of magnitude, and what deletes cost.',

@@ -11,7 +11,7 @@ export const btreeSystem: SystemDefinition<z.infer<typeof btreeParams>> = {
   id: 'btree',
   title: 'B+tree index',
   rows: ['E1'],
-  track: 'Storage and indexing',
+  view: 'btree',
   summary:
     'Values in leaves linked left to right, separators in inner pages; inserts split pages bottom-up, deletes borrow ' +
     'from or merge with a sibling. Each operation reports the pages it read and the splits and merges it made, so ' +

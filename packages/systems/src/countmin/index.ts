@@ -14,7 +14,6 @@ export const countMinSystem: SystemDefinition<z.infer<typeof countMinParams>> = 
   id: 'count-min',
   title: 'Count-min sketch',
   rows: ['K1'],
-  track: 'Probabilistic structures',
   summary:
     'Frequencies of a skewed stream in a fixed grid of counters: never an underestimate, overestimates bounded by ε·N ' +
     'with probability 1 − δ — and with a small heap, the top K heavy hitters.',

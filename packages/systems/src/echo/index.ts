@@ -51,7 +51,6 @@ export const echoSystem: SystemDefinition<EchoParams> = {
   id: 'echo',
   title: 'Echo (kernel demo)',
   rows: ['N1'],
-  track: 'The lab itself',
   summary:
     'Nodes ping random peers and answer pings over a simulated network. The smallest system that exercises ' +
     'timers, messages, loss, partitions and crashes, and a first measurement: what loss does to a request and its reply.',

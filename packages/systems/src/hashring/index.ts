@@ -27,7 +27,7 @@ export const hashringSystem: SystemDefinition<HashringParams> = {
   id: 'hashring',
   title: 'Consistent hashing',
   rows: ['D1'],
-  track: 'Partitioning',
+  view: 'ring',
   summary:
     'A hash ring with virtual nodes and weights, next to modulo, jump and rendezvous hashing: how many keys move when a node ' +
     'joins or leaves, how even the load is, where replicas go, and what a hot key does.',

@@ -14,7 +14,7 @@ export const hyperloglogSystem: SystemDefinition<z.infer<typeof hyperloglogParam
   id: 'hyperloglog',
   title: 'HyperLogLog',
   rows: ['K1'],
-  track: 'Probabilistic structures',
+  view: 'hyperloglog',
   summary:
     "Counting distinct items in 2^p six-bit registers, with HyperLogLog++'s sparse form for small sets: the error " +
     'people quote, what it really means, and merging sketches. A test feeds the same streams to real Redis PFADD/PFCOUNT.',

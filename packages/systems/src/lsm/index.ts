@@ -17,7 +17,7 @@ export const lsmSystem: SystemDefinition<z.infer<typeof lsmParams>> = {
   id: 'lsm',
   title: 'LSM tree',
   rows: ['E2'],
-  track: 'Storage and indexing',
+  view: 'lsm',
   summary:
     'Writes append to a WAL and land in a memtable; full memtables become immutable sorted runs with a sparse index ' +
     'and a Bloom filter; compaction merges runs size-tiered or leveled. Write, read and space amplification are ' +

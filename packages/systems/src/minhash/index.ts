@@ -12,7 +12,6 @@ export const minhashSystem: SystemDefinition<z.infer<typeof minhashParams>> = {
   id: 'minhash',
   title: 'MinHash',
   rows: ['K1'],
-  track: 'Probabilistic structures',
   summary:
     'Jaccard similarity of two sets from k-value signatures, how its error shrinks with k, and LSH banding that turns ' +
     'similarity into a candidate threshold.',

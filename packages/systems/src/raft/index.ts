@@ -17,7 +17,7 @@ export const raftSystem: SystemDefinition<RaftParams> = {
   id: 'raft',
   title: 'Raft and a replicated KV store',
   rows: ['A1'],
-  track: 'Consensus and coordination',
+  view: 'raft',
   summary:
     'Leader election with randomized timeouts, log replication with fast back-off, commit by majority of the ' +
     'current term, durable term/vote/log, snapshots, ReadIndex and lease reads, pre-vote, check-quorum, ' +

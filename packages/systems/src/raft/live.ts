@@ -1,6 +1,7 @@
 /** What the lab sees of a running Raft cluster: node cards, the Raft view's detail, and checks on demand. */
 import { checkLinearizable, kvModel } from '@dslab/check';
-import type { LiveNodeView, LiveRun, RaftClientDetail, RaftServerDetail } from '../contract';
+import type { LiveNodeView, LiveRun } from '../contract';
+import type { RaftClientDetail, RaftServerDetail } from './view-detail';
 import type { RaftCluster } from './cluster';
 import type { RaftNode } from './node';
 import type { ClientOp, Entry } from './types';

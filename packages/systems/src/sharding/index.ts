@@ -11,7 +11,6 @@ export const shardingSystem: SystemDefinition<z.infer<typeof shardingParams>> = 
   id: 'sharding',
   title: 'Sharding strategies',
   rows: ['D2'],
-  track: 'Partitioning',
   summary:
     'Range and hash sharding under time-ordered inserts, load-based range splits, directory and geo sharding, salting a ' +
     'hot key, time-based suffixes, pre-sharding and re-keying by dual write: each claim measured on generated keys. ' +

@@ -29,7 +29,6 @@ export const slotMigrationSystem: SystemDefinition<SlotParams> = {
   id: 'slot-migration',
   title: 'Redis Cluster slots: MOVED, ASK and live resharding',
   rows: ['D2'],
-  track: 'Partitioning',
   summary:
     'Masters own hash slots (CRC16 of the key or its {tag}, mod 16384) and move them key by key while clients keep ' +
     'reading and writing: MIGRATING on the source, IMPORTING on the target, ASK for keys already moved, MOVED once ' +
