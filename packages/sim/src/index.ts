@@ -23,7 +23,7 @@ export {
   type TraceListener,
   type DropReason,
 } from './trace';
-export { InvariantViolation, invariant, deepFreeze } from './invariant';
+export { InvariantViolation, invariant, deepFreeze, catchViolation } from './invariant';
 export {
   applyFault,
   applyFaultSchedule,

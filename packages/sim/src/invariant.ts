@@ -33,3 +33,17 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Runs `body` and returns the InvariantViolation it threw, if any. Anything else it throws is a bug in
+ * the caller, not a finding, and propagates. The one place where a violation is turned into a result.
+ */
+export function catchViolation(body: () => void): InvariantViolation | undefined {
+  try {
+    body();
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvariantViolation) return error;
+    throw error;
+  }
+}

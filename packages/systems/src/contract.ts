@@ -58,6 +58,8 @@ export interface FuzzOutcome {
   readonly seed: number;
   /** What was violated and when, when not ok. */
   readonly failure?: string;
+  /** The name of the check that failed (an invariant, a final check, `liveness` or `linearizable`). */
+  readonly check?: string;
   readonly traceHash: string;
   readonly events: number;
   readonly virtualMs: number;
@@ -72,8 +74,21 @@ export interface FuzzOptions {
   readonly recordTrace?: boolean;
 }
 
+/** A deliberately broken variant of a system and the proof that the fuzzer catches it. */
+export interface MutantSpec {
+  readonly name: string;
+  /** What is broken, in one sentence. */
+  readonly breaks: string;
+  /** The first seed (from 0) at which `dslab fuzz <system> --mutant <name>` catches it, measured and pinned. */
+  readonly seed: number;
+  /** The check (an invariant, a final check, `liveness` or `linearizable`) that must catch it. */
+  readonly caughtBy: string;
+}
+
 export interface Fuzzable {
   readonly mutants: readonly string[];
+  /** Each mutant with its pinned seed and the check that must catch it (the registry test replays them). */
+  readonly pinned: readonly MutantSpec[];
   run(seed: number, options?: FuzzOptions): FuzzOutcome;
 }
 

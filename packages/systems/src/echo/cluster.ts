@@ -2,7 +2,7 @@
 import { World, type Env, type TraceMode } from '@dslab/sim';
 import { simpleLink } from '../link-params';
 import { z } from 'zod';
-import { EchoNode, type EchoMessage } from './node';
+import { EchoNode, echoMutants, type EchoConfig, type EchoMessage } from './node';
 import { installInvariants } from './invariants';
 
 export const echoParams = z
@@ -16,7 +16,7 @@ export const echoParams = z
     duplicate: z.number().min(0).max(1).default(0),
     durationMs: z.number().positive().max(3_600_000).default(5_000),
     maxPings: z.number().int().min(0).default(0),
-    mutantWrongReply: z.boolean().default(false),
+    mutant: z.enum(echoMutants).optional(),
   })
   .strict();
 
@@ -26,21 +26,22 @@ export function nodeIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `n${i + 1}`);
 }
 
+/** The node config for these params: shared by the simulator and real mode. */
+export function echoConfig(params: EchoParams, peers: readonly string[]): EchoConfig {
+  return {
+    peers,
+    intervalMs: params.intervalMs,
+    timeoutMs: params.timeoutMs,
+    maxPings: params.maxPings,
+    ...(params.mutant !== undefined ? { mutant: params.mutant } : {}),
+  };
+}
+
 export function buildEchoWorld(params: EchoParams, seed: number, trace: TraceMode = 'hash'): World {
   const world = new World({ seed, trace, network: simpleLink(params) });
   const ids = nodeIds(params.nodes);
   for (const id of ids) {
-    world.addNode(
-      id,
-      (env: Env<EchoMessage>) =>
-        new EchoNode(env, {
-          peers: ids,
-          intervalMs: params.intervalMs,
-          timeoutMs: params.timeoutMs,
-          maxPings: params.maxPings,
-          mutantWrongReply: params.mutantWrongReply,
-        }),
-    );
+    world.addNode(id, (env: Env<EchoMessage>) => new EchoNode(env, echoConfig(params, ids)));
   }
   installInvariants(world);
   return world;
@@ -63,7 +64,7 @@ export function echoTotals(world: World): {
     sent += node.sent;
     answered += node.answered;
     timedOut += node.timedOut;
-    for (const rtt of node.rtts) rttSum += rtt;
+    rttSum += node.rttSumMs;
   }
   return { sent, answered, timedOut, meanRttMs: answered > 0 ? rttSum / answered : 0 };
 }

@@ -27,16 +27,18 @@ describe('echo system', () => {
     expect(a.metrics.answered).toBeGreaterThan(0);
   });
 
-  it('fuzzing finds no violation in the correct system and catches the mutant', () => {
-    for (let seed = 0; seed < 20; seed++) expect(echoSystem.fuzz!.run(seed).ok).toBe(true);
-    const caught = [0, 1, 2, 3, 4].map((seed) => echoSystem.fuzz!.run(seed, { mutant: 'wrong-reply' }));
-    expect(caught.some((outcome) => !outcome.ok)).toBe(true);
-    expect(caught.find((o) => !o.ok)!.failure).toMatch(/replies to requests it never sent/);
+  it('each mutant trips its own invariant with a message that says what broke', () => {
+    const wrong = echoSystem.fuzz!.run(0, { mutant: 'wrong-reply' });
+    expect(wrong.check).toBe('no unexpected replies');
+    expect(wrong.failure).toMatch(/replies to requests it never sent/);
+    const late = echoSystem.fuzz!.run(0, { mutant: 'count-late-reply' });
+    expect(late.check).toBe('every request accounted for');
+    expect(late.failure).toMatch(/sent \d+ ≠ answered/);
   });
 
   it('rejects bad params and unknown mutants with a clear error', () => {
     expect(() => echoParams.parse({ nodes: 1 })).toThrow();
     expect(() => echoParams.parse({ bogus: 1 })).toThrow();
-    expect(() => echoSystem.fuzz!.run(1, { mutant: 'nope' })).toThrow(/unknown echo mutant 'nope'/);
+    expect(() => echoSystem.fuzz!.run(1, { mutant: 'nope' })).toThrow(/unknown mutant 'nope' of echo/);
   });
 });

@@ -1,51 +1,78 @@
 /** The echo system: the kernel's end-to-end demo (catalog N1). */
-import {
-  InvariantViolation,
-  Rng,
-  applyFaultSchedule,
-  randomFaultSchedule,
-  type Env,
-  type Message,
-  type NodeFactory,
-} from '@dslab/sim';
-import { fuzzOutcome } from '../fuzz-outcome';
-import type {
-  FuzzOptions,
-  FuzzOutcome,
-  LiveNodeView,
-  LiveRun,
-  RunSummary,
-  SystemDefinition,
-} from '../contract';
+import type { Env, Message, NodeFactory, World } from '@dslab/sim';
+import type { LiveNodeView, SystemDefinition } from '../contract';
+import { simulatedSystem, standardNemesis, type SimulationSpec } from '../kit';
 import { EchoNode, type EchoMessage } from './node';
-import { buildEchoWorld, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
+import { buildEchoWorld, echoConfig, echoParams, echoTotals, nodeIds, type EchoParams } from './cluster';
 import { echoScenarios } from './scenarios';
 
-export const echoMutants = ['wrong-reply'] as const;
+export { echoMutants } from './node';
 
-function fuzzOnce(seed: number, options: FuzzOptions = {}): FuzzOutcome {
-  const params = echoParams.parse({
-    nodes: 5,
-    durationMs: 3_000,
-    jitterMs: 20,
-    mutantWrongReply: options.mutant === 'wrong-reply',
-  });
-  if (options.mutant !== undefined && !(echoMutants as readonly string[]).includes(options.mutant)) {
-    throw new Error(`unknown echo mutant '${options.mutant}' (known: ${echoMutants.join(', ')})`);
-  }
-  const world = buildEchoWorld(params, seed, options.recordTrace ? 'record' : 'hash');
-  const schedule = randomFaultSchedule(new Rng(seed).fork('nemesis'), nodeIds(params.nodes), {
-    startMs: 200,
-    endMs: params.durationMs - 500,
-    meanIntervalMs: 150,
-    maxDurationMs: 600,
-  });
-  applyFaultSchedule(world, schedule);
-  return fuzzOutcome(world, seed, () => {
-    world.runFor(params.durationMs);
-    return undefined;
+interface EchoCluster {
+  readonly world: World;
+}
+
+function nodeCards(world: World): LiveNodeView[] {
+  return world.nodeIds().map((id): LiveNodeView => {
+    const up = world.isUp(id);
+    const snapshot = up ? world.node<EchoNode>(id).snapshot() : undefined;
+    return {
+      id,
+      up,
+      paused: up && world.isPaused(id),
+      facts: snapshot
+        ? {
+            sent: snapshot.sent,
+            answered: snapshot.answered,
+            'timed out': snapshot.timedOut,
+            'mean RTT ms': Number(snapshot.meanRttMs.toFixed(2)),
+          }
+        : {},
+    };
   });
 }
+
+export const echoSimulation: SimulationSpec<EchoParams, EchoCluster> = {
+  systemId: 'echo',
+  build: (params, seed, trace) => ({ world: buildEchoWorld(params, seed, trace) }),
+  durationMs: (params) => params.durationMs,
+  metrics: ({ world }) => ({
+    ...echoTotals(world),
+    messages: world.stats.sent,
+    dropped: world.stats.dropped,
+  }),
+  nodes: ({ world }) => nodeCards(world),
+  fuzz: {
+    mutants: [
+      {
+        name: 'wrong-reply',
+        breaks: 'a node answers a ping with a request number that was never asked',
+        seed: 0,
+        caughtBy: 'no unexpected replies',
+      },
+      {
+        name: 'count-late-reply',
+        breaks: 'a reply that arrives after its request timed out is counted as answered too',
+        seed: 0,
+        caughtBy: 'every request accounted for',
+      },
+    ],
+    params: (_seed, mutant) =>
+      echoParams.parse({ nodes: 5, durationMs: 3_000, jitterMs: 20, ...(mutant ? { mutant } : {}) }),
+    nemesis: ({ world }, seed, params) =>
+      standardNemesis(world, seed, nodeIds(params.nodes), {
+        startMs: 200,
+        endMs: params.durationMs - 500,
+        meanIntervalMs: 150,
+        maxDurationMs: 600,
+      }),
+    drive: ({ world }, params) => {
+      world.runFor(params.durationMs);
+      return undefined;
+    },
+    finalChecks: [],
+  },
+};
 
 export const echoSystem: SystemDefinition<EchoParams> = {
   id: 'echo',
@@ -56,69 +83,9 @@ export const echoSystem: SystemDefinition<EchoParams> = {
     'timers, messages, loss, partitions and crashes, and a first measurement: what loss does to a request and its reply.',
   params: echoParams,
   scenarios: echoScenarios,
-  run(params, seed): RunSummary {
-    const world = buildEchoWorld(params, seed);
-    let violation: string | undefined;
-    try {
-      world.runFor(params.durationMs);
-    } catch (error) {
-      if (!(error instanceof InvariantViolation)) throw error;
-      violation = error.message;
-    }
-    const totals = echoTotals(world);
-    return {
-      seed,
-      traceHash: world.traceHash(),
-      events: world.stats.events,
-      virtualMs: world.now(),
-      metrics: {
-        sent: totals.sent,
-        answered: totals.answered,
-        timedOut: totals.timedOut,
-        meanRttMs: totals.meanRttMs,
-        messages: world.stats.sent,
-        dropped: world.stats.dropped,
-      },
-      checks: { invariants: violation },
-    };
-  },
-  fuzz: { mutants: echoMutants, run: fuzzOnce },
+  ...simulatedSystem(echoSimulation),
   serve(params, members): NodeFactory<Message> {
-    const factory = (env: Env<EchoMessage>) =>
-      new EchoNode(env, {
-        peers: members,
-        intervalMs: params.intervalMs,
-        timeoutMs: params.timeoutMs,
-        maxPings: params.maxPings,
-        mutantWrongReply: params.mutantWrongReply,
-      });
+    const factory = (env: Env<EchoMessage>) => new EchoNode(env, echoConfig(params, members));
     return factory as unknown as NodeFactory<Message>;
-  },
-  live(params, seed): LiveRun {
-    const world = buildEchoWorld(params, seed);
-    return {
-      world,
-      view: () => ({
-        nodes: world.nodeIds().map((id): LiveNodeView => {
-          const up = world.isUp(id);
-          const snapshot = up ? world.node<EchoNode>(id).snapshot() : undefined;
-          return {
-            id,
-            up,
-            paused: up && world.isPaused(id),
-            facts: snapshot
-              ? {
-                  sent: snapshot.sent,
-                  answered: snapshot.answered,
-                  'timed out': snapshot.timedOut,
-                  'mean RTT ms': Number(snapshot.meanRttMs.toFixed(2)),
-                }
-              : {},
-          };
-        }),
-        metrics: { ...echoTotals(world), messages: world.stats.sent, dropped: world.stats.dropped },
-        checks: {},
-      }),
-    };
   },
 };

@@ -5,6 +5,10 @@
  */
 import type { Env, Message, NodeId, SimNode } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
+import { mutantActive } from '../kit/mutants';
+
+export const echoMutants = ['wrong-reply', 'count-late-reply'] as const;
+export type EchoMutant = (typeof echoMutants)[number];
 
 /**
  * `epoch` is drawn at each start: request numbers restart at 1 after a crash, so a late pong from a
@@ -22,8 +26,11 @@ export interface EchoConfig {
   readonly timeoutMs: number;
   /** Stop pinging after this many (0: forever). */
   readonly maxPings: number;
-  /** Mutant: answer with a request number that was never asked (the invariant must catch it). */
-  readonly mutantWrongReply?: boolean;
+  /**
+   * A deliberately broken variant: `wrong-reply` answers with a request number that was never asked;
+   * `count-late-reply` also counts a reply that arrives after its request timed out as answered.
+   */
+  readonly mutant?: EchoMutant;
 }
 
 export interface EchoSnapshot {
@@ -39,7 +46,8 @@ export class EchoNode implements SimNode<EchoMessage & Message> {
   private nextRequest = 1;
   private readonly epoch: number;
   private readonly outstanding = new Map<number, number>(); // request → timeout timer
-  readonly rtts: number[] = [];
+  /** Sum of round trips, for the mean: a sum, not a list, so a long run keeps constant memory. */
+  rttSumMs = 0;
   sent = 0;
   answered = 0;
   timedOut = 0;
@@ -81,7 +89,7 @@ export class EchoNode implements SimNode<EchoMessage & Message> {
 
   onMessage(from: NodeId, msg: EchoMessage): void {
     if (msg.type === 'ping') {
-      const request = this.config.mutantWrongReply ? msg.request + 1_000_000 : msg.request;
+      const request = mutantActive(this.config.mutant, 'wrong-reply') ? msg.request + 1_000_000 : msg.request;
       this.env.send(from, { type: 'pong', epoch: msg.epoch, request, sentAt: msg.sentAt });
       return;
     }
@@ -90,23 +98,23 @@ export class EchoNode implements SimNode<EchoMessage & Message> {
     if (timer === undefined) {
       // A duplicate, a late reply after the timeout, or a reply to nothing we ever asked.
       if (msg.request >= this.nextRequest) this.unexpectedReplies++;
+      else if (mutantActive(this.config.mutant, 'count-late-reply')) this.answered++;
       return;
     }
     this.env.clearTimer(timer);
     this.outstanding.delete(msg.request);
     this.answered++;
-    this.rtts.push(this.env.now() - msg.sentAt);
+    this.rttSumMs += this.env.now() - msg.sentAt;
   }
 
   snapshot(): EchoSnapshot {
-    const total = this.rtts.reduce((sum, rtt) => sum + rtt, 0);
     return {
       id: this.env.id,
       sent: this.sent,
       answered: this.answered,
       timedOut: this.timedOut,
       outstanding: this.outstanding.size,
-      meanRttMs: this.rtts.length > 0 ? total / this.rtts.length : 0,
+      meanRttMs: this.answered > 0 ? this.rttSumMs / this.answered : 0,
     };
   }
 }

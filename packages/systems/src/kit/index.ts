@@ -1,0 +1,14 @@
+/** The system kit: what a new system builds on. */
+export { mutantActive, validateMutant } from './mutants';
+export { judgeHistory, describeOperation, type HistoryJudge, type HistoryVerdict } from './history-check';
+export { standardNemesis } from './nemesis';
+export {
+  simulatedSystem,
+  fuzzSeed,
+  HISTORY_CHECK,
+  type Simulated,
+  type SimulationSpec,
+  type FuzzSpec,
+  type FinalCheck,
+  type SimulatedParts,
+} from './simulation';
