@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HyperLogLog, hyperloglogSystem } from './index';
@@ -12,6 +13,14 @@ describe('HyperLogLog (K1)', () => {
       expect(result.observed, result.summary).toBe(scenario.expected);
     },
   );
+
+  it('the README names every scenario the system ships, and no scenario id that does not exist', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const ids = hyperloglogSystem.scenarios.map((s) => s.id);
+    for (const id of ids) expect(readme, id).toContain(id);
+    const named = [...readme.matchAll(/`([a-z0-9.]+(?:-[a-z0-9.]+){2,})`/g)].map((m) => m[1]);
+    expect(named.filter((id) => !ids.includes(id as string))).toEqual([]);
+  });
 
   it('merge is commutative, idempotent and equals the sketch of the union (property)', () => {
     fc.assert(

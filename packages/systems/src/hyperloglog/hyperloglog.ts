@@ -4,9 +4,11 @@
  * "position of the first 1-bit" seen in the remaining 64 − p bits. The estimate is Ertl's (2017)
  * improved estimator, unbiased from 0 to billions without bias tables; a 64-bit hash needs no
  * large-range correction (Heule et al. 2013).
- * Registers are stored one per byte; `packedBytes` is the 6-bit packed size Redis and the papers quote.
+ * Registers are packed 6 bits each (`packed-registers.ts`), as in Redis's dense form: 12,288 bytes at
+ * p = 14, measured as the bytes the array allocates.
  */
 import { invariant, murmur3 } from '@dslab/sim';
+import { PackedRegisters } from './packed-registers';
 
 /** The 64-bit hash every form of the sketch uses, as two 32-bit halves (high first). */
 export function hash64(item: string): [number, number] {
@@ -28,13 +30,13 @@ export function checkPrecision(p: number): void {
 }
 
 export class HyperLogLog {
-  readonly registers: Uint8Array;
+  private readonly packed: PackedRegisters;
   readonly m: number;
 
   constructor(readonly p = 14) {
     checkPrecision(p);
     this.m = 1 << p;
-    this.registers = new Uint8Array(this.m);
+    this.packed = new PackedRegisters(this.m);
   }
 
   /** Adds an item; returns the register touched and whether it grew (for the lab). */
@@ -42,9 +44,23 @@ export class HyperLogLog {
     const [high, low] = hash64(item);
     const register = high >>> (32 - this.p);
     const rank = rankAfter(high, low, this.p);
-    const changed = rank > (this.registers[register] as number);
-    if (changed) this.registers[register] = rank;
+    const changed = rank > this.packed.get(register);
+    if (changed) this.packed.set(register, rank);
     return { register, rank, changed };
+  }
+
+  register(index: number): number {
+    return this.packed.get(index);
+  }
+
+  /** Raises register `index` to `rank` if it is lower (the sparse form uses it when converting). */
+  raise(index: number, rank: number): void {
+    if (rank > this.packed.get(index)) this.packed.set(index, rank);
+  }
+
+  /** Every register unpacked to one byte each: a copy, for drawing and comparing. */
+  get registers(): Uint8Array {
+    return this.packed.unpack();
   }
 
   /**
@@ -53,22 +69,23 @@ export class HyperLogLog {
    * and τ for saturated ones, and is nearly unbiased across the whole range.
    */
   estimate(): number {
-    const m = this.m;
-    const q = 64 - this.p;
-    const histogram = new Float64Array(q + 2);
-    for (let i = 0; i < m; i++) histogram[this.registers[i] as number]!++;
-    let z = m * tau(1 - (histogram[q + 1] as number) / m);
-    for (let k = q; k >= 1; k--) z = 0.5 * (z + (histogram[k] as number));
-    z += m * sigma((histogram[0] as number) / m);
-    return (m * m) / (2 * Math.LN2 * z);
+    const histogram = new Float64Array(64 - this.p + 2);
+    for (let i = 0; i < this.m; i++) histogram[this.packed.get(i)]!++;
+    return estimateFromHistogram(histogram, this.p);
+  }
+
+  /** The same estimator over registers held one per byte (the unpacked reference the tests compare with). */
+  static estimateFromRegisters(registers: Uint8Array, p: number): number {
+    const histogram = new Float64Array(64 - p + 2);
+    for (const value of registers) histogram[value]!++;
+    return estimateFromHistogram(histogram, p);
   }
 
   /** The union: register-wise maximum. Both sketches must share the precision. */
   merge(other: HyperLogLog): HyperLogLog {
     if (other.p !== this.p) throw new Error(`cannot merge precision ${other.p} into ${this.p}`);
     const out = new HyperLogLog(this.p);
-    for (let i = 0; i < this.m; i++)
-      out.registers[i] = Math.max(this.registers[i] as number, other.registers[i] as number);
+    for (let i = 0; i < this.m; i++) out.packed.set(i, Math.max(this.packed.get(i), other.packed.get(i)));
     return out;
   }
 
@@ -77,9 +94,20 @@ export class HyperLogLog {
     return 1.04 / Math.sqrt(this.m);
   }
 
-  get packedBytes(): number {
-    return (this.m * 6) / 8;
+  /** Bytes the registers occupy: the length of the packed array, not a formula. */
+  get bytes(): number {
+    return this.packed.byteLength;
   }
+}
+
+/** Ertl's estimate from the histogram of register values (index = register value, 0 … 64 − p + 1). */
+function estimateFromHistogram(histogram: Float64Array, p: number): number {
+  const m = 2 ** p;
+  const q = 64 - p;
+  let z = m * tau(1 - (histogram[q + 1] as number) / m);
+  for (let k = q; k >= 1; k--) z = 0.5 * (z + (histogram[k] as number));
+  z += m * sigma((histogram[0] as number) / m);
+  return (m * m) / (2 * Math.LN2 * z);
 }
 
 /** σ(x) = x + Σ_{k≥1} x^(2^k) · 2^(k−1), the correction for empty registers. */

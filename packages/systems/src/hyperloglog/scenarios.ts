@@ -118,13 +118,25 @@ export const hllErrorAndMerge: Scenario = {
     }
     const merged = a.merge(b);
     const identical = merged.registers.every((r, i) => r === union.registers[i]);
-    const sketch = new HyperLogLog(14);
+    // The memory half of the claim, measured: the bytes the registers of a sketch that has counted
+    // millions of items actually occupy. "~12 KB" is Redis's figure for its dense form (16,384 6-bit
+    // registers in 12,288 bytes plus a 16-byte header): the registers alone must fit in 12 KiB.
+    const registerBytes = union.bytes;
+    const twelveKilobytes = 12 * 1024;
+    // The error half: the claim says ~0.81 % at any cardinality. The RMS of t trials is σ·√(χ²_t / t)
+    // for a correct sketch; the rows with a single trial (the largest sizes of the full run) are the
+    // loosest: one estimate beyond 3σ happens in 0.27 % of runs, so 3σ is the tolerance.
+    const sigma = union.standardError;
+    const errorBound = 3 * sigma;
+    const holds = worst < errorBound && identical && registerBytes <= twelveKilobytes;
     return {
-      observed: worst < 0.02 && identical && sketch.packedBytes === 12_288 ? 'holds' : 'fails',
-      summary: `At p = 14 (${sketch.packedBytes.toLocaleString('en-US')} bytes packed, standard error ${(sketch.standardError * 100).toFixed(2)}%), the RMS relative error stayed ≤ ${(worst * 100).toFixed(2)}% from ${plan[0]![0].toLocaleString('en-US')} to ${plan[plan.length - 1]![0].toLocaleString('en-US')} distinct items; merging two sketches gave register-for-register the sketch of the union: ${identical}.`,
+      observed: holds ? 'holds' : 'fails',
+      summary: `At p = 14 the registers of the sketch took ${registerBytes.toLocaleString('en-US')} bytes (16,384 registers of 6 bits, measured as the bytes of the packed array; one byte per register would be 16,384) with standard error ${(sigma * 100).toFixed(2)}%; the RMS relative error stayed ≤ ${(worst * 100).toFixed(2)}% (tolerance 3σ = ${(errorBound * 100).toFixed(2)}%) from ${plan[0]![0].toLocaleString('en-US')} to ${plan[plan.length - 1]![0].toLocaleString('en-US')} distinct items; merging two sketches gave register-for-register the sketch of the union: ${identical}.`,
       measurements: {
         worstRmsError: worst,
-        packedBytes: sketch.packedBytes,
+        errorTolerance: errorBound,
+        packedBytes: registerBytes,
+        registerBytesMeasured: registerBytes,
         mergeEqualsUnion: identical ? 1 : 0,
       },
       tables: [

@@ -6,6 +6,7 @@
  * registers come out exactly as if every item had been added to them directly.
  */
 import { HyperLogLog, checkPrecision, hash64, rankAfter } from './hyperloglog';
+import { packedByteLength } from './packed-registers';
 
 export const SPARSE_PRECISION = 25;
 
@@ -17,16 +18,16 @@ export class SparseHyperLogLog {
 
   constructor(readonly p = 14) {
     checkPrecision(p);
-    this.limit = Math.floor(((1 << p) * 6) / 8 / 4);
+    this.limit = Math.floor(packedByteLength(1 << p) / 4);
   }
 
   get isSparse(): boolean {
     return this.pairs !== undefined;
   }
 
-  /** Bytes the current representation takes: 4 per pair while sparse, 6 bits per register once dense. */
+  /** Bytes the current representation takes: 4 per pair while sparse, the packed registers once dense. */
   get bytes(): number {
-    return this.pairs ? this.pairs.size * 4 : ((1 << this.p) * 6) / 8;
+    return this.pairs ? this.pairs.size * 4 : (this.dense as HyperLogLog).bytes;
   }
 
   add(item: string): void {
@@ -51,7 +52,7 @@ export class SparseHyperLogLog {
       // The bits between the dense index and the sparse one come first in the dense rank.
       const between = index & ((1 << extra) - 1);
       const denseRank = between !== 0 ? Math.clz32(between << (32 - extra)) + 1 : extra + rank;
-      if (denseRank > (dense.registers[register] as number)) dense.registers[register] = denseRank;
+      dense.raise(register, denseRank);
     }
     this.dense = dense;
     this.pairs = undefined;
