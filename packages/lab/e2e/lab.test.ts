@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { findSystem } from '@dslab/systems';
+import { findSystem, systems } from '@dslab/systems';
 import { launchChromium, serveBuiltLab } from './browser';
 
 const artifacts = 'test-artifacts/lab';
@@ -345,6 +345,65 @@ describe('the lab in Chromium', () => {
     await page.getByTestId('check-run').click();
     await page.getByTestId('check-error').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('check-report').count()).toBe(0);
+    await page.close();
+  });
+
+  it('no horizontal scrolling at 390 px: the checker page and every system page', async () => {
+    const overflowAt = async (hash: string, ready: (page: Page) => Promise<unknown>) => {
+      const page = await open(hash, 390);
+      await ready(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const name = hash.replace(/\W+/g, '_');
+      if (overflow > 0) await page.screenshot({ path: `${artifacts}/overflow${name}.png`, fullPage: true });
+      await page.close();
+      return overflow;
+    };
+    const overflows: Record<string, number> = {};
+    overflows['#/check'] = await overflowAt('#/check', (page) => page.getByTestId('check-run').waitFor());
+    for (const system of systems) {
+      const hash = `#/system/${system.id}?seed=1`;
+      overflows[hash] = await overflowAt(hash, async (page) => {
+        await page.getByTestId(`scenario-${system.scenarios[0]?.id}`).waitFor({ timeout: 60_000 });
+        if (system.live) await page.getByTestId('live-hash').waitFor({ timeout: 60_000 });
+      });
+    }
+    expect(Object.entries(overflows).filter(([, overflow]) => overflow > 0)).toEqual([]);
+  });
+
+  it("the seed box says what the seed decides: a world's latencies and faults, or a structure's keys", async () => {
+    for (const system of systems) {
+      const page = await open(`#/system/${system.id}?seed=1`);
+      const help = (await page.locator('#seed-help').textContent()) ?? '';
+      if (system.live || system.run) expect(help, system.id).toMatch(/latency, loss and fault/);
+      else {
+        expect(help, system.id).not.toMatch(/latency|loss|fault/);
+        expect(help, system.id).toMatch(/keys/);
+      }
+      await page.close();
+    }
+  });
+
+  it('the home page loads with no failed request (it ships its favicon)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const failures: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') failures.push(message.text());
+    });
+    await page.goto(`${lab.url}#/`);
+    await page.getByTestId('system-echo').waitFor();
+    await page.waitForLoadState('networkidle');
+    // A page without a declared icon makes browsers ask for /favicon.ico: declare one and serve it.
+    const icon = await page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel~=icon]');
+      if (!link) return 'no <link rel=icon>';
+      const response = await fetch(link.href);
+      return `${response.status} ${response.headers.get('content-type') ?? ''}`;
+    });
+    expect(icon).toMatch(/^200 image\//);
+    expect(failures).toEqual([]);
     await page.close();
   });
 

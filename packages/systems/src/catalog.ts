@@ -338,27 +338,65 @@ export const catalog: readonly CatalogRow[] = [
     status: 'planned',
     title: 'Chaos experiment on a service graph',
     track: 'Designs that combine the systems',
-    summary: '',
+    summary:
+      'a graph of services with timeouts, retries and breakers; kill, slow or cut one and measure which requests still succeed and how failure spreads',
   },
   {
     id: 'M10',
     status: 'planned',
     title: 'Database selection decision tree',
     track: 'Designs that combine the systems',
-    summary: '',
+    summary:
+      'from access pattern, consistency need, scale and query shape to a database family, each branch backed by an experiment in the lab',
   },
   {
     id: 'M11',
     status: 'planned',
     title: 'Back-of-envelope estimator',
     track: 'Designs that combine the systems',
-    summary: '',
+    summary:
+      'requests per second, storage, bandwidth and memory from users, actions, object sizes and retention, with every step of the arithmetic shown',
   },
-  { id: 'N1', status: 'done', title: 'Deterministic simulator', track: 'The lab itself', summary: '' },
-  { id: 'N2', status: 'partial', title: 'Checkers', track: 'The lab itself', summary: '' },
-  { id: 'N3', status: 'done', title: 'Web lab', track: 'The lab itself', summary: '' },
-  { id: 'N4', status: 'done', title: 'CLI and reports', track: 'The lab itself', summary: '' },
-  { id: 'N5', status: 'done', title: 'Real mode', track: 'The lab itself', summary: '' },
+  {
+    id: 'N1',
+    status: 'done',
+    title: 'Deterministic simulator',
+    track: 'The lab itself',
+    summary:
+      'seeded worlds in virtual time: latency, loss, duplication, one-way partitions, clock skew and drift, disks that lose unsynced writes, crash, restart and pause; one seed replays a run exactly',
+  },
+  {
+    id: 'N2',
+    status: 'partial',
+    title: 'Checkers',
+    track: 'The lab itself',
+    summary:
+      'a linearizability checker for Jepsen/Knossos histories that names the operation no order explains, invariants checked at every event, and a mutant proving each check can fail',
+  },
+  {
+    id: 'N3',
+    status: 'done',
+    title: 'Web lab',
+    track: 'The lab itself',
+    summary:
+      'a page per system: live run with fault buttons, time bar and scrub, message timeline, checker verdicts, data-structure explorers and every scenario; a run is a link',
+  },
+  {
+    id: 'N4',
+    status: 'done',
+    title: 'CLI and reports',
+    track: 'The lab itself',
+    summary:
+      'dslab list, run, fuzz across all cores, replay, claims and check, with exit codes for scripts and HTML reports of checked histories',
+  },
+  {
+    id: 'N5',
+    status: 'done',
+    title: 'Real mode',
+    track: 'The lab itself',
+    summary:
+      'the same node code as real processes: TCP between peers, fsynced files, RESP and HTTP front ends, a fault proxy and a Jepsen-style harness',
+  },
   {
     id: 'N6',
     status: 'planned',

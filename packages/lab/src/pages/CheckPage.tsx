@@ -59,7 +59,6 @@ export function CheckPage() {
           <input
             type="file"
             accept=".edn,.log,.json,.jsonl,.txt"
-            style={{ width: 'auto' }}
             aria-label="History file"
             onChange={async (e) => {
               const file = e.target.files?.[0];

@@ -1,12 +1,17 @@
 import { useMemo, useState } from 'react';
-import { systems, type SystemDefinition } from '@dslab/systems';
-import { catalog } from '@dslab/systems';
+import { catalog, systems, type CatalogStatus, type SystemDefinition } from '@dslab/systems';
 import { systemLink, DEFAULT_SEED } from '../route';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Catalog rows served by a page of the lab rather than by a system. */
 const PAGES: Readonly<Record<string, string>> = { N2: '#/check' };
+
+const STATUS_LABEL: Readonly<Record<CatalogStatus, string>> = {
+  done: 'done',
+  partial: 'partly built',
+  planned: 'planned',
+};
 
 /** Catalog row id → the implemented system that covers it. */
 function implementedRows(): Map<string, SystemDefinition<unknown>> {
@@ -21,18 +26,21 @@ export function HomePage() {
   const needle = query.trim().toLowerCase();
   const visible = catalog.filter(
     (row) =>
-      needle === '' || `${row.id} ${row.title} ${row.track} ${row.summary}`.toLowerCase().includes(needle),
+      needle === '' ||
+      `${row.id} ${row.title} ${row.track} ${row.summary} ${STATUS_LABEL[row.status]}`
+        .toLowerCase()
+        .includes(needle),
   );
   const tracks = [...new Set(visible.map((row) => row.track))];
+  const count = (status: CatalogStatus) => catalog.filter((row) => row.status === status).length;
   return (
     <section>
       <h1>Systems</h1>
       <p className="lead">
         Every implemented system runs in a deterministic simulator in your browser. Each scenario is an
-        experiment that tests a claim engineers are taught, and prints what it measured.{' '}
-        {byRow.size + Object.keys(PAGES).filter((row) => !byRow.has(row)).length} of {catalog.length} catalog
-        rows are implemented. Have a history from Jepsen or your own tests?{' '}
-        <a href="#/check">Check it for linearizability</a>.
+        experiment that tests a claim engineers are taught, and prints what it measured. Of the{' '}
+        {catalog.length} catalog rows, {count('done')} are done and {count('partial')} partly built. Have a
+        history from Jepsen or your own tests? <a href="#/check">Check it for linearizability</a>.
       </p>
       <ul className="cards" data-testid="systems">
         {systems.map((system) => (
@@ -57,7 +65,7 @@ export function HomePage() {
           type="search"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
-          placeholder="raft, quorum, cache…"
+          placeholder="a title, a row id, a word…"
           data-testid="catalog-search"
         />
       </label>
@@ -72,10 +80,12 @@ export function HomePage() {
                 const system = byRow.get(row.id);
                 const href = system ? systemLink(system.id, DEFAULT_SEED) : PAGES[row.id];
                 return (
-                  <li key={row.id} className={href ? 'done' : 'coming'}>
+                  <li key={row.id} className={`row-${row.status}`} data-testid={`row-${row.id}`}>
                     <span className="rows">{row.id}</span>{' '}
-                    {href ? <a href={href}>{row.title}</a> : <span>{row.title}</span>}
-                    {!href && <span className="muted"> · coming</span>}
+                    {href ? <a href={href}>{row.title}</a> : <span className="title">{row.title}</span>}{' '}
+                    <span className={`status status-${row.status}`} data-testid="row-status">
+                      {STATUS_LABEL[row.status]}
+                    </span>
                     {row.summary && <span className="blurb"> — {row.summary}</span>}
                   </li>
                 );

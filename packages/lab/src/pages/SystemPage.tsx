@@ -1,12 +1,19 @@
 import { useEffect, useState } from 'react';
-import { findSystem, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
+import {
+  findSystem,
+  trackOf,
+  type RunSummary,
+  type Scenario,
+  type ScenarioResult,
+  type SystemDefinition,
+} from '@dslab/systems';
 import { runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
-import { LivePanel } from '../components/LivePanel';
+import { LivePanel } from '../components/live/LivePanel';
 import { ParamsForm } from '../components/ParamsForm';
-import { explorers } from '../components/explorers';
+import { viewFor } from '../views/registry';
 
 type SystemRoute = Extract<Route, { page: 'system' }>;
 
@@ -36,6 +43,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
 
   if (!system) return <ErrorPage message={`there is no system '${route.system}'`} />;
   const seedValid = /^\d{1,15}$/.test(seedText);
+  const Explorer = viewFor(system.view)?.Explorer;
 
   return (
     <section>
@@ -66,16 +74,14 @@ export function SystemPage({ route }: { route: SystemRoute }) {
         <button type="submit" disabled={!seedValid}>
           Run
         </button>
-        <span id="seed-help" className={seedValid ? 'muted' : 'invalid'}>
-          {seedValid
-            ? 'One seed decides every latency, loss and fault: the link replays this exact run.'
-            : 'A seed is a whole number.'}
+        <span id="seed-help" className={seedValid ? 'muted' : 'invalid'} data-testid="seed-help">
+          {seedValid ? seedMeaning(system) : 'A seed is a whole number.'}
         </span>
       </form>
 
       <ParamsForm key={`${system.id}:${paramsKey}`} system={system} params={route.params} seed={route.seed} />
 
-      {explorers[system.id]?.()}
+      {Explorer && <Explorer />}
 
       {system.live && (
         <>
@@ -107,6 +113,13 @@ export function SystemPage({ route }: { route: SystemRoute }) {
       </ul>
     </section>
   );
+}
+
+/** What the seed decides, in the terms of what the system has: a world that runs, or a structure fed keys. */
+function seedMeaning(system: SystemDefinition<unknown>): string {
+  return system.live || system.run
+    ? 'One seed decides every latency, loss and fault: the link replays this exact run.'
+    : 'One seed decides the keys every experiment generates: the link repeats the same measurements.';
 }
 
 function RunView({ summary }: { summary: RunSummary }) {

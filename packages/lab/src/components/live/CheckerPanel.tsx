@@ -1,3 +1,5 @@
+import type { LiveCheck } from '@dslab/systems';
+
 interface Props {
   /** Checked continuously by the run: name → undefined when it holds, or the violation. */
   readonly checks: Readonly<Record<string, string | undefined>>;
@@ -6,6 +8,9 @@ interface Props {
   readonly checked: Readonly<Record<string, string | undefined>> | undefined;
   readonly checkedAt: number | undefined;
   readonly onCheck: () => void;
+  /** Operations the last check points at, and how to go to one on the timeline. */
+  readonly highlights: LiveCheck['highlights'];
+  readonly onShow: (time: number) => void;
 }
 
 function Verdicts({ checks }: { checks: Readonly<Record<string, string | undefined>> }) {
@@ -26,7 +31,7 @@ function Verdicts({ checks }: { checks: Readonly<Record<string, string | undefin
 }
 
 /** The checker's verdicts: invariants watched at every event, and the history checked on demand. */
-export function CheckerPanel({ checks, checkable, checked, checkedAt, onCheck }: Props) {
+export function CheckerPanel({ checks, checkable, checked, checkedAt, onCheck, highlights, onShow }: Props) {
   if (Object.keys(checks).length === 0 && !checkable) return null;
   return (
     <section className="checker" aria-label="Checker" data-testid="checker">
@@ -43,6 +48,16 @@ export function CheckerPanel({ checks, checkable, checked, checkedAt, onCheck }:
         </p>
       )}
       {checked && <Verdicts checks={checked} />}
+      {highlights.length > 0 && (
+        <p className="invalid" data-testid="highlights">
+          Highlighted on the timeline:{' '}
+          {highlights.map((h) => (
+            <button key={`${h.node}${h.from}`} onClick={() => onShow(Math.max(h.to, h.from + 1))}>
+              {h.node} {h.label} at {h.from.toFixed(0)} ms — show it
+            </button>
+          ))}
+        </p>
+      )}
     </section>
   );
 }

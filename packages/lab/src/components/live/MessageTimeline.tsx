@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { TimelineWindow } from '../live/window';
+import type { TimelineWindow } from '../../live/window';
 
 const LANE = 34;
 const LEFT = 56;

@@ -1,4 +1,5 @@
 import type { RaftLiveDetail, RaftServerDetail } from '@dslab/systems';
+import './raft.css';
 
 /** A stable colour per term, so entries of the same term read as one run of colour across logs. */
 function termColor(term: number): string {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { formatValue } from './ResultTableView';
+import { formatValue } from '../ResultTableView';
 
 const POINTS = 120;
 

@@ -2,14 +2,20 @@ import { useMemo, useState } from 'react';
 import { murmur3 } from '@dslab/sim';
 import {
   ConsistentHashRing,
-  SLOT_COUNT,
   jumpPlacement,
   keySlot,
+  loadPerNode,
+  loadSpread,
   moduloPlacement,
+  movedFraction,
+  movedKeys,
   rendezvousPlacement,
   ringPlacement,
+  slotMaster,
+  slotRanges,
   type Placement,
 } from '@dslab/systems';
+import './ring.css';
 
 const DRAWN_KEYS = 360;
 const COUNTED_KEYS = 20_000;
@@ -28,24 +34,21 @@ function ringOf(nodes: readonly string[], vnodes: number): ConsistentHashRing {
 }
 
 /**
- * For one strategy with `count` nodes: the busiest node's load over the mean, and the fraction of keys
- * that change owner when one more node joins.
+ * One strategy on these nodes, measured by hashring's own functions: the busiest node's load over the
+ * mean, and the fraction of keys that change owner when `joining` joins.
  */
 function compare(
   make: () => Placement,
-  count: number,
+  nodes: readonly string[],
+  joining: string,
   keys: readonly string[],
 ): { spread: number; moved: number } {
   const placement = make();
-  for (let i = 0; i < count; i++) placement.add(`n${i + 1}`);
-  const before = keys.map((k) => placement.owner(k));
-  const load = new Map<string, number>();
-  for (const owner of before) load.set(owner, (load.get(owner) ?? 0) + 1);
-  const spread = Math.max(...load.values()) / (keys.length / count);
-  placement.add(`n${count + 1}`);
-  let moved = 0;
-  keys.forEach((k, i) => (moved += placement.owner(k) === before[i] ? 0 : 1));
-  return { spread, moved: moved / keys.length };
+  for (const node of nodes) placement.add(node);
+  return {
+    spread: loadSpread(loadPerNode(placement, nodes, keys).values()).maxOverMean,
+    moved: movedFraction(make, nodes, keys, { add: joining }).moved,
+  };
 }
 
 /**
@@ -63,26 +66,20 @@ export function RingExplorer() {
   const before = useMemo(() => (previous ? ringOf(previous.nodes, previous.vnodes) : undefined), [previous]);
   const points = useMemo(() => ring.snapshot().points, [ring]);
   const owners = drawn.map((k) => ring.owner(k));
-  const moved = before ? drawn.filter((k, i) => before.owner(k) !== owners[i]).length : 0;
-  const load = useMemo(() => {
-    const counts = new Map(nodes.map((n) => [n, 0]));
-    for (const k of counted) {
-      const owner = ring.owner(k);
-      counts.set(owner, (counts.get(owner) ?? 0) + 1);
-    }
-    return counts;
-  }, [ring, nodes, counted]);
-  const mean = COUNTED_KEYS / nodes.length;
+  const moved = useMemo(() => new Set(before ? movedKeys(before, ring, drawn) : []), [before, ring, drawn]);
+  const load = useMemo(() => loadPerNode(ring, nodes, counted), [ring, nodes, counted]);
   const max = Math.max(...load.values());
+  const busiest = loadSpread(load.values()).maxOverMean;
+  const joining = `n${Math.max(...nodes.map((n) => Number(n.slice(1)))) + 1}`;
   const strategies = useMemo(() => {
     const sample = counted.slice(0, 5_000);
     return [
-      { name: `ring, ${vnodes} vnodes`, ...compare(() => ringPlacement(vnodes), nodes.length, sample) },
-      { name: 'modulo', ...compare(moduloPlacement, nodes.length, sample) },
-      { name: 'jump hash', ...compare(jumpPlacement, nodes.length, sample) },
-      { name: 'rendezvous', ...compare(rendezvousPlacement, nodes.length, sample) },
+      { name: `ring, ${vnodes} vnodes`, ...compare(() => ringPlacement(vnodes), nodes, joining, sample) },
+      { name: 'modulo', ...compare(moduloPlacement, nodes, joining, sample) },
+      { name: 'jump hash', ...compare(jumpPlacement, nodes, joining, sample) },
+      { name: 'rendezvous', ...compare(rendezvousPlacement, nodes, joining, sample) },
     ];
-  }, [nodes.length, vnodes, counted]);
+  }, [nodes, joining, vnodes, counted]);
   const change = (next: string[], nextVnodes = vnodes) => {
     setPrevious({ nodes, vnodes });
     setNodes(next);
@@ -90,14 +87,16 @@ export function RingExplorer() {
   };
   const indexOf = (node: string) => Number(node.slice(1)) - 1;
   const probeSlot = keySlot(probe);
-  const probeMaster = Math.min(nodes.length - 1, Math.floor((probeSlot * nodes.length) / SLOT_COUNT));
+  const ranges = slotRanges(nodes.length);
+  const probeMaster = slotMaster(probeSlot, nodes.length);
+  const probeRange = ranges[probeMaster] as { first: number; last: number };
 
   return (
     <section className="explorer" aria-label="Consistent hashing explorer" data-testid="ring-explorer">
       <h2>Explore the ring</h2>
       <div className="controls">
         <button
-          onClick={() => change([...nodes, `n${Math.max(...nodes.map(indexOf)) + 2}`])}
+          onClick={() => change([...nodes, joining])}
           disabled={nodes.length >= 24}
           data-testid="ring-add"
         >
@@ -152,7 +151,7 @@ export function RingExplorer() {
           {drawn.map((k, i) => {
             const a = angle(murmur3(k));
             const r = R - 22 - (i % 5) * 6;
-            const wasMoved = before !== undefined && before.owner(k) !== owners[i];
+            const wasMoved = moved.has(k);
             return (
               <circle
                 key={k}
@@ -181,7 +180,7 @@ export function RingExplorer() {
         <div>
           <p data-testid="ring-moved">
             {before
-              ? `${moved} of ${DRAWN_KEYS} drawn keys moved (${((moved / DRAWN_KEYS) * 100).toFixed(1)}%; 1/N with N = ${Math.max(nodes.length, previous?.nodes.length ?? 0)} is ${(100 / Math.max(nodes.length, previous?.nodes.length ?? 0)).toFixed(1)}%) — outlined on the ring.`
+              ? `${moved.size} of ${DRAWN_KEYS} drawn keys moved (${((moved.size / DRAWN_KEYS) * 100).toFixed(1)}%; 1/N with N = ${Math.max(nodes.length, previous?.nodes.length ?? 0)} is ${(100 / Math.max(nodes.length, previous?.nodes.length ?? 0)).toFixed(1)}%) — outlined on the ring.`
               : 'Add or remove a node: the keys that change owner are outlined.'}
           </p>
           <h3>Load per node ({COUNTED_KEYS.toLocaleString('en-US')} keys)</h3>
@@ -198,12 +197,12 @@ export function RingExplorer() {
             ))}
           </ul>
           <p className="muted">
-            Busiest node {((max / mean) * 100 - 100).toFixed(0)}% above the mean. More virtual nodes flatten
-            the bars.
+            Busiest node {(busiest * 100 - 100).toFixed(0)}% above the mean. More virtual nodes flatten the
+            bars.
           </p>
         </div>
       </div>
-      <h3>Keys moved when node {nodes.length + 1} joins</h3>
+      <h3>Keys moved when {joining} joins</h3>
       <ul className="bars" aria-label="Keys moved per strategy" data-testid="ring-strategies">
         {strategies.map((s) => (
           <li key={s.name}>
@@ -240,14 +239,15 @@ export function RingExplorer() {
         </label>{' '}
         → slot <strong data-testid="ring-slot">{probeSlot}</strong> (CRC16 of{' '}
         {probe.includes('{') ? 'its {tag}' : 'the key'} mod 16384), owned by master {probeMaster + 1} of{' '}
-        {nodes.length} (contiguous ranges of {Math.round(SLOT_COUNT / nodes.length)} slots).
+        {nodes.length} (slots {probeRange.first}–{probeRange.last}: contiguous ranges, as redis-cli assigns
+        them).
       </p>
       <div className="slot-strip" aria-hidden="true">
         {nodes.map((n, i) => (
           <span
             key={n}
             style={{
-              flex: 1,
+              flex: (ranges[i]?.last ?? 0) - (ranges[i]?.first ?? 0) + 1,
               background: color(i),
               outline: i === probeMaster ? '2px solid var(--fg)' : 'none',
             }}

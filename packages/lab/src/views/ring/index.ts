@@ -1,0 +1,4 @@
+import type { ViewEntry } from '../types';
+import { RingExplorer } from './RingExplorer';
+
+export const ringView: ViewEntry = { kind: 'ring', Explorer: RingExplorer };
