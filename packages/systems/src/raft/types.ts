@@ -162,3 +162,8 @@ export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
   maxBatch: 64,
   noopOnElection: true,
 };
+
+export type AppendEntries = Extract<RaftMessage, { type: 'append' }>;
+export type AppendReply = Extract<RaftMessage, { type: 'append-reply' }>;
+export type InstallSnapshot = Extract<RaftMessage, { type: 'snapshot' }>;
+export type SnapshotReply = Extract<RaftMessage, { type: 'snapshot-reply' }>;

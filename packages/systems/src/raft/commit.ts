@@ -1,0 +1,92 @@
+/**
+ * Committing and applying (Raft §5.3, §5.4.2): the leader commits the highest index a majority holds,
+ * but only by counting replicas of an entry of its own term; followers learn the commit index from the
+ * leader. Committed entries are applied in order to the state machine, answering the clients that wait.
+ */
+import { invariant } from '@dslab/sim';
+import { mutantActive } from '../kit/mutants';
+import { committedIndex } from './quorum';
+import type { Parts, ServerState } from './state';
+
+export class Commit {
+  constructor(
+    private readonly s: ServerState,
+    private readonly parts: Parts,
+  ) {}
+
+  /** A leader heard from a follower (or made its own copy durable): maybe a majority holds more now. */
+  advance(): void {
+    const s = this.s;
+    if (s.role !== 'leader') return;
+    const progress = this.parts.replication.progress;
+    // A leader counts only what its own disk holds: an entry it lost in a crash must not count.
+    const n = committedIndex(this.parts.membership.voters, (voter) =>
+      voter === s.id ? Math.min(s.durableIndex, s.log.lastIndex) : (progress.get(voter)?.match ?? 0),
+    );
+    if (n <= s.commitIndex) return;
+    // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;
+    // earlier entries commit with it. Terms never decrease along the log, so checking n is enough.
+    if (s.log.term(n) === s.term || mutantActive(s.config.mutant, 'commit-old-term-by-count')) this.set(n);
+  }
+
+  /** Moves the commit index forward (never back) and applies what it covers. */
+  set(index: number): void {
+    const s = this.s;
+    if (index <= s.commitIndex) return;
+    const from = s.commitIndex;
+    s.commitIndex = index;
+    this.checkBounds();
+    s.observer?.committed(s.id, s.incarnation, s.term, from, index, (i) => s.log.term(i));
+    this.apply();
+    if (s.role === 'leader') this.parts.reads.releaseAwaitingTermCommit();
+  }
+
+  /** Applies committed entries in log order; answers the client waiting for each, if it is still ours. */
+  apply(): void {
+    const s = this.s;
+    const limit = mutantActive(s.config.mutant, 'apply-before-commit') ? s.log.lastIndex : s.commitIndex;
+    while (s.lastApplied < limit) {
+      const index = ++s.lastApplied;
+      if (index <= s.log.snapshotIndex) continue;
+      const entry = s.log.entry(index);
+      s.observer?.applied(s.id, index, entry);
+      const waiter = this.parts.requests.takeWaiter(index);
+      if (entry.kind === 'command') {
+        const result = s.machine.apply(entry.command);
+        if (waiter && result && waiter.client === entry.command.client && waiter.seq === entry.command.seq) {
+          this.parts.requests.reply(waiter, result);
+        }
+      } else if (entry.kind === 'config') {
+        if (waiter) this.parts.requests.reply(waiter, { ok: true });
+        if (
+          s.role === 'leader' &&
+          !entry.voters.includes(s.id) &&
+          index === this.parts.membership.configIndex
+        ) {
+          this.parts.elections.stepDown('removed from the configuration');
+        }
+      }
+    }
+    this.checkBounds();
+    this.parts.reads.serveApplied();
+    this.parts.snapshots.maybeSnapshot();
+  }
+
+  /** lastApplied ≤ commitIndex ≤ last log index: checked wherever either moves (TigerBeetle style). */
+  checkBounds(): void {
+    const s = this.s;
+    invariant(
+      s.commitIndex <= s.log.lastIndex,
+      'commit index ≤ last log index',
+      () => `${s.id}: commit ${s.commitIndex}, log ends at ${s.log.lastIndex}`,
+    );
+    // The apply-before-commit mutant breaks this bound on purpose: it is there to prove that the cross-node
+    // check (state machine safety) can fail, which this local assertion would otherwise pre-empt.
+    if (mutantActive(s.config.mutant, 'apply-before-commit')) return;
+    invariant(
+      s.lastApplied <= s.commitIndex,
+      'last applied ≤ commit index',
+      () => `${s.id}: applied ${s.lastApplied}, commit ${s.commitIndex}`,
+    );
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Linearizable reads without writing to the log (Ongaro's dissertation §6.4): ReadIndex — note the commit
+ * index, confirm with a heartbeat round that a majority still follows this leader, serve once the state
+ * machine has applied up to the noted index — or, in lease mode, skip the round while the last confirmed
+ * one is younger than the election timeout (which trusts bounded clock drift).
+ */
+import { mutantActive } from '../kit/mutants';
+import { hasQuorum, quorumValue } from './quorum';
+import type { Waiter } from './requests';
+import type { Parts, ServerState } from './state';
+
+interface PendingRead {
+  /** The heartbeat round a majority must acknowledge before the read may be served (0: a lease read). */
+  readonly round: number;
+  readonly readIndex: number;
+  readonly key: string;
+  readonly waiter: Waiter;
+}
+
+/**
+ * Most reads a leader holds at once, in all three stages together (waiting for its term's first commit,
+ * for a round, for the apply). Beyond it a read is refused at once ("busy") rather than queued: a read has
+ * no effect, so refusing it is always safe, and a leader cut off from its followers cannot pile them up.
+ */
+export const MAX_PENDING_READS = 4_096;
+
+export class Reads {
+  /** Monotonic time up to which this leader may serve reads without a round (lease mode). */
+  leaseUntil = -Infinity;
+  private readRoundScheduled = false;
+  /** Reads waiting for a majority to acknowledge their round. */
+  private pendingReads: PendingRead[] = [];
+  /** Reads whose round was confirmed, waiting for the state machine to reach their read index. */
+  private readsAwaitingApply: PendingRead[] = [];
+  /** Reads that arrived before this leader committed an entry of its own term (its commit index is unknown). */
+  private readsAwaitingTermCommit: { key: string; waiter: Waiter }[] = [];
+
+  constructor(
+    private readonly s: ServerState,
+    private readonly parts: Parts,
+  ) {}
+
+  /** Reads held now, in every stage. */
+  get outstanding(): number {
+    return this.pendingReads.length + this.readsAwaitingApply.length + this.readsAwaitingTermCommit.length;
+  }
+
+  /** A client's read at the leader: ReadIndex, or a lease when configured and still valid. */
+  read(key: string, waiter: Waiter): void {
+    if (mutantActive(this.s.config.mutant, 'read-without-read-index')) {
+      this.parts.requests.reply(waiter, this.s.machine.read(key));
+      return;
+    }
+    if (this.outstanding >= MAX_PENDING_READS) {
+      this.parts.requests.reply(waiter, {
+        ok: false,
+        error: `busy: ${MAX_PENDING_READS} reads already pending`,
+      });
+      return;
+    }
+    this.place(key, waiter);
+  }
+
+  private place(key: string, waiter: Waiter): void {
+    const s = this.s;
+    if (s.log.term(s.commitIndex) !== s.term) {
+      // The leader does not know its commit index until an entry of its own term commits; without
+      // the election no-op, a read has to create one.
+      this.readsAwaitingTermCommit.push({ key, waiter });
+      if (s.log.lastTerm !== s.term) this.parts.replication.appendLocal({ term: s.term, kind: 'noop' });
+      return;
+    }
+    if (s.config.readMode === 'lease' && s.env.monotonic() < this.leaseUntil) {
+      this.readsAwaitingApply.push({ round: 0, readIndex: s.commitIndex, key, waiter });
+      this.serveApplied();
+      return;
+    }
+    this.pendingReads.push({
+      round: this.parts.replication.round + 1,
+      readIndex: s.commitIndex,
+      key,
+      waiter,
+    });
+    if (hasQuorum(this.parts.membership.voters, new Set([s.id]))) {
+      this.confirm();
+      return;
+    }
+    if (!this.readRoundScheduled) {
+      // Reads arriving together share one round of heartbeats.
+      this.readRoundScheduled = true;
+      s.env.setTimer(0, () => {
+        this.readRoundScheduled = false;
+        if (s.role === 'leader') this.parts.replication.broadcastAppend();
+      });
+    }
+  }
+
+  /** The leader's first entry of its term committed: the reads held for it can take a read index now. */
+  releaseAwaitingTermCommit(): void {
+    const s = this.s;
+    if (this.readsAwaitingTermCommit.length === 0 || s.log.term(s.commitIndex) !== s.term) return;
+    const reads = this.readsAwaitingTermCommit;
+    this.readsAwaitingTermCommit = [];
+    for (const read of reads) this.place(read.key, read.waiter);
+  }
+
+  /** Reads whose round a majority acknowledged may be served once the state machine catches up. */
+  confirm(): void {
+    const s = this.s;
+    if (s.role !== 'leader') return;
+    if (this.pendingReads.length === 0 && s.config.readMode !== 'lease') return;
+    const confirmedRound = this.quorumRound();
+    const sentAt = this.parts.replication.roundSentAt(confirmedRound);
+    if (sentAt !== undefined && sentAt + s.config.electionMinMs > this.leaseUntil) {
+      this.leaseUntil = sentAt + s.config.electionMinMs;
+    }
+    if (this.pendingReads.length === 0) return;
+    const still: PendingRead[] = [];
+    for (const read of this.pendingReads) {
+      if (read.round <= confirmedRound) this.readsAwaitingApply.push(read);
+      else still.push(read);
+    }
+    this.pendingReads = still;
+    this.serveApplied();
+  }
+
+  /** The highest round a quorum (this leader included) has acknowledged. */
+  private quorumRound(): number {
+    const self = this.s.id;
+    const { progress, round } = this.parts.replication;
+    return quorumValue(this.parts.membership.voters, (voter) =>
+      voter === self ? round : (progress.get(voter)?.ackedRound ?? 0),
+    );
+  }
+
+  /** Serves the confirmed reads the state machine has caught up with. */
+  serveApplied(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    const still: PendingRead[] = [];
+    for (const read of this.readsAwaitingApply) {
+      if (this.s.lastApplied >= read.readIndex) {
+        this.parts.requests.reply(read.waiter, this.s.machine.read(read.key));
+      } else still.push(read);
+    }
+    this.readsAwaitingApply = still;
+  }
+
+  /** Leadership ended: reads had no effect, so every one held fails at once and the lease is gone. */
+  failAll(): void {
+    this.leaseUntil = -Infinity;
+    this.readRoundScheduled = false;
+    const reads = [...this.pendingReads, ...this.readsAwaitingApply, ...this.readsAwaitingTermCommit];
+    this.pendingReads = [];
+    this.readsAwaitingApply = [];
+    this.readsAwaitingTermCommit = [];
+    for (const read of reads) this.parts.requests.reply(read.waiter, { ok: false, error: 'not-leader' });
+  }
+}

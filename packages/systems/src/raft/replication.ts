@@ -1,0 +1,248 @@
+/**
+ * Log replication (Raft §5.3): the leader's heartbeat rounds and AppendEntries, pipelined per follower
+ * and repaired by back-off when a follower's log disagrees; the follower's consistency check, truncation
+ * of a conflicting tail and its reply; group commit of the leader's own appends.
+ */
+import type { NodeId, TimerId } from '@dslab/sim';
+import { invariant } from '@dslab/sim';
+import { mutantActive } from '../kit/mutants';
+import { ProgressTracker, type Progress } from './progress';
+import type { Parts, ServerState } from './state';
+import type { AppendEntries, AppendReply, Entry } from './types';
+
+/** How many recent heartbeat rounds keep their send time (leases date a confirmed round by it). */
+export const ROUND_TIMES_KEPT = 256;
+
+export class Replication {
+  /** The leader's view of each follower; empty unless leading. */
+  readonly progress = new ProgressTracker();
+  /** The current heartbeat round: each broadcast starts one, and replies echo it (ReadIndex, leases). */
+  round = 0;
+  private readonly roundSentAtMs = new Map<number, number>();
+  private heartbeatTimer: TimerId | undefined;
+  private flushTimer: TimerId | undefined;
+
+  constructor(
+    private readonly s: ServerState,
+    private readonly parts: Parts,
+  ) {}
+
+  /** Monotonic time round `round` went out, if it is recent enough to be remembered. */
+  roundSentAt(round: number): number | undefined {
+    return this.roundSentAtMs.get(round);
+  }
+
+  // ---- leader ----
+
+  /** A new leader knows nothing about its followers: probe each from the end of its own log. */
+  resetProgress(): void {
+    const s = this.s;
+    this.progress.clear();
+    for (const peer of this.parts.membership.voters)
+      if (peer !== s.id) this.progress.add(peer, s.log.lastIndex);
+  }
+
+  startHeartbeats(): void {
+    this.broadcastAppend();
+    this.heartbeatTimer = this.s.env.setTimer(this.s.config.heartbeatMs, () => this.onHeartbeat());
+  }
+
+  stopLeading(): void {
+    for (const id of [this.heartbeatTimer, this.flushTimer]) if (id !== undefined) this.s.env.clearTimer(id);
+    this.heartbeatTimer = this.flushTimer = undefined;
+    this.progress.clear();
+  }
+
+  private onHeartbeat(): void {
+    this.heartbeatTimer = undefined;
+    if (this.s.role !== 'leader') return;
+    this.broadcastAppend();
+    this.heartbeatTimer = this.s.env.setTimer(this.s.config.heartbeatMs, () => this.onHeartbeat());
+  }
+
+  /** A new heartbeat round to every follower, carrying whatever entries each is missing. */
+  broadcastAppend(): void {
+    this.round++;
+    this.roundSentAtMs.set(this.round, this.s.env.monotonic());
+    if (this.roundSentAtMs.size > ROUND_TIMES_KEPT) this.roundSentAtMs.delete(this.round - ROUND_TIMES_KEPT);
+    for (const peer of this.progress.peerIds()) this.sendAppend(peer, true);
+  }
+
+  /** Sends `peer` what it is missing from its next index (a snapshot when that is compacted away). */
+  sendAppend(peer: NodeId, heartbeat: boolean): void {
+    const s = this.s;
+    // Committing can end leadership (a leader's own removal) or drop the peer from the configuration.
+    const p = this.progress.get(peer);
+    if (!p || s.role !== 'leader') return;
+    if (p.next <= s.log.snapshotIndex) {
+      this.parts.snapshots.send(peer, p);
+      return;
+    }
+    const entries = s.log.slice(p.next, s.config.maxBatch);
+    if (entries.length === 0 && !heartbeat) return;
+    const prevIndex = p.next - 1;
+    s.send(peer, {
+      type: 'append',
+      term: s.term,
+      prevIndex,
+      prevTerm: s.log.term(prevIndex) as number,
+      entries,
+      leaderCommit: s.commitIndex,
+      round: this.round,
+    });
+    p.next += entries.length;
+  }
+
+  /** New entries go out on the next turn of the event loop, so a burst of requests shares a message. */
+  private scheduleFlush(): void {
+    const s = this.s;
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = s.env.setTimer(0, () => {
+      this.flushTimer = undefined;
+      if (s.role !== 'leader') return;
+      s.sync(); // one fsync for everything appended since the last one (group commit)
+      for (const peer of this.progress.peerIds()) this.sendAppend(peer, false);
+      this.parts.commit.advance(); // a lone voter commits once its own copy is durable
+    });
+  }
+
+  /** The leader appends an entry of its own (a command, a no-op, a configuration). */
+  appendLocal(entry: Entry): number {
+    const s = this.s;
+    const index = s.log.append(entry);
+    s.storage.appendEntries(index, [entry]);
+    if (entry.kind === 'config') this.parts.membership.apply(entry.voters, index);
+    this.scheduleFlush();
+    if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
+    return index;
+  }
+
+  /**
+   * What every reply to a leader's AppendEntries or InstallSnapshot does first: step down for a higher
+   * term, ignore a stale one, and note that the follower is alive and acknowledged `round`. Returns
+   * the follower's progress when the reply is for this leader.
+   */
+  acknowledgement(from: NodeId, term: number, round: number): Progress | undefined {
+    const s = this.s;
+    if (term > s.term) {
+      this.parts.elections.becomeFollower(term, null);
+      return undefined;
+    }
+    if (s.role !== 'leader' || term < s.term) return undefined;
+    const p = this.progress.get(from);
+    if (!p) return undefined; // removed from the configuration meanwhile
+    p.active = true;
+    if (round > p.ackedRound) p.ackedRound = round;
+    return p;
+  }
+
+  onAppendReply(from: NodeId, msg: AppendReply): void {
+    const s = this.s;
+    const p = this.acknowledgement(from, msg.term, msg.round);
+    if (!p) return;
+    if (msg.success) {
+      if (msg.matchIndex > p.match) p.match = msg.matchIndex;
+      if (p.next <= p.match) p.next = p.match + 1;
+      this.parts.commit.advance();
+      this.parts.transfer.onCaughtUp(from, p);
+      if (p.next <= s.log.lastIndex) this.sendAppend(from, false);
+    } else {
+      // Fast back-off: jump over the follower's whole conflicting term instead of one entry per round trip.
+      let next = msg.conflictIndex;
+      if (msg.conflictTerm > 0) {
+        const last = s.log.lastIndexOfTerm(msg.conflictTerm);
+        if (last > 0) next = last + 1;
+      }
+      p.next = Math.max(p.match + 1, Math.min(next, s.log.lastIndex + 1), 1);
+      this.sendAppend(from, false);
+    }
+    this.parts.reads.confirm();
+  }
+
+  // ---- follower ----
+
+  onAppend(from: NodeId, msg: AppendEntries): void {
+    const s = this.s;
+    const log = s.log;
+    if (msg.term < s.term) {
+      this.replyAppend(from, msg.round, { success: false }); // our term tells a stale leader to step down
+      return;
+    }
+    this.parts.elections.acceptLeader(from, msg.term);
+    let prevIndex = msg.prevIndex;
+    let prevTerm = msg.prevTerm;
+    let entries = msg.entries;
+    if (prevIndex < log.snapshotIndex) {
+      // Everything up to our snapshot is committed, hence identical to the leader's: skip it.
+      const skip = log.snapshotIndex - prevIndex;
+      if (skip >= entries.length) {
+        this.replyAppend(from, msg.round, { success: true, matchIndex: log.snapshotIndex });
+        return;
+      }
+      prevTerm = (entries[skip - 1] as Entry).term;
+      entries = entries.slice(skip);
+      prevIndex = log.snapshotIndex;
+      invariant(
+        prevTerm === log.snapshotTerm,
+        'log matching at the snapshot',
+        () => `${s.id}: leader has term ${prevTerm} at ${prevIndex}, snapshot has ${log.snapshotTerm}`,
+      );
+    }
+    const localPrevTerm = log.term(prevIndex);
+    if (localPrevTerm !== prevTerm) {
+      // The hint lets the leader skip the whole conflicting term (or to our log's end) in one round trip.
+      this.replyAppend(from, msg.round, {
+        success: false,
+        conflictTerm: localPrevTerm ?? 0,
+        conflictIndex:
+          localPrevTerm === undefined ? log.lastIndex + 1 : log.firstIndexOfTerm(localPrevTerm, prevIndex),
+      });
+      return;
+    }
+    let index = prevIndex;
+    for (let k = 0; k < entries.length; k++) {
+      index++;
+      const entry = entries[k] as Entry;
+      const existing = log.term(index);
+      if (existing === entry.term) continue;
+      if (existing !== undefined) {
+        invariant(
+          index > s.commitIndex,
+          'committed entries are never overwritten',
+          () =>
+            `${s.id}: leader ${from} (term ${msg.term}) overwrites committed index ${index} (commit ${s.commitIndex})`,
+        );
+        log.truncateFrom(index);
+        this.parts.membership.recompute();
+      }
+      const rest = entries.slice(k);
+      for (const e of rest) {
+        log.append(e);
+        if (e.kind === 'config') this.parts.membership.apply(e.voters, log.lastIndex);
+      }
+      s.storage.appendEntries(index, rest);
+      break;
+    }
+    const matchIndex = prevIndex + entries.length;
+    if (msg.leaderCommit > s.commitIndex) this.parts.commit.set(Math.min(msg.leaderCommit, matchIndex));
+    if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
+    this.replyAppend(from, msg.round, { success: true, matchIndex });
+  }
+
+  private replyAppend(
+    to: NodeId,
+    round: number,
+    reply: { success: boolean; matchIndex?: number; conflictTerm?: number; conflictIndex?: number },
+  ): void {
+    const s = this.s;
+    s.send(to, {
+      type: 'append-reply',
+      term: s.term,
+      success: reply.success,
+      matchIndex: reply.matchIndex ?? 0,
+      conflictTerm: reply.conflictTerm ?? 0,
+      conflictIndex: reply.conflictIndex ?? 0,
+      round,
+    });
+  }
+}

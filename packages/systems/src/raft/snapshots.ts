@@ -1,0 +1,94 @@
+/**
+ * Log compaction (Raft §7): every `snapshotEvery` applied entries the state machine is saved with the
+ * index, term and configuration it reflects, and the log before it is dropped. A follower that needs
+ * entries the leader no longer has gets the snapshot instead (InstallSnapshot, sent whole).
+ */
+import type { NodeId } from '@dslab/sim';
+import { KvStateMachine } from './kv';
+import type { Progress } from './progress';
+import type { Parts, ServerState } from './state';
+import type { StoredSnapshot } from './storage';
+import type { InstallSnapshot, SnapshotReply } from './types';
+
+export class Snapshots {
+  /** The latest snapshot, taken or installed (undefined: none yet). */
+  record: StoredSnapshot | undefined;
+
+  constructor(
+    private readonly s: ServerState,
+    private readonly parts: Parts,
+    recovered: StoredSnapshot | undefined,
+  ) {
+    this.record = recovered;
+  }
+
+  /** Called after applying: compacts once enough applied entries piled up since the last snapshot. */
+  maybeSnapshot(): void {
+    const s = this.s;
+    const every = s.config.snapshotEvery;
+    if (every <= 0 || s.lastApplied - s.log.snapshotIndex < every) return;
+    if (s.lastApplied > s.log.lastIndex) return; // mutant apply-before-commit after a truncation
+    const index = s.lastApplied;
+    const snapshot: StoredSnapshot = {
+      lastIndex: index,
+      lastTerm: s.log.term(index) as number,
+      voters: this.parts.membership.at(index),
+      data: s.machine.snapshot(),
+    };
+    s.log.compactTo(index, snapshot.lastTerm);
+    this.record = snapshot;
+    s.storage.saveSnapshot(snapshot, s.log.all());
+    s.env.trace('snapshot', { index });
+  }
+
+  /** The leader's side: `peer` needs entries already compacted away. */
+  send(peer: NodeId, p: Progress): void {
+    const s = this.s;
+    const snap = this.record as StoredSnapshot;
+    s.send(peer, { type: 'snapshot', term: s.term, ...snap, round: this.parts.replication.round });
+    p.next = snap.lastIndex + 1; // optimistic; a lost snapshot shows up as a conflict later
+  }
+
+  /** The follower's side: replace whatever of the log and state the snapshot covers. */
+  onSnapshot(from: NodeId, msg: InstallSnapshot): void {
+    const s = this.s;
+    if (msg.term < s.term) {
+      s.send(from, { type: 'snapshot-reply', term: s.term, lastIndex: 0, round: msg.round });
+      return;
+    }
+    this.parts.elections.acceptLeader(from, msg.term);
+    // A snapshot no newer than what this node already committed would move it back: ignore it.
+    if (msg.lastIndex > s.commitIndex) {
+      const snapshot: StoredSnapshot = {
+        lastIndex: msg.lastIndex,
+        lastTerm: msg.lastTerm,
+        voters: msg.voters,
+        data: msg.data,
+      };
+      s.log.compactTo(msg.lastIndex, msg.lastTerm);
+      s.machine = KvStateMachine.restore(msg.data);
+      this.record = snapshot;
+      s.storage.saveSnapshot(snapshot, s.log.all());
+      const from0 = s.commitIndex;
+      s.commitIndex = s.lastApplied = msg.lastIndex;
+      this.parts.membership.recompute(); // the log left after the snapshot, else the snapshot's voters
+      this.parts.commit.checkBounds();
+      s.observer?.installedSnapshot(s.id, msg.lastIndex, msg.lastTerm);
+      s.observer?.committed(s.id, s.incarnation, s.term, from0, msg.lastIndex, (i) => s.log.term(i));
+      s.env.trace('install-snapshot', { index: msg.lastIndex });
+    }
+    s.send(from, { type: 'snapshot-reply', term: s.term, lastIndex: msg.lastIndex, round: msg.round });
+  }
+
+  /** The leader's side again: the follower now holds everything up to the snapshot. */
+  onSnapshotReply(from: NodeId, msg: SnapshotReply): void {
+    const replication = this.parts.replication;
+    const p = replication.acknowledgement(from, msg.term, msg.round);
+    if (!p) return;
+    if (msg.lastIndex > p.match) p.match = msg.lastIndex;
+    if (p.next <= p.match) p.next = p.match + 1;
+    this.parts.commit.advance();
+    this.parts.reads.confirm();
+    if (p.next <= this.s.log.lastIndex) replication.sendAppend(from, false);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * What every part of a Raft server shares: the persistent state (term, vote, log), how far the log is
+ * committed, applied and durable, the state machine, and the one way out of the node (`send`, which makes
+ * the state durable first). Each part (elections, replication, commit, reads, membership, snapshots,
+ * leadership transfer, client requests) owns the rest of its own state and reaches the others through
+ * `Parts`, much as etcd's raft struct is one state shared by the files that split its work.
+ */
+import type { Env, NodeId } from '@dslab/sim';
+import { invariant } from '@dslab/sim';
+import type { Commit } from './commit';
+import type { Elections } from './elections';
+import { KvStateMachine } from './kv';
+import { RaftLog } from './log';
+import type { Membership } from './membership';
+import type { RaftObserver } from './observer';
+import type { Reads } from './reads';
+import type { Replication } from './replication';
+import type { Requests } from './requests';
+import type { Snapshots } from './snapshots';
+import type { RaftStorage, Recovered } from './storage';
+import type { LeadershipTransfer } from './transfer';
+import type { RaftConfig, RaftMessage } from './types';
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+/** The parts of one server, wired together once by RaftNode's constructor. */
+export interface Parts {
+  readonly elections: Elections;
+  readonly replication: Replication;
+  readonly commit: Commit;
+  readonly reads: Reads;
+  readonly membership: Membership;
+  readonly snapshots: Snapshots;
+  readonly transfer: LeadershipTransfer;
+  readonly requests: Requests;
+}
+
+export class ServerState {
+  role: Role = 'follower';
+  leader: NodeId | null = null;
+  readonly log: RaftLog;
+  /** Highest index known committed; only `Commit` and a snapshot install move it. */
+  commitIndex: number;
+  /** Highest index applied to `machine`. */
+  lastApplied: number;
+  machine: KvStateMachine;
+  /** Entries up to here are on disk: all a leader may count as its own copy when committing. */
+  durableIndex: number;
+  private currentTerm: number;
+  private vote: NodeId | null;
+
+  constructor(
+    readonly env: Env<RaftMessage>,
+    readonly config: RaftConfig,
+    readonly observer: RaftObserver | undefined,
+    readonly storage: RaftStorage,
+    /** Identifies this life of the node to observers (a restart is a new incarnation). */
+    readonly incarnation: number,
+    recovered: Recovered,
+  ) {
+    this.currentTerm = recovered.term;
+    this.vote = recovered.vote;
+    const snap = recovered.snapshot;
+    this.log = new RaftLog(snap?.lastIndex ?? 0, snap?.lastTerm ?? 0);
+    for (const entry of recovered.entries) this.log.append(entry);
+    this.machine = KvStateMachine.restore(snap?.data);
+    this.commitIndex = this.lastApplied = snap?.lastIndex ?? 0;
+    this.durableIndex = this.log.lastIndex;
+  }
+
+  get id(): NodeId {
+    return this.env.id;
+  }
+
+  get term(): number {
+    return this.currentTerm;
+  }
+
+  get votedFor(): NodeId | null {
+    return this.vote;
+  }
+
+  /**
+   * The only way term and vote change, written to disk before any message can mention them (`send`
+   * syncs). Raft §5.1: a server's term only grows — a smaller one here is a bug, caught where it happens.
+   */
+  setTermAndVote(term: number, vote: NodeId | null): void {
+    invariant(
+      term >= this.currentTerm,
+      "a node's term never decreases",
+      () => `${this.env.id}: ${this.currentTerm} → ${term}`,
+    );
+    this.currentTerm = term;
+    this.vote = vote;
+    this.storage.saveMeta(term, vote);
+  }
+
+  /**
+   * Every send goes through here: durable state first, then the message. Nothing else forces a sync:
+   * whatever a handler wrote without telling anyone may be lost in a crash, and that is harmless. So
+   * requests arriving together are appended together and made durable by one fsync when the leader
+   * sends them on (group commit), and a follower syncs once per AppendEntries it acknowledges.
+   */
+  send(to: NodeId, msg: RaftMessage): void {
+    this.sync();
+    this.env.send(to, msg);
+  }
+
+  sync(): void {
+    this.storage.flush();
+    this.durableIndex = this.log.lastIndex;
+  }
+}
