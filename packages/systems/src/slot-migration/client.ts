@@ -66,7 +66,11 @@ export class SlotClient implements SimNode<SlotMessage> {
     this.env.send(to, { type: 'cmd', id: current.id, op: current.op, asking });
     current.timer = this.env.setTimer(this.config.timeoutMs, () => {
       current.timer = undefined;
-      if (this.config.trueNow() - current.started >= this.config.giveUpMs) this.finish(undefined);
+      // A write that timed out may still be applied (Redis has no request ids to deduplicate a resend),
+      // so its outcome is unknown: resending it could apply it twice around other clients' writes, as
+      // the fuzzer showed. Reads are safe to resend until the give-up deadline.
+      const write = current.op.f === 'put';
+      if (write || this.config.trueNow() - current.started >= this.config.giveUpMs) this.finish(undefined);
       else this.send(this.slots[keySlot(current.op.key)] as NodeId, false);
     });
   }

@@ -119,7 +119,9 @@ export function buildSlotCluster(params: SlotParams, seed: number, trace: TraceM
     const slot = keySlot(tags[m % tags.length] as string);
     world.at(at, `reshard slot ${slot}`, () => {
       const from = planned[slot] as NodeId;
-      if (cluster.node(from).isMigrating(slot)) return; // the previous move of this slot is still going
+      // The previous move of this slot is still going, or its new owner has not heard it owns it yet:
+      // an operator's reshard tool checks the same before it starts the next move.
+      if (cluster.node(from).isMigrating(slot) || cluster.node(from).ownerOf(slot) !== from) return;
       const to = nodes[(nodes.indexOf(from) + 1) % nodes.length] as NodeId;
       cluster.node(to).setImporting(slot, from);
       cluster.node(from).migrate(slot, to);
@@ -140,21 +142,30 @@ export interface SlotRunResult {
   readonly finalReadsFailed: number;
 }
 
-/** Runs the plan, then a final read of every key, and judges what happened. */
-export function runSlotCluster(cluster: SlotCluster, durationMs: number): SlotRunResult {
-  const { world } = cluster;
-  world.runFor(durationMs);
+/** How long the final phase (a read of every key) is given once the plan has run. */
+export const FINAL_PHASE_MS = 3_000;
+
+/** Runs the plan, then starts the final phase (a read of every key) and lets it finish. */
+export function driveSlotCluster(cluster: SlotCluster, durationMs: number): void {
+  cluster.world.runFor(durationMs);
   cluster.phase = 'final';
-  world.runFor(3_000);
-  const history = cluster.recorder.history();
-  const finalFrom = durationMs;
+  cluster.world.runFor(FINAL_PHASE_MS);
+}
+
+/** Redirects the clients followed: MOVED, ASK and TRYAGAIN. */
+export function redirectTotals(cluster: SlotCluster): { moved: number; ask: number; tryagain: number } {
   const redirects = { moved: 0, ask: 0, tryagain: 0 };
   for (const id of cluster.clients) {
-    const r = world.node<SlotClient>(id).redirects;
+    const r = cluster.world.node<SlotClient>(id).redirects;
     redirects.moved += r.moved;
     redirects.ask += r.ask;
     redirects.tryagain += r.tryagain;
   }
+  return redirects;
+}
+
+/** Keys held by a node that does not own their slot, or by two nodes. */
+export function misplacedKeys(cluster: SlotCluster): number {
   let misplaced = 0;
   for (const key of cluster.keys) {
     const slot = keySlot(key);
@@ -162,12 +173,26 @@ export function runSlotCluster(cluster: SlotCluster, durationMs: number): SlotRu
     const owner = cluster.node(cluster.nodes[0] as NodeId).ownerOf(slot);
     if (holders.length > 1 || (holders.length === 1 && holders[0] !== owner)) misplaced++;
   }
+  return misplaced;
+}
+
+/** Final reads (issued once the plan has run) that did not succeed. */
+export function failedFinalReads(cluster: SlotCluster, finalFrom: number): number {
+  let failed = 0;
+  for (const op of cluster.recorder.history()) if (op.call >= finalFrom && op.outcome !== 'ok') failed++;
+  return failed;
+}
+
+/** Runs the plan, then a final read of every key, and judges what happened. */
+export function runSlotCluster(cluster: SlotCluster, durationMs: number): SlotRunResult {
+  driveSlotCluster(cluster, durationMs);
+  const history = cluster.recorder.history();
   return {
     check: checkLinearizable(history, kvModel(null), { maxStates: 1_000_000 }),
     operations: history.length,
-    redirects,
+    redirects: redirectTotals(cluster),
     migrationsDone: cluster.migrations.filter((m) => !cluster.node(m.from).isMigrating(m.slot)).length,
-    misplacedKeys: misplaced,
-    finalReadsFailed: history.filter((op) => op.call >= finalFrom && op.outcome !== 'ok').length,
+    misplacedKeys: misplacedKeys(cluster),
+    finalReadsFailed: failedFinalReads(cluster, durationMs),
   };
 }

@@ -16,7 +16,9 @@ export type SlotMessage =
   | { readonly type: 'migrate'; readonly slot: number; readonly key: string; readonly value: string }
   | { readonly type: 'migrate-ack'; readonly slot: number; readonly key: string }
   /** CLUSTER SETSLOT … NODE: `node` owns `slot` from configuration epoch `epoch` on. */
-  | { readonly type: 'slot-owner'; readonly slot: number; readonly node: NodeId; readonly epoch: number };
+  | { readonly type: 'slot-owner'; readonly slot: number; readonly node: NodeId; readonly epoch: number }
+  /** The receiver has recorded `slot`'s owner at `epoch`: the sender stops resending. */
+  | { readonly type: 'slot-owner-ack'; readonly slot: number; readonly epoch: number };
 
 export const slotMutants = ['delete-before-ack'] as const;
 export type SlotMutant = (typeof slotMutants)[number];

@@ -9,6 +9,7 @@ import type { Env, NodeId, SimNode, TimerId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import { SLOT_COUNT, keySlot } from '../hashring/slots';
 import type { SlotMessage, SlotMutant } from './messages';
+import { mutantActive } from '../kit/mutants';
 
 export interface SlotNodeConfig {
   readonly nodes: readonly NodeId[];
@@ -30,6 +31,16 @@ interface Migration {
   timer: TimerId | undefined;
 }
 
+/** A master as the lab's node cards show it. */
+export interface SlotNodeSnapshot {
+  readonly keys: number;
+  readonly migrating: readonly number[];
+  readonly importing: readonly number[];
+  readonly served: number;
+  readonly moved: number;
+  readonly ask: number;
+}
+
 export class SlotNode implements SimNode<SlotMessage> {
   private readonly data = new Map<string, string>();
   private readonly owner: NodeId[];
@@ -39,6 +50,8 @@ export class SlotNode implements SimNode<SlotMessage> {
   private readonly importing = new Map<number, NodeId>();
   /** slot → keys received by migration in the current import (a late duplicate MIGRATE is ignored). */
   private readonly received = new Map<number, Set<string>>();
+  /** Announcements of a slot's new owner not yet acknowledged: `${node}/${slot}` → epoch. At most nodes × moved slots. */
+  private readonly announcing = new Map<string, number>();
   readonly stats = { served: 0, moved: 0, ask: 0, tryagain: 0, migrated: 0 };
 
   constructor(
@@ -110,7 +123,7 @@ export class SlotNode implements SimNode<SlotMessage> {
     const value = this.data.get(key);
     if (value === undefined) return;
     this.env.send(migration.target, { type: 'migrate', slot: migration.slot, key, value });
-    if (this.config.mutant === 'delete-before-ack') {
+    if (mutantActive(this.config.mutant, 'delete-before-ack')) {
       this.data.delete(key); // the bug: the key is gone here before it exists there
       return;
     }
@@ -128,9 +141,23 @@ export class SlotNode implements SimNode<SlotMessage> {
     this.setOwner(migration.slot, migration.target, epoch);
     this.env.trace('slot-moved', { slot: migration.slot, to: migration.target, epoch });
     for (const node of this.config.nodes) {
-      if (node !== this.env.id)
-        this.env.send(node, { type: 'slot-owner', slot: migration.slot, node: migration.target, epoch });
+      if (node !== this.env.id) this.announce(node, migration.slot, migration.target, epoch);
     }
+  }
+
+  /**
+   * Tells `to` the slot's new owner, and again every `resendMs` until it acknowledges: a lost
+   * announcement would leave the new owner refusing the slot it holds the keys of (Redis Cluster's bus
+   * gossips configuration epochs for the same reason).
+   */
+  private announce(to: NodeId, slot: number, node: NodeId, epoch: number): void {
+    if ((this.epochOf[slot] as number) !== epoch) return; // superseded by a later move
+    const key = `${to}/${slot}`;
+    this.announcing.set(key, epoch);
+    this.env.send(to, { type: 'slot-owner', slot, node, epoch });
+    this.env.setTimer(this.config.resendMs, () => {
+      if (this.announcing.get(key) === epoch) this.announce(to, slot, node, epoch);
+    });
   }
 
   private setOwner(slot: number, node: NodeId, epoch: number): void {
@@ -172,6 +199,11 @@ export class SlotNode implements SimNode<SlotMessage> {
       }
       case 'slot-owner':
         this.setOwner(msg.slot, msg.node, msg.epoch);
+        this.env.send(from, { type: 'slot-owner-ack', slot: msg.slot, epoch: msg.epoch });
+        return;
+      case 'slot-owner-ack':
+        if (this.announcing.get(`${from}/${msg.slot}`) === msg.epoch)
+          this.announcing.delete(`${from}/${msg.slot}`);
         return;
       default:
         return; // replies are for clients
@@ -217,7 +249,7 @@ export class SlotNode implements SimNode<SlotMessage> {
     } else this.env.send(client, { type: 'reply', id: msg.id, value: this.data.get(op.key) ?? null });
   }
 
-  snapshot(): unknown {
+  snapshot(): SlotNodeSnapshot {
     return {
       keys: this.data.size,
       migrating: [...this.migrating.keys()],
