@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -8,13 +9,40 @@ import {
   minhashSystem,
   signature,
 } from './index';
-import { lshSCurve } from './scenarios';
+import { lshSCurve, minhashError, minhashErrorExperiment } from './scenarios';
 
 describe('MinHash (K1)', () => {
   it('the scenario reproduces its expected verdict', async () => {
     const scenario = minhashSystem.scenarios[0]!;
     const result = await scenario.run({ seed: 6, quick: true });
     expect(result.observed, result.summary).toBe(scenario.expected);
+  });
+
+  it('compares the measured error with √(E[J(1−J)]/k) for the pairs it drew, within their sampling error', async () => {
+    const result = await minhashError.run({ seed: 6, quick: true });
+    // The workload's Jaccard spread gives √E[J(1−J)] ≈ 0.40 (shared items uniform on 0..500 of 500):
+    // the constant in front of 1/√k, well below the 1.0 the old verdict accepted.
+    expect(result.measurements.theoreticalRatioToOneOverRootK).toBeGreaterThan(0.35);
+    expect(result.measurements.theoreticalRatioToOneOverRootK).toBeLessThan(0.45);
+    expect(result.measurements.worstAbsoluteZ).toBeLessThanOrEqual(3);
+  });
+
+  it('fails a signature with too few independent hash functions (each repeated 4 times: error ×2)', () => {
+    const repeated = (items: Iterable<string>, k: number) => {
+      const quarter = signature(items, Math.max(1, k / 4));
+      return Uint32Array.from({ length: k }, (_, i) => quarter[i % quarter.length] as number);
+    };
+    const broken = minhashErrorExperiment(6, 100, repeated);
+    expect(broken.verdict).toBe('fails');
+    expect(minhashErrorExperiment(6, 100, signature).verdict).toBe('holds');
+  });
+
+  it('the README names every scenario the system ships, and no scenario id that does not exist', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const ids = minhashSystem.scenarios.map((s) => s.id);
+    for (const id of ids) expect(readme, id).toContain(id);
+    const named = [...readme.matchAll(/`([a-z0-9.]+(?:-[a-z0-9.]+){2,})`/g)].map((m) => m[1]);
+    expect(named.filter((id) => !ids.includes(id as string))).toEqual([]);
   });
 
   it('identical sets estimate 1, disjoint sets near 0, and estimates are in [0, 1]', () => {
