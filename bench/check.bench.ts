@@ -47,7 +47,7 @@ function kvHistory(seed: number, clients: number, keys: number, operations: numb
 const benchmark: Benchmark = {
   name: 'check',
   async run() {
-    const knossos = join(import.meta.dirname, '..', '..', 'shared', 'conformance', 'knossos', 'cas-register');
+    const knossos = join(import.meta.dirname, '..', 'conformance', 'knossos', 'cas-register');
     const files = ['good', 'bad'].flatMap((dir) =>
       readdirSync(join(knossos, dir)).map((f) => join(knossos, dir, f)),
     );

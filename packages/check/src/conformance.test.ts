@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEdnHistory } from './readers';
 import { checkLinearizable } from './linearizable';
 import { casRegisterModel, multiRegisterModel } from './model';
 
-// shared/ sits beside the repository (CI clones main with shared/ next to it).
-const conformance = fileURLToPath(new URL('../../../../shared/conformance/knossos/', import.meta.url));
+// Copied into the repository (conformance/README.md names the origin and licence): a clone needs nothing beside it.
+const conformance = fileURLToPath(new URL('../../../conformance/knossos/', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function files(folder: string): string[] {
   return readdirSync(join(conformance, folder))
@@ -39,5 +40,57 @@ describe('conformance with Knossos histories (recorded by Jepsen)', () => {
       );
       expect(result.verdict).toBe('linearizable');
     }
+  });
+});
+
+describe('the repository is self-contained', () => {
+  // Paths that reach beside the repository (the team's shared folder, or an absolute checkout path).
+  const outside = [
+    /\.\.\/shared\b/,
+    /\/work\/shared\b/,
+    /'\.\.',\s*'\.\.',\s*'shared'/,
+    /'\.\.',\s*'shared'/,
+  ];
+  const skip = new Set([
+    'node_modules',
+    '.git',
+    'dist',
+    'coverage',
+    'test-artifacts',
+    'results',
+    'conformance',
+  ]);
+  const text = /\.(ts|tsx|mts|mjs|js|cjs|json|md|yml|yaml|sh)$/;
+
+  function* walk(dir: string): Generator<string> {
+    for (const name of readdirSync(dir)) {
+      if (skip.has(name)) continue;
+      const path = join(dir, name);
+      const stat = statSync(path);
+      if (stat.isDirectory()) yield* walk(path);
+      else if (text.test(name) && stat.size < 2_000_000) yield path;
+    }
+  }
+
+  it('the conformance data the tests read is inside it, with its origin and licence', () => {
+    expect(readFileSync(join(root, 'conformance', 'README.md'), 'utf8')).toMatch(/Eclipse Public License/);
+    expect(statSync(join(conformance, 'LICENSE-EPL-1.0.txt')).size).toBeGreaterThan(5_000);
+    expect(files('cas-register/good')).toHaveLength(113);
+    expect(files('cas-register/bad')).toHaveLength(7);
+  });
+
+  it('no test, script or document reads a path outside it', () => {
+    const self = fileURLToPath(import.meta.url);
+    const offenders: string[] = [];
+    for (const path of walk(root)) {
+      if (path === self) continue;
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (outside.some((pattern) => pattern.test(line)))
+            offenders.push(`${relative(root, path)}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(offenders).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCasRegisterHistory, toJepsenLog } from '@dslab/check';
 import { main } from './main';
 
-const knossos = fileURLToPath(new URL('../../../../shared/conformance/knossos/', import.meta.url));
+const knossos = fileURLToPath(new URL('../../../conformance/knossos/', import.meta.url));
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
