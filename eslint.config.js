@@ -1,6 +1,8 @@
-// One linter for the whole repo. The determinism rule (ARCHITECTURE.md) is the block for sim/check/systems.
+// One linter for the whole repo. The determinism rule (ARCHITECTURE.md) is the block for sim/check/systems;
+// the layering and declared-dependency rules are dslab's own (scripts/lint/dslab-plugin.mjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import dslab, { nodeBuiltins } from './scripts/lint/dslab-plugin.mjs';
 
 const ambientGlobals = [
   { name: 'Date', message: 'Use env.now() (or world time): ambient time breaks determinism.' },
@@ -11,6 +13,8 @@ const ambientGlobals = [
   { name: 'process', message: 'Simulated code must not touch the process.' },
   { name: 'fetch', message: 'Simulated code must not touch the network.' },
 ];
+
+const noNodeIo = 'sim/check/systems run in the browser and in the simulator: no Node modules (use Env).';
 
 export default tseslint.config(
   {
@@ -64,46 +68,19 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              group: [
-                'node:*',
-                'fs',
-                'net',
-                'dgram',
-                'child_process',
-                'http',
-                'https',
-                'worker_threads',
-                'os',
-              ],
-              message: 'sim/check/systems run in the browser and in the simulator: no Node I/O (use Env).',
-            },
-            {
-              group: ['@dslab/runtime', '@dslab/cli', '@dslab/lab'],
-              message: 'Dependencies point down only.',
-            },
-          ],
+          paths: nodeBuiltins.map((name) => ({ name, message: noNodeIo })),
+          patterns: [{ group: ['node:*'], message: noNodeIo }],
         },
       ],
     },
   },
   {
-    files: ['packages/sim/src/**/*.ts'],
-    ignores: ['**/*.test.ts', '**/test-support/**'],
+    // Dependencies point down the layers, and each package's package.json names what it imports.
+    files: ['**/*.{ts,tsx,mts,js,mjs}'],
+    plugins: { dslab },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['node:*', 'fs', 'net'], message: 'No Node I/O in the kernel.' },
-            {
-              group: ['@dslab/check', '@dslab/systems', '@dslab/runtime', '@dslab/cli', '@dslab/lab'],
-              message: 'The kernel depends on nothing above it.',
-            },
-          ],
-        },
-      ],
+      'dslab/layers': 'error',
+      'dslab/declared-dependencies': 'error',
     },
   },
 );

@@ -1,10 +1,13 @@
-// `npm start`: installs what is missing, builds the lab, serves it on loopback and prints its URL.
+// `npm start`: installs what is missing, builds the CLI when stale and the lab, serves the lab on loopback
+// and prints its URL.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
+import { ensureCliBuilt } from './build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps();
+await ensureCliBuilt();
 
 const port = process.env.PORT ? Number(process.env.PORT) : 5173;
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

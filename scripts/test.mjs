@@ -1,18 +1,22 @@
-// `npm test`: installs what is missing, then format check, lint, typecheck, and every test.
+// `npm test`: installs what is missing, builds the CLI when stale, then format check, lint, typecheck
+// (the whole repo, then sim/check/systems without DOM or Node types), and every test.
 import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
 import { ensureSystemPackages } from './setup-system.mjs';
+import { ensureCliBuilt } from './build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps();
 ensureSystemPackages();
+await ensureCliBuilt();
 
 const steps = [
   ['format', 'npx prettier --check . --log-level warn'],
   ['lint', 'npx eslint . --max-warnings 0'],
   ['typecheck', 'npx tsc -p tsconfig.json'],
+  ['typecheck portable', 'npx tsc -p tsconfig.portable.json'],
   ['tests', 'npx vitest run'],
 ];
 for (const [name, command] of steps) {
