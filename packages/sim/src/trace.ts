@@ -6,7 +6,7 @@ import type { NodeId, TraceData } from './env';
 
 export const TRACE_SCHEMA_VERSION = 1;
 
-export type DropReason = 'partition' | 'loss' | 'down';
+export type DropReason = 'partition' | 'loss' | 'down' | 'overflow';
 
 export type TraceEvent =
   | {

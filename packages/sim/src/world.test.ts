@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { World } from './world';
+import { HELD_EVENTS_BOUND, World } from './world';
 import type { Env, Message, NodeId, SimNode } from './env';
 import { ChatterNode } from './test-support/chatter';
 
@@ -277,5 +277,32 @@ describe('World: node lifecycle', () => {
     expect(() => world.runFor(1000)).toThrow(
       /invariant 'fewer than 5 greetings' violated: a sent 5 \(t=.*seed 42/,
     );
+  });
+});
+
+describe('World: bounds and assertions in the kernel', () => {
+  it('holds at most HELD_EVENTS_BOUND arrivals for a paused node and drops the rest as overflow', () => {
+    const world = threeRecorders();
+    world.pause('b', 1_000);
+    const extra = 10;
+    for (let n = 0; n < HELD_EVENTS_BOUND + extra; n++) rec(world, 'a').env.send('b', { type: 'probe', n });
+    world.runFor(2_000);
+    expect(rec(world, 'b').got).toHaveLength(HELD_EVENTS_BOUND);
+    expect(world.stats.dropped).toBe(extra);
+  });
+
+  it('refuses a timer that would never fire', () => {
+    const world = threeRecorders();
+    expect(() => rec(world, 'a').env.setTimer(Infinity, () => undefined)).toThrow(/finite/);
+    expect(() => rec(world, 'a').env.setTimer(Number.NaN, () => undefined)).toThrow(/finite/);
+  });
+
+  it('stops with a violation when an event lies in the past', () => {
+    const world = threeRecorders();
+    world.runFor(10);
+    // Reach past `at` (which clamps to now) to plant the impossible event the assertion exists for.
+    const queue = (world as unknown as { queue: { push(t: number, e: unknown): void } }).queue;
+    queue.push(5, { kind: 2, label: 'from the past', run: () => undefined });
+    expect(() => world.runFor(1)).toThrow(/virtual time never goes back/);
   });
 });

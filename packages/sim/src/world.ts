@@ -9,7 +9,7 @@ import { SimDisk, type DiskFaults } from './disk';
 import { DROPPED_BY_PARTITION, Network, type LinkConfig } from './network';
 import { Rng } from './rng';
 import { TraceHasher, type TraceEvent, type TraceListener } from './trace';
-import { InvariantViolation, deepFreeze } from './invariant';
+import { InvariantViolation, deepFreeze, invariant } from './invariant';
 
 export type TraceMode = 'off' | 'hash' | 'record';
 
@@ -40,6 +40,9 @@ export interface WorldStats {
 const DELIVER = 0;
 const TIMER = 1;
 const ACTION = 2;
+
+/** Events held for one paused node (messages and timers that arrived while it was paused), at most. */
+export const HELD_EVENTS_BOUND = 65_536;
 
 interface DeliverEvent {
   readonly kind: typeof DELIVER;
@@ -239,8 +242,7 @@ export class World {
   step(): boolean {
     this.start();
     if (this.queue.size === 0) return false;
-    const next = this.queue.peekTime();
-    this.time = next;
+    this.advanceTo(this.queue.peekTime());
     this.dispatch(this.queue.pop());
     return true;
   }
@@ -249,7 +251,7 @@ export class World {
   runUntil(time: number): void {
     this.start();
     while (this.queue.size > 0 && this.queue.peekTime() <= time) {
-      this.time = this.queue.peekTime();
+      this.advanceTo(this.queue.peekTime());
       this.dispatch(this.queue.pop());
     }
     if (time > this.time && Number.isFinite(time)) this.time = time;
@@ -261,7 +263,7 @@ export class World {
     const queue = this.queue;
     let ran = 0;
     while (ran < count && queue.size > 0) {
-      this.time = queue.peekTime();
+      this.advanceTo(queue.peekTime());
       this.dispatch(queue.pop());
       ran++;
     }
@@ -418,7 +420,8 @@ export class World {
         this.send(slot, to, msg);
       },
       setTimer: (ms: number, fire: () => void): TimerId => {
-        if (!(ms >= 0)) throw new RangeError(`setTimer: ms must be ≥ 0, got ${ms}`);
+        if (!(ms >= 0) || !Number.isFinite(ms))
+          throw new RangeError(`setTimer: ms must be finite and ≥ 0, got ${ms}`);
         const id = this.nextTimerId++;
         if (!alive()) return id;
         const timer: TimerEvent = { kind: TIMER, node: slot, incarnation, id, fire, cancelled: false };
@@ -456,6 +459,7 @@ export class World {
       }
       return;
     }
+    invariant(Number.isFinite(delay), 'finite delays', () => `${from.id}→${toId} routed with delay ${delay}`);
     this.queue.push(this.time + delay, { kind: DELIVER, from, to, msg, id });
     if (network.duplicates(from.id, toId)) {
       this.stats.duplicated++;
@@ -468,6 +472,19 @@ export class World {
         id,
       });
     }
+  }
+
+  /** Virtual time moves forward only: an event in the past would mean the queue or a delay is broken. */
+  private advanceTo(time: number): void {
+    if (time < this.time)
+      throw new InvariantViolation(
+        'virtual time never goes back',
+        `next event at ${time} < now ${this.time}`,
+        this.time,
+        this.seed,
+        this.stats.events,
+      );
+    this.time = time;
   }
 
   private dispatch(event: WorldEvent): void {
@@ -484,6 +501,21 @@ export class World {
           break;
         }
         if (to.paused) {
+          // A paused process's receive buffer is finite: past the bound, arrivals are lost, as a
+          // full socket buffer loses datagrams.
+          if (to.held.length >= HELD_EVENTS_BOUND) {
+            this.stats.dropped++;
+            if (this.tracing)
+              this.emit({
+                t: this.time,
+                kind: 'drop',
+                from: event.from.id,
+                to: to.id,
+                id: event.id,
+                reason: 'overflow',
+              });
+            break;
+          }
           to.held.push(event);
           break;
         }
@@ -497,6 +529,7 @@ export class World {
         const node = event.node;
         if (event.cancelled || !node.up || node.incarnation !== event.incarnation) break;
         if (node.paused) {
+          // Timers are bounded by the node's own live timers, so they are always kept.
           node.held.push(event);
           break;
         }
