@@ -1,13 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CountMinSketch, TopK, countMinSystem } from './index';
 
 describe('count-min sketch (K1)', () => {
-  it('the scenario reproduces its expected verdict', async () => {
-    const scenario = countMinSystem.scenarios[0]!;
-    const result = await scenario.run({ seed: 4, quick: true });
-    expect(result.observed, result.summary).toBe(scenario.expected);
+  it.each(countMinSystem.scenarios.map((s) => [s.id, s] as const))(
+    '%s reproduces its expected verdict',
+    async (_id, scenario) => {
+      const result = await scenario.run({ seed: 4, quick: true });
+      expect(result.observed, result.summary).toBe(scenario.expected);
+    },
+  );
+
+  it('count-min-overestimates: never an underestimate', async () => {
+    const result = await countMinSystem.scenarios
+      .find((s) => s.id === 'count-min-overestimates')!
+      .run({
+        seed: 4,
+        quick: true,
+      });
     expect(result.measurements.underestimates).toBe(0);
+  });
+
+  it('top-k-heavy-hitters: finds every top item that stands out by more than εN, never counting one low', async () => {
+    const scenario = countMinSystem.scenarios.find((s) => s.id === 'top-k-heavy-hitters');
+    expect(scenario, 'top-k-heavy-hitters is a count-min scenario').toBeDefined();
+    const result = await scenario!.run({ seed: 1, quick: true });
+    expect(result.observed, result.summary).toBe('holds');
+    expect(result.measurements.mustFind).toBeGreaterThan(5);
+    expect(result.measurements.missed).toBe(0);
+    expect(result.measurements.maxOverestimate).toBeGreaterThanOrEqual(0);
+    expect(result.measurements.maxOverestimate).toBeLessThanOrEqual(result.measurements.bound as number);
+  });
+
+  it('the README names every scenario the system ships, and no scenario id that does not exist', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const ids = countMinSystem.scenarios.map((s) => s.id);
+    for (const id of ids) expect(readme, id).toContain(id);
+    const named = [...readme.matchAll(/`([a-z0-9.]+(?:-[a-z0-9.]+){2,})`/g)].map((m) => m[1]);
+    expect(named.filter((id) => !ids.includes(id as string))).toEqual([]);
   });
 
   it('never underestimates (property)', () => {
