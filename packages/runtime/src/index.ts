@@ -9,7 +9,7 @@ export { RespParser, RespProtocolError, resp } from './kv/resp';
 export { startRespServer, answer as answerResp, type RespServer } from './kv/resp-server';
 export { handleKvHttp } from './kv/http-routes';
 export type { KvService } from './kv/service';
-export type { KvWireOp, KvWireResult, KvRequest, KvResponse } from './kv/messages';
+export type { KvOp, KvResult, KvRequest, KvResponse } from '@dslab/systems';
 export { LinkProxy, type LinkFaults } from './real/proxy';
 export { LocalCluster, type ClusterMember, type LaunchOptions } from './real/launcher';
 export { runJepsen, lostAcknowledgedWrites, type JepsenOptions, type JepsenReport } from './jepsen/run';

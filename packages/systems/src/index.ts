@@ -18,7 +18,14 @@ export {
   type Placement,
 } from './hashring/placement';
 export { keySlot, SLOT_COUNT } from './hashring/slots';
-export { loadPerNode, loadSpread, movedKeys, movedFraction, type MembershipChange } from './hashring/measures';
+export {
+  loadPerNode,
+  loadSpread,
+  movedKeys,
+  movedFraction,
+  type MembershipChange,
+} from './hashring/measures';
 export { slotRanges, slotMaster, type SlotRange } from './hashring/slot-ranges';
 export { BPlusTree } from './btree/tree';
 export { LsmTree } from './lsm/lsm';
+export * from './kv-protocol';

@@ -6,7 +6,7 @@
  * unknown and the caller is told so.
  */
 import type { NodeId } from '@dslab/sim';
-import { isKvResponse, type KvRequest, type KvWireOp, type KvWireResult } from './messages';
+import { isKvResponse, type KvRequest, type KvOp, type KvResult } from '@dslab/systems';
 
 export interface GatewayOptions {
   readonly nodeId: NodeId;
@@ -30,7 +30,7 @@ export class OutcomeUnknown extends Error {
 interface Pending {
   readonly request: KvRequest;
   readonly started: number;
-  readonly resolve: (result: KvWireResult) => void;
+  readonly resolve: (result: KvResult) => void;
   readonly reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
   target: NodeId;
@@ -59,10 +59,10 @@ export class KvGateway {
     return isKvResponse(msg) && msg.client === this.clientId;
   }
 
-  execute(op: KvWireOp): Promise<KvWireResult> {
+  execute(op: KvOp): Promise<KvResult> {
     if (this.closed) return Promise.reject(new Error('the node is shutting down'));
     const request: KvRequest = { type: 'request', client: this.clientId, seq: ++this.seq, op };
-    return new Promise<KvWireResult>((resolve, reject) => {
+    return new Promise<KvResult>((resolve, reject) => {
       const pending: Pending = {
         request,
         started: Date.now(),

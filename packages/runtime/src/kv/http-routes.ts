@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { OutcomeUnknown } from './gateway';
-import type { KvWireOp } from './messages';
+import type { KvOp } from '@dslab/systems';
 import type { KvService } from './service';
 
 const MAX_BODY = 1024 * 1024;
@@ -66,7 +66,7 @@ function authorized(req: IncomingMessage, password: string | undefined): boolean
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function run(service: KvService, op: KvWireOp) {
+async function run(service: KvService, op: KvOp) {
   const result = await service.execute(op);
   if (!result.ok && result.error !== 'compare failed') throw new HttpError(503, result.error ?? 'refused');
   return result;

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Address } from '../real/tcp-transport';
 import { OutcomeUnknown } from './gateway';
-import type { KvWireOp } from './messages';
+import type { KvOp } from '@dslab/systems';
 import { RespParser, RespProtocolError, resp } from './resp';
 import type { KvService } from './service';
 
@@ -26,7 +26,7 @@ function arity(args: readonly string[], min: number, max = min): string | undefi
   return undefined;
 }
 
-async function run(service: KvService, op: KvWireOp) {
+async function run(service: KvService, op: KvOp) {
   const result = await service.execute(op);
   if (!result.ok && result.error !== 'compare failed') throw new Error(result.error ?? 'refused');
   return result;

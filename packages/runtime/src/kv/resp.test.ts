@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { RespParser, RespProtocolError, resp } from './resp';
 import { answer } from './resp-server';
 import type { KvService } from './service';
-import type { KvWireOp, KvWireResult } from './messages';
+import type { KvOp, KvResult } from '@dslab/systems';
 
 const encode = (args: string[]) =>
   `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
@@ -47,15 +47,15 @@ describe('RESP parser', () => {
   });
 });
 
-function fakeService(password?: string): KvService & { ops: KvWireOp[] } {
+function fakeService(password?: string): KvService & { ops: KvOp[] } {
   const data = new Map<string, string>();
-  const ops: KvWireOp[] = [];
+  const ops: KvOp[] = [];
   return {
     ops,
     staleReads: false,
     ...(password !== undefined ? { password } : {}),
     status: () => ({ role: 'leader', term: 3 }),
-    async execute(op): Promise<KvWireResult> {
+    async execute(op): Promise<KvResult> {
       ops.push(op);
       switch (op.f) {
         case 'get':

@@ -1,8 +1,8 @@
 /** What the client protocol adapters (RESP, HTTP) need from a KV node process. */
-import type { KvWireOp, KvWireResult } from './messages';
+import type { KvOp, KvResult } from '@dslab/systems';
 
 export interface KvService {
-  execute(op: KvWireOp): Promise<KvWireResult>;
+  execute(op: KvOp): Promise<KvResult>;
   /** The node's state for INFO and GET /v1/status (role, term, commit index, peers…). */
   status(): Record<string, unknown>;
   /** When set, clients must authenticate (RESP AUTH, HTTP `Authorization: Bearer …`). */

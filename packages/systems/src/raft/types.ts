@@ -1,15 +1,9 @@
 /** Raft's messages, log entries and configuration: plain data, so the same node runs in the simulator and over TCP. */
 import type { NodeId } from '@dslab/sim';
 
-/** A key-value operation a client asks for; `get` is a read, everything else goes through the log. */
-export type KvOp =
-  /** `stale`: answer from this server's state machine, leader or not (fast, possibly stale). */
-  | { readonly f: 'get'; readonly key: string; readonly stale?: boolean }
-  | { readonly f: 'incr'; readonly key: string }
-  | { readonly f: 'put'; readonly key: string; readonly value: string }
-  | { readonly f: 'delete'; readonly key: string }
-  | { readonly f: 'cas'; readonly key: string; readonly from: string | null; readonly to: string }
-  | { readonly f: 'append'; readonly key: string; readonly value: string };
+import type { KvOp, KvResult } from '../kv-protocol';
+
+export type { KvOp, KvResult } from '../kv-protocol';
 
 /** Cluster administration, proposed through the leader like a client command. */
 export type AdminOp =
@@ -31,13 +25,6 @@ export type Entry =
   | { readonly term: number; readonly kind: 'command'; readonly command: Command }
   /** The voting members from this entry on (it takes effect when appended, as in Raft's dissertation §4.1). */
   | { readonly term: number; readonly kind: 'config'; readonly voters: readonly NodeId[] };
-
-/** The answer to a client: `result` for reads and cas (the value before, or whether it applied). */
-export interface KvResult {
-  readonly ok: boolean;
-  readonly value?: string | null;
-  readonly error?: string;
-}
 
 export interface VoteRequest {
   readonly type: 'prevote' | 'vote';
