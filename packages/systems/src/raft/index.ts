@@ -48,7 +48,7 @@ export const raftSystem: SystemDefinition<RaftParams> = {
       },
     };
   },
-  fuzz: { mutants: raftMutants, run: fuzzRaft },
+  fuzz: { mutants: raftMutants, pinned: [], run: fuzzRaft },
   clientProtocol: 'kv',
   live(params, seed): LiveRun {
     return raftLive(buildRaftCluster(params, seed));
