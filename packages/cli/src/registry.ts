@@ -1,5 +1,5 @@
 /** Looks systems and scenarios up by id, with errors that list what exists. */
-import { findSystem, systems, type Scenario, type SystemDefinition } from '@dslab/systems';
+import { findSystem, systems, validateMutant, type Scenario, type SystemDefinition } from '@dslab/systems';
 import { CliError } from './errors';
 
 export function requireSystem(id: string): SystemDefinition<unknown> {
@@ -20,10 +20,10 @@ export function requireScenario(system: SystemDefinition<unknown>, id: string): 
 
 export function requireFuzz(system: SystemDefinition<unknown>, mutant: string | undefined) {
   if (!system.fuzz) throw new CliError(`${system.id} has no fuzzer`);
-  if (mutant !== undefined && !system.fuzz.mutants.includes(mutant)) {
-    throw new CliError(
-      `unknown mutant '${mutant}' of ${system.id} (known: ${system.fuzz.mutants.join(', ') || 'none'})`,
-    );
+  try {
+    validateMutant(system.id, system.fuzz.mutants, mutant);
+  } catch (error) {
+    throw new CliError((error as Error).message);
   }
   return system.fuzz;
 }

@@ -29,3 +29,16 @@ export { slotRanges, slotMaster, type SlotRange } from './hashring/slot-ranges';
 export { BPlusTree } from './btree/tree';
 export { LsmTree } from './lsm/lsm';
 export * from './kv-protocol';
+export {
+  mutantActive,
+  validateMutant,
+  judgeHistory,
+  simulatedSystem,
+  standardNemesis,
+  HISTORY_CHECK,
+  type SimulationSpec,
+  type FuzzSpec,
+  type FinalCheck,
+  type Simulated,
+  type HistoryJudge,
+} from './kit';
