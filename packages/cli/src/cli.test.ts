@@ -45,6 +45,18 @@ describe('dslab CLI', () => {
     expect(out).toMatch(/echo/);
   });
 
+  it('lists the catalog from its one typed source, with each row status and its systems', async () => {
+    const { code, out } = await run('list', '--catalog', '--json');
+    expect(code).toBe(0);
+    const rows = JSON.parse(out) as { id: string; status: string; systems: string[] }[];
+    const raft = rows.find((row) => row.id === 'A1');
+    expect(raft?.systems).toContain('raft');
+    expect(raft?.status).toBe('done');
+    // A row no system implements cannot claim to be done.
+    for (const row of rows)
+      if (row.systems.length === 0 && row.id[0] !== 'N') expect(row.status).toBe('planned');
+  });
+
   it('runs a scenario and exits 0 when observed matches expected', async () => {
     const { code, out } = await run('run', 'echo', 'rtt-is-two-latencies', '--seed', '2', '--quick');
     expect(code).toBe(0);
