@@ -23,13 +23,12 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const cliDir = join(root, 'packages', 'cli');
 export const distDir = join(cliDir, 'dist');
 export const cliBundle = join(distDir, 'dslab.js');
-const inputsPath = join(distDir, '.inputs.json');
+const recordPath = join(distDir, '.build.json'); // what the last build read and wrote
 
 const entries = [
   { in: join(cliDir, 'src', 'main.ts'), out: 'dslab' },
   { in: join(cliDir, 'src', 'fuzz', 'worker.ts'), out: 'fuzz-worker' },
 ];
-const outputs = entries.map((e) => join(distDir, `${e.out}.js`));
 
 /**
  * Files the sources locate beside themselves (`new URL('…', import.meta.url)`), and where each lives
@@ -58,18 +57,20 @@ function configInputs() {
 
 /** Why the bundle must be (re)built, or undefined when it is current. */
 export function staleReason() {
-  for (const output of outputs) if (!existsSync(output)) return `${relative(root, output)} is missing`;
-  if (!existsSync(inputsPath)) return 'no record of its inputs';
-  const built = Math.min(...outputs.map((o) => statSync(o).mtimeMs));
-  let recorded;
+  if (!existsSync(cliBundle)) return `${toPosix(relative(root, cliBundle))} is missing`;
+  let record;
   try {
-    recorded = JSON.parse(readFileSync(inputsPath, 'utf8'));
+    record = JSON.parse(readFileSync(recordPath, 'utf8'));
   } catch {
-    return 'its record of inputs is unreadable';
+    return 'no record of the last build';
   }
-  for (const input of [...recorded.map((p) => join(root, p)), ...configInputs()]) {
-    if (!existsSync(input)) return `${relative(root, input)} is gone`;
-    if (statSync(input).mtimeMs > built) return `${relative(root, input)} changed`;
+  const outputs = record.outputs.map((p) => join(root, p));
+  for (const output of outputs)
+    if (!existsSync(output)) return `${toPosix(relative(root, output))} is missing`;
+  const built = Math.min(...outputs.map((o) => statSync(o).mtimeMs));
+  for (const input of [...record.inputs.map((p) => join(root, p)), ...configInputs()]) {
+    if (!existsSync(input)) return `${toPosix(relative(root, input))} is gone`;
+    if (statSync(input).mtimeMs > built) return `${toPosix(relative(root, input))} changed`;
   }
   return undefined;
 }
@@ -91,6 +92,40 @@ function zodEnglishOnlyPlugin() {
         contents: "export { default as en } from './en.js';",
         resolveDir: dirname(args.path),
         loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * ioredis serves only `dslab jepsen`, yet initialising it (and the Node modules it pulls in: net, tls,
+ * dns…) took a fifth of every start. Our sources get a stand-in whose `Redis` loads the real one on
+ * first construction (a bundled CommonJS module runs only when required). The stand-in exports only
+ * what the sources use, so any other import from ioredis fails the build instead of misbehaving; it
+ * can go once the sources import ioredis lazily themselves.
+ */
+function lazyIoredisPlugin() {
+  return {
+    name: 'dslab-lazy-ioredis',
+    setup(build) {
+      build.onResolve({ filter: /^ioredis$/ }, (args) =>
+        args.namespace === 'lazy-ioredis' || /[\\/]node_modules[\\/]/.test(args.importer)
+          ? undefined
+          : { path: 'ioredis', namespace: 'lazy-ioredis' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'lazy-ioredis' }, () => ({
+        resolveDir: root,
+        loader: 'js',
+        contents: [
+          'let real;',
+          'export class Redis {',
+          '  constructor(...args) {',
+          "    real ??= require('ioredis');",
+          '    return new real.Redis(...args);',
+          '  }',
+          '}',
+          'export default Redis;',
+        ].join('\n'),
       }));
     },
   };
@@ -147,7 +182,7 @@ function relocationPlugin() {
   };
 }
 
-/** Builds dist/dslab.js and dist/fuzz-worker.js; returns the bundle's size in bytes. */
+/** Builds dist/dslab.js, dist/fuzz-worker.js and their shared chunks; returns their size in bytes. */
 export async function buildCli({ quiet = false } = {}) {
   const { build } = await import('esbuild');
   rmSync(distDir, { recursive: true, force: true }); // no chunk of an earlier build may linger
@@ -174,7 +209,7 @@ export async function buildCli({ quiet = false } = {}) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [zodEnglishOnlyPlugin(), relocationPlugin()],
+    plugins: [zodEnglishOnlyPlugin(), lazyIoredisPlugin(), relocationPlugin()],
   });
   chmodSync(cliBundle, 0o755);
   // Inputs as files (not the plugin's virtual module), relative to the repository.
@@ -182,13 +217,15 @@ export async function buildCli({ quiet = false } = {}) {
     .filter((p) => !p.includes(':'))
     .map(toPosix)
     .sort();
-  writeFileSync(inputsPath, JSON.stringify(inputs, null, 1) + '\n');
+  const outputs = Object.keys(result.metafile.outputs).map(toPosix).sort();
   writeLicences(inputs);
-  const bytes = statSync(cliBundle).size;
+  writeFileSync(recordPath, JSON.stringify({ inputs, outputs }, null, 1) + '\n');
+  const bytes = outputs.reduce((sum, p) => sum + statSync(join(root, p)).size, 0);
   if (!quiet) {
     const ms = Math.round(performance.now() - started);
-    console.log(
-      `dslab: built ${toPosix(relative(root, cliBundle))} (${Math.round(bytes / 1024)} KiB, ${ms} ms)`,
+    // stderr: `npm run dslab -- … --json` keeps a clean stdout.
+    console.error(
+      `dslab: built ${toPosix(relative(root, distDir))}/ (${outputs.length} files, ${Math.round(bytes / 1024)} KiB, ${ms} ms)`,
     );
   }
   return bytes;
@@ -198,7 +235,7 @@ export async function buildCli({ quiet = false } = {}) {
 export async function ensureCliBuilt() {
   const reason = staleReason();
   if (reason === undefined) return;
-  console.log(`dslab: building the CLI (${reason})…`);
+  console.error(`dslab: building the CLI (${reason})…`);
   await buildCli();
 }
 
