@@ -30,10 +30,14 @@ export class EdnError extends Error {
 
 const DELIMITERS = new Set(['(', ')', '[', ']', '{', '}', '"', ';']);
 
+/** Deeper nesting than this is refused (no history needs it; reading it would overflow the stack). */
+export const MAX_EDN_DEPTH = 1_000;
+
 export class EdnReader {
   private at = 0;
   private line = 1;
   private column = 1;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -71,6 +75,13 @@ export class EdnReader {
   }
 
   read(): EdnValue {
+    if (++this.depth > MAX_EDN_DEPTH) this.fail(`values nested deeper than ${MAX_EDN_DEPTH} levels`);
+    const value = this.readValue();
+    this.depth--;
+    return value;
+  }
+
+  private readValue(): EdnValue {
     this.skipSpace();
     if (this.at >= this.text.length) this.fail('unexpected end of input, expected a value');
     const ch = this.text[this.at] as string;

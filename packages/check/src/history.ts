@@ -104,6 +104,11 @@ export interface HistoryEvent {
   readonly process: string;
   readonly f: string;
   readonly value: unknown;
+  /**
+   * The key, for histories that carry it in its own field (`{:f :get, :key "4", :value nil}`): the
+   * operation's input becomes `[key, value]` (the kv vocabulary) and its output the completion's bare value.
+   */
+  readonly key?: unknown;
   /** Line number in the source, for error messages. */
   readonly line?: number;
 }
@@ -114,7 +119,7 @@ export interface HistoryEvent {
  */
 export function pairEvents(events: readonly HistoryEvent[]): History {
   const recorder = new HistoryRecorder();
-  const open = new Map<string, { id: number; f: string }>();
+  const open = new Map<string, { id: number; f: string; key: unknown }>();
   events.forEach((event, index) => {
     const where = event.line !== undefined ? `line ${event.line}` : `event ${index + 1}`;
     if (event.type === 'invoke') {
@@ -122,9 +127,11 @@ export function pairEvents(events: readonly HistoryEvent[]): History {
         throw new Error(
           `${where}: process ${event.process} invokes again before its previous operation completed`,
         );
+      const input = event.key !== undefined ? [event.key, event.value] : event.value;
       open.set(event.process, {
-        id: recorder.invoke(event.process, event.f, event.value, index),
+        id: recorder.invoke(event.process, event.f, input, index),
         f: event.f,
+        key: event.key,
       });
       return;
     }
@@ -134,6 +141,10 @@ export function pairEvents(events: readonly HistoryEvent[]): History {
     if (pending.f !== event.f)
       throw new Error(
         `${where}: completion :${event.f} does not match the open :${pending.f} of process ${event.process}`,
+      );
+    if (event.key !== undefined && JSON.stringify(event.key) !== JSON.stringify(pending.key))
+      throw new Error(
+        `${where}: completion for key ${JSON.stringify(event.key)} does not match the open :${pending.f} of ${pending.key === undefined ? 'no key' : `key ${JSON.stringify(pending.key)}`} (process ${event.process})`,
       );
     open.delete(event.process);
     if (event.type === 'ok') recorder.ok(pending.id, event.value, index);

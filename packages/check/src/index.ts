@@ -29,6 +29,7 @@ export {
   readJepsenLog,
   readJsonHistory,
   detectFormat,
+  usesKeyField,
   HistoryParseError,
   type HistoryFormat,
 } from './readers';
