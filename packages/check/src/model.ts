@@ -121,15 +121,28 @@ export function multiRegisterModel(initial: Registers): Model<Registers> {
 }
 
 /**
- * A key-value store: read / write / cas / append on `input = [key, value]` (cas: [key, [from, to]]),
- * partitioned per key, so each key is checked as its own register.
+ * A key-value store: read / get, write / put, delete, cas and append on `input = [key, value]` (cas:
+ * [key, [from, to]]), partitioned per key, so each key is checked as its own register; `initial` is the
+ * value of a key never written. A read's output is the value, or Jepsen's independent tuple
+ * `[key, value]` (the completion of `{:f :read, :value [k nil]}`). Append concatenates strings, as in
+ * Porcupine's key-value histories.
  */
 export function kvModel(initial: unknown = null): Model<unknown> {
   const keyOf = (op: Operation) => {
     if (!Array.isArray(op.input) || op.input.length < 1)
-      throw new Error(`kv: operation value must be [key, …], got ${show(op.input)}`);
+      throw new Error(
+        `kv: operation value must be [key, …] (or the key in its own :key field), got ${show(op.input)}`,
+      );
     return JSON.stringify(op.input[0]);
   };
+  /** The value a read returned: a completion in Jepsen's independent form carries [key, value]. */
+  const readValue = (op: Operation) =>
+    Array.isArray(op.output) &&
+    op.output.length === 2 &&
+    Array.isArray(op.input) &&
+    same(op.output[0], op.input[0])
+      ? (op.output[1] as unknown)
+      : op.output;
   return {
     name: 'kv',
     init: () => initial,
@@ -142,8 +155,10 @@ export function kvModel(initial: unknown = null): Model<unknown> {
         case 'delete':
           return null;
         case 'read':
-        case 'get':
-          return op.output === undefined || same(op.output, state) ? state : undefined;
+        case 'get': {
+          const value = readValue(op);
+          return value === undefined || same(value, state) ? state : undefined;
+        }
         case 'append':
           return (typeof state === 'string' ? state : '') + String(arg);
         case 'cas': {

@@ -23,6 +23,11 @@ export interface ModelOptions {
   readonly nilRead?: 'value' | 'unknown';
   /** Whether a failed cas observed another value, or had no effect at all. */
   readonly failedCas?: 'observes' | 'no-effect';
+  /**
+   * The history carries keys in their own field (`usesKeyField`): Porcupine's key-value shape, where a
+   * key never written reads as "", so the kv model starts each key at "" unless `initial` says otherwise.
+   */
+  readonly keyField?: boolean;
 }
 
 /** Throws an Error naming the problem for a bad name or option. */
@@ -30,7 +35,14 @@ export function modelFor(name: string, format: HistoryFormat, options: ModelOpti
   if (!(MODEL_NAMES as readonly string[]).includes(name)) {
     throw new Error(`unknown model '${name}' (known: ${MODEL_NAMES.join(', ')})`);
   }
-  const initial = options.initial !== undefined ? options.initial : name === 'multi-register' ? {} : null;
+  const initial =
+    options.initial !== undefined
+      ? options.initial
+      : name === 'multi-register'
+        ? {}
+        : name === 'kv' && options.keyField === true
+          ? ''
+          : null;
   // etcd's Jepsen logs: nil means "no key" and a failed cas saw another value; Knossos EDN: nil is unknown, fail = no effect.
   const nilRead = options.nilRead ?? (format === 'jepsen-log' ? 'value' : 'unknown');
   if (nilRead !== 'value' && nilRead !== 'unknown') throw new Error(`nil-read must be 'value' or 'unknown'`);

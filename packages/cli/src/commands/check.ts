@@ -8,6 +8,7 @@ import {
   modelFor,
   readHistory,
   renderHistoryHtml,
+  usesKeyField,
   type HistoryFormat,
   type Model,
   type ModelOptions,
@@ -52,7 +53,12 @@ function expandInputs(inputs: readonly string[]): string[] {
   return files;
 }
 
-function buildModel(name: string, format: HistoryFormat, options: CheckCliOptions): Model<unknown> {
+function buildModel(
+  name: string,
+  format: HistoryFormat,
+  keyField: boolean,
+  options: CheckCliOptions,
+): Model<unknown> {
   let initial: unknown;
   if (options.initial !== undefined) {
     try {
@@ -63,6 +69,7 @@ function buildModel(name: string, format: HistoryFormat, options: CheckCliOption
   }
   try {
     return modelFor(name, format, {
+      keyField,
       ...(initial !== undefined ? { initial } : {}),
       ...(options.nilRead !== undefined ? { nilRead: options.nilRead as ModelOptions['nilRead'] } : {}),
       ...(options.failedCas !== undefined
@@ -83,7 +90,10 @@ export function registerCheckCommand(program: Command): void {
     .argument('<files...>', 'history files or folders')
     .requiredOption('--model <name>', `model: ${MODEL_NAMES.join(', ')}`)
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
-    .option('--initial <json>', 'initial state (default null; {} for multi-register)')
+    .option(
+      '--initial <json>',
+      'initial state (default null; {} for multi-register; "" for kv histories with a :key field)',
+    )
     .option('--nil-read <mode>', "a read of nil is 'unknown' (Knossos) or a 'value' (etcd logs)")
     .option(
       '--failed-cas <mode>',
@@ -117,7 +127,7 @@ export function registerCheckCommand(program: Command): void {
           const text = readFileSync(file, 'utf8');
           const format = (options.format as HistoryFormat | undefined) ?? detectFormat(text);
           const history = readHistory(text, format);
-          const model = buildModel(options.model, format, options);
+          const model = buildModel(options.model, format, usesKeyField(text, format), options);
           const deadline = started + timeoutMs;
           const result = checkLinearizable(history, model, {
             deadlineReached: () => performance.now() > deadline,
