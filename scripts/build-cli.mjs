@@ -1,6 +1,6 @@
 // Builds the `dslab` command to JavaScript: packages/cli/dist/dslab.js and the fuzz worker beside it.
 // Everything is bundled in, our workspace packages and third-party ones alike, so that a start parses one
-// file and resolves nothing (docs/decisions/0011-cli-build.md); their licences go to dist/.
+// file and resolves nothing (docs/decisions/0013-the-cli-is-built.md); their licences go to dist/.
 //
 //   node scripts/build-cli.mjs            build now
 //   node scripts/build-cli.mjs --if-stale build only when dist is missing or older than what it is built from

@@ -1,5 +1,8 @@
 // Installs the Debian packages the tests and the lab need (Chromium, Redis, …) when they are absent.
 // As root it runs apt-get; otherwise it stops with one line naming what to install.
+//
+//   node scripts/setup-system.mjs                       what `npm test` needs
+//   node scripts/setup-system.mjs --bench --servers     also the benchmark and server packages
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,40 +18,76 @@ export const benchPackages = [
   { binary: '/usr/bin/etcd', deb: 'etcd-server', why: 'the etcd side of the Raft KV comparison' },
 ];
 
+/**
+ * Real servers that systems are checked against. Not installed by `npm test` up front: a test that
+ * needs one calls `installPackages([serverPackage('postgresql-15')])` and fails or skips with the line
+ * it returns.
+ */
+export const serverPackages = [
+  {
+    binary: '/usr/lib/postgresql/15/bin/postgres',
+    deb: 'postgresql-15',
+    why: 'PostgreSQL 15 (initdb, pg_ctl and postgres in /usr/lib/postgresql/15/bin)',
+  },
+  { binary: '/usr/sbin/nats-server', deb: 'nats-server', why: 'NATS (JetStream) as a real message log' },
+];
+
+/** Services Debian starts when their package is installed; tests start their own on free ports. */
+const servicesStartedOnInstall = ['redis-server', 'etcd', 'postgresql', 'nats-server'];
+
+/** The entry of a server package by its Debian name. */
+export function serverPackage(deb) {
+  const found = serverPackages.find((p) => p.deb === deb);
+  if (!found) throw new Error(`no server package '${deb}' in scripts/setup-system.mjs`);
+  return found;
+}
+
 export function missingPackages(wanted = systemPackages) {
   return wanted.filter((p) => !existsSync(p.binary));
 }
 
-export function ensureSystemPackages(wanted = systemPackages) {
+/**
+ * Installs what is missing of `wanted`. Returns undefined when everything is there afterwards, or one
+ * line saying why not (not root, apt-get failed) for the caller to print, fail or skip with.
+ */
+export function installPackages(wanted) {
   const missing = missingPackages(wanted);
-  if (missing.length === 0) return;
+  if (missing.length === 0) return undefined;
   const names = missing.map((p) => p.deb).join(' ');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) {
-    console.error(`dslab: missing system packages; run as root: apt-get install -y ${names}`);
-    process.exit(2);
-  }
+  if (!isRoot) return `dslab: missing system packages; run as root: apt-get install -y ${names}`;
   console.log(`dslab: installing Debian packages: ${names}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execSync('apt-get update -qq', { stdio: 'inherit', env });
-  execSync(`apt-get install -y -qq --no-install-recommends ${names}`, { stdio: 'inherit', env });
-  const still = missingPackages(wanted);
-  if (still.length > 0) {
-    console.error(`dslab: apt-get did not provide: ${still.map((p) => p.binary).join(', ')}`);
-    process.exit(2);
+  try {
+    execSync('apt-get update -qq', { stdio: 'inherit', env });
+    execSync(`apt-get install -y -qq --no-install-recommends ${names}`, { stdio: 'inherit', env });
+  } catch {
+    return `dslab: apt-get install ${names} failed`;
   }
-  // Debian starts redis-server and etcd as services on install; we start our own on free ports.
-  for (const service of ['redis-server', 'etcd']) {
+  for (const service of servicesStartedOnInstall) {
     try {
       execSync(`service ${service} stop`, { stdio: 'ignore' });
     } catch {
       /* not running or no service manager: fine */
     }
   }
+  const still = missingPackages(wanted);
+  if (still.length > 0) return `dslab: apt-get did not provide: ${still.map((p) => p.binary).join(', ')}`;
+  return undefined;
+}
+
+/** For `npm test` and the CLI below: installs what is missing or exits 2 with one line. */
+export function ensureSystemPackages(wanted = systemPackages) {
+  const problem = installPackages(wanted);
+  if (problem === undefined) return;
+  console.error(problem);
+  process.exit(2);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  ensureSystemPackages(
-    process.argv.includes('--bench') ? [...systemPackages, ...benchPackages] : systemPackages,
-  );
+  ensureSystemPackages([
+    ...systemPackages,
+    ...(process.argv.includes('--bench') ? benchPackages : []),
+    ...(process.argv.includes('--servers') ? serverPackages : []),
+  ]);
 }
