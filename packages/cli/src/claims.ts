@@ -15,11 +15,18 @@ export interface ClaimOutcome {
 
 export async function evaluateClaims(
   systems: readonly SystemDefinition<unknown>[],
-  options: { seed: number; quick: boolean; onStart?: (system: string, scenario: string) => void },
+  options: {
+    seed: number;
+    quick: boolean;
+    /** Run only the scenarios this accepts (a shard); all by default. */
+    only?: (system: string, scenario: string) => boolean;
+    onStart?: (system: string, scenario: string) => void;
+  },
 ): Promise<ClaimOutcome[]> {
   const outcomes: ClaimOutcome[] = [];
   for (const system of systems) {
     for (const scenario of system.scenarios) {
+      if (options.only && !options.only(system.id, scenario.id)) continue;
       options.onStart?.(system.id, scenario.id);
       const started = performance.now();
       const result = await scenario.run({ seed: options.seed, quick: options.quick });

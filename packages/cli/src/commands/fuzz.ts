@@ -5,6 +5,10 @@ import { parseCount, parsePositiveCount } from '../options';
 import { requireFuzz, requireSystem } from '../registry';
 import { runFuzzPool } from '../fuzz/pool';
 import { EXIT_INVALID, EXIT_VALID } from '../errors';
+import { WHOLE, parseShard, takeShard, type Shard } from '../shards/shard';
+import type { FuzzShardFile } from '../shards/files';
+import { writeShardFile } from '../shards/write';
+import { printFuzzSummary } from '../shards/print';
 
 interface FuzzCliOptions {
   seeds: number;
@@ -13,6 +17,8 @@ interface FuzzCliOptions {
   workers: number;
   stopOnFirst?: boolean;
   json?: boolean;
+  shard?: Shard;
+  out?: string;
 }
 
 export function registerFuzzCommand(program: Command): void {
@@ -28,10 +34,20 @@ export function registerFuzzCommand(program: Command): void {
     .option('--workers <n>', 'worker threads', parsePositiveCount, availableParallelism())
     .option('--stop-on-first', 'stop at the first failing seed')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--shard <i/n>',
+      'run only the i-th of n deterministic slices of the seeds (for many machines)',
+      parseShard,
+    )
+    .option('--out <file>', 'also write the summary as JSON to this file (for dslab merge)')
     .action(async (systemId: string, options: FuzzCliOptions) => {
       const system = requireSystem(systemId);
       requireFuzz(system, options.mutant);
-      const seeds = Array.from({ length: options.seeds }, (_, i) => options.start + i);
+      const shard = options.shard ?? WHOLE;
+      const seeds = takeShard(
+        Array.from({ length: options.seeds }, (_, i) => options.start + i),
+        shard,
+      );
       const interactive = process.stderr.isTTY === true && !options.json;
       const bar = new SingleBar(
         {
@@ -61,33 +77,23 @@ export function registerFuzzCommand(program: Command): void {
         },
       });
       if (interactive) bar.stop();
-      const seconds = (performance.now() - started) / 1000;
-      const mutantFlag = options.mutant !== undefined ? ` --mutant ${options.mutant}` : '';
-      if (options.json) {
-        console.log(
-          JSON.stringify(
-            {
-              system: system.id,
-              mutant: options.mutant ?? null,
-              seeds: done,
-              failures,
-              seconds,
-              seedsPerMinute: (done / seconds) * 60,
-              events,
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        for (const failure of failures) {
-          console.log(`FAIL seed ${failure.seed}: ${failure.failure.split('\n')[0]}`);
-          console.log(`     replay: dslab replay ${system.id} --seed ${failure.seed}${mutantFlag}`);
-        }
-        console.log(
-          `${system.id}${mutantFlag}: ${done} seeds, ${failures.length} failing, ${seconds.toFixed(1)} s (${((done / seconds) * 60).toFixed(0)} seeds/min, ${options.workers} workers)`,
-        );
-      }
+      const summary: FuzzShardFile = {
+        kind: 'fuzz',
+        system: system.id,
+        mutant: options.mutant ?? null,
+        start: options.start,
+        total: options.seeds,
+        shard,
+        seeds: done,
+        stoppedEarly: done < seeds.length,
+        failures,
+        events,
+        seconds: (performance.now() - started) / 1000,
+      };
+      if (options.out !== undefined) writeShardFile(options.out, summary);
+      if (options.json)
+        console.log(JSON.stringify({ ...summary, seedsPerMinute: (done / summary.seconds) * 60 }, null, 2));
+      else printFuzzSummary(summary, options.workers);
       process.exitCode = failures.length === 0 ? EXIT_VALID : EXIT_INVALID;
     });
 }

@@ -9,6 +9,7 @@ import { registerServeCommand } from './serve';
 import { registerCheckCommand } from './check';
 import { registerClusterCommand } from './cluster';
 import { registerJepsenCommand } from './jepsen';
+import { registerMergeCommand } from './merge';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -20,4 +21,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerCheckCommand,
   registerClusterCommand,
   registerJepsenCommand,
+  registerMergeCommand,
 ];
