@@ -570,7 +570,7 @@ export function runGeoSharding(
   const everyLocal = a.p99 <= 2 * l.p99;
   const homeIsLocal = l.count > 0 && (r.count === 0 || l.p99 < r.p50);
   const ms = (x: number) => (Number.isNaN(x) ? '–' : `${x.toFixed(1)} ms`);
-  const fixed = (x: number) => (Number.isNaN(x) ? '–' : Number(x.toFixed(2)));
+  const fixed = (x: number) => (Number.isNaN(x) ? '–' : Number(x.toFixed(1)));
   return {
     observed:
       result.errors + result.unanswered > 0

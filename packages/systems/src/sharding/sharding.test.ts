@@ -3,16 +3,29 @@ import { Rng } from '@dslab/sim';
 import { runRekey } from './rekey';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import type { ScenarioResult } from '../contract';
 import { shardingSystem, RangeShards, PreShardedCluster } from './index';
 import { runDirectoryScenario, runGeoSharding, runTimeSuffix } from './scenarios';
 import { eventStream, keySchemes, measureLoad, routerFor, type TimedEvent } from './time-keys';
 import { DirectoryTable, after } from './directory';
 
+/** Quick runs at seed 3, each computed once and shared by the tests that read it. */
+const quickRuns = new Map<string, Promise<ScenarioResult>>();
+function quickRun(id: string): Promise<ScenarioResult> {
+  let run = quickRuns.get(id);
+  if (!run) {
+    const scenario = shardingSystem.scenarios.find((s) => s.id === id)!;
+    run = Promise.resolve(scenario.run({ seed: 3, quick: true }));
+    quickRuns.set(id, run);
+  }
+  return run;
+}
+
 describe('sharding strategies (D2)', () => {
   it.each(shardingSystem.scenarios.map((s) => [s.id, s] as const))(
     '%s reproduces its expected verdict',
     async (_id, scenario) => {
-      const result = await scenario.run({ seed: 3, quick: true });
+      const result = await quickRun(scenario.id);
       expect(result.observed, result.summary).toBe(scenario.expected);
     },
   );
@@ -102,8 +115,8 @@ describe('time-based suffix, routed (issue #14 item 5)', () => {
     expect(hash.runBusiest).toBeLessThan(0.15);
   });
 
-  it('the verdict follows where the router put the writes: hour % 4 fails, a random suffix relieves', () => {
-    const timeSuffix = runTimeSuffix(3, true);
+  it('the verdict follows where the router put the writes: hour % 4 fails, a random suffix relieves', async () => {
+    const timeSuffix = await quickRun('time-suffix-moves-the-hotspot');
     expect(timeSuffix.observed).toBe('fails');
     // Measured, not assumed: every minute's writes sat on one shard, yet over the run 2–4 shards shared them.
     expect(timeSuffix.measurements.busiestPerMinuteTimeSuffix).toBe(1);
@@ -116,8 +129,8 @@ describe('time-based suffix, routed (issue #14 item 5)', () => {
 });
 
 describe('geo sharding in a simulated network (issue #14 item 5)', () => {
-  it('latencies are measured in the World: they change with the seed and separate local from remote owners', () => {
-    const a = runGeoSharding(1, true);
+  it('latencies are measured in the World: they change with the seed and separate local from remote owners', async () => {
+    const a = await quickRun('geo-sharding-latency');
     const b = runGeoSharding(2, true);
     expect(a.traceHash).toBeDefined();
     expect(a.traceHash).not.toBe(b.traceHash);
@@ -134,7 +147,7 @@ describe('geo sharding in a simulated network (issue #14 item 5)', () => {
   });
 
   it('the verdict follows the measurement: with nobody away from home and no cross-region query, every request is local', () => {
-    const home = runGeoSharding(1, true, { awayShare: 0, fanoutShare: 0 });
+    const home = runGeoSharding(3, true, { awayShare: 0, fanoutShare: 0 });
     expect(home.measurements.remoteRequests).toBe(0);
     expect(home.observed).toBe('holds');
   });
@@ -186,8 +199,8 @@ describe('directory sharding as a service (issue #14 item 5)', () => {
     );
   });
 
-  it('a run moves exactly the whale (and the one hot key), redirects stale caches and loses nothing', () => {
-    const { measurements: m, observed } = runDirectoryScenario(3, true);
+  it('a run moves exactly the whale (and the one hot key), redirects stale caches and loses nothing', async () => {
+    const { measurements: m, observed } = await quickRun('directory-moves-one-tenant');
     expect(observed).toBe('holds');
     expect(m.rowsTransferred).toBe(m.whaleRows! + 1);
     expect(m.movedRows).toBe(m.whaleRows! + 1);
