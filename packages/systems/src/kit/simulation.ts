@@ -38,6 +38,11 @@ export interface FuzzSpec<P, C extends Simulated> {
   readonly mutants: readonly MutantSpec[];
   /** The params of one fuzz seed, with the mutant switched on. Seeds may vary safe protocol options. */
   params(seed: number, mutant: string | undefined): P;
+  /**
+   * Builds a fuzz seed's world when it needs more than `build(params)` (client timeouts tuned to the
+   * seed's profile, say); the spec's `build` otherwise.
+   */
+  build?(params: P, seed: number, trace: TraceMode): C;
   /** Schedules this seed's faults on the freshly built cluster (see `standardNemesis`). */
   nemesis(cluster: C, seed: number, params: P): void;
   /**
@@ -122,7 +127,8 @@ export function fuzzSeed<P, C extends Simulated>(
     options.mutant,
   );
   const params = fuzz.params(seed, mutant);
-  const cluster = spec.build(params, seed, options.recordTrace ? 'record' : 'hash');
+  const trace = options.recordTrace ? 'record' : 'hash';
+  const cluster = fuzz.build ? fuzz.build(params, seed, trace) : spec.build(params, seed, trace);
   const { world } = cluster;
   fuzz.nemesis(cluster, seed, params);
   let failed: { check: string; failure: string } | undefined;
