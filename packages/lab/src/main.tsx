@@ -1,7 +1,8 @@
+// The base styles first: each view's own stylesheet, imported by its component, comes after and refines them.
+import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');

@@ -36,7 +36,7 @@ export function CheckPage() {
         Paste a history — Jepsen/Knossos EDN, a jepsen.log, or JSON lines — or load one from a file, pick the
         model, and the checker searches for an order of the operations that the model accepts (Wing &amp; Gong
         with Lowe&apos;s memoization). On a violation it names the operation no order can explain. The same
-        checker judges every simulated run and `dslab check` on the command line.
+        checker judges every simulated run and <code>dslab check</code> on the command line.
       </p>
       <div className="controls">
         <label>

@@ -1,12 +1,5 @@
 import { useEffect, useState } from 'react';
-import {
-  findSystem,
-  trackOf,
-  type RunSummary,
-  type Scenario,
-  type ScenarioResult,
-  type SystemDefinition,
-} from '@dslab/systems';
+import { findSystem, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
 import { runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
@@ -44,15 +37,11 @@ export function SystemPage({ route }: { route: SystemRoute }) {
   if (!system) return <ErrorPage message={`there is no system '${route.system}'`} />;
   const seedValid = /^\d{1,15}$/.test(seedText);
   const Explorer = viewFor(system.view)?.Explorer;
-
-  return (
-    <section>
-      <p className="rows">
-        {system.rows.join(' ')} · {trackOf(system.rows)}
-      </p>
-      <h1>{system.title}</h1>
-      <p className="lead">{system.summary}</p>
-
+  // A system with a world: the seed and parameters shape the run drawn below them. A pure structure: its
+  // explorer comes first, and the seed only feeds the experiments, so it sits with them.
+  const world = Boolean(system.live || system.run);
+  const seedControls = (
+    <>
       <form
         className="controls"
         onSubmit={(event) => {
@@ -75,11 +64,23 @@ export function SystemPage({ route }: { route: SystemRoute }) {
           Run
         </button>
         <span id="seed-help" className={seedValid ? 'muted' : 'invalid'} data-testid="seed-help">
-          {seedValid ? seedMeaning(system) : 'A seed is a whole number.'}
+          {seedValid ? seedMeaning(world) : 'A seed is a whole number.'}
         </span>
       </form>
 
       <ParamsForm key={`${system.id}:${paramsKey}`} system={system} params={route.params} seed={route.seed} />
+    </>
+  );
+
+  return (
+    <section>
+      <p className="rows">
+        {system.rows.join(' ')} · {trackOf(system.rows)}
+      </p>
+      <h1>{system.title}</h1>
+      <p className="lead">{system.summary}</p>
+
+      {world && seedControls}
 
       {Explorer && <Explorer />}
 
@@ -106,6 +107,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
       {run.status === 'done' && <RunView summary={run.summary} />}
 
       <h2>Scenarios</h2>
+      {!world && seedControls}
       <ul className="scenarios">
         {system.scenarios.map((scenario) => (
           <ScenarioView key={scenario.id} systemId={system.id} scenario={scenario} seed={route.seed} />
@@ -116,8 +118,8 @@ export function SystemPage({ route }: { route: SystemRoute }) {
 }
 
 /** What the seed decides, in the terms of what the system has: a world that runs, or a structure fed keys. */
-function seedMeaning(system: SystemDefinition<unknown>): string {
-  return system.live || system.run
+function seedMeaning(world: boolean): string {
+  return world
     ? 'One seed decides every latency, loss and fault: the link replays this exact run.'
     : 'One seed decides the keys every experiment generates: the link repeats the same measurements.';
 }

@@ -21,8 +21,8 @@ interface Props {
 
 /**
  * The live run, driven through the worker: the time bar, then the picture of the system (the view its
- * view kind registers, else the generic node cards), the faults that act on it, its metrics, the message
- * timeline and the checker.
+ * view kind registers, else the generic node cards) and its messages over time, then the faults that act
+ * on it, its metrics and the checker.
  */
 export function LivePanel({ system, params, seed, faults, at }: Props) {
   const run = useLiveRun({ system: system.id, params, seed, faults, at });
@@ -47,17 +47,21 @@ export function LivePanel({ system, params, seed, faults, at }: Props) {
           Violation: {snapshot.state.violation}
         </p>
       )}
-      {snapshot && (Picture && detail ? <Picture detail={detail} /> : <NodeList nodes={nodes} />)}
-      <FaultBar nodes={nodes} apply={run.apply} />
-      <PartitionBuilder nodes={nodes} apply={run.apply} />
       {snapshot && (
         <>
-          <MetricsStrip metrics={snapshot.state.view.metrics} time={run.time} />
+          {Picture && detail ? <Picture detail={detail} /> : <NodeList nodes={nodes} />}
           <MessageTimeline
             window={snapshot.window}
             nodeIds={snapshot.nodeIds}
             highlights={run.checked?.highlights ?? []}
           />
+        </>
+      )}
+      <FaultBar nodes={nodes} apply={run.apply} />
+      <PartitionBuilder nodes={nodes} apply={run.apply} />
+      {snapshot && (
+        <>
+          <MetricsStrip metrics={snapshot.state.view.metrics} time={run.time} />
           <CheckerPanel
             checks={snapshot.state.view.checks}
             checkable={snapshot.checkable}

@@ -5,6 +5,9 @@ import './bloom.css';
 const BLOOM_BITS = 64;
 const BLOOM_K = 3;
 
+/** A rate as a percentage with enough digits that a small one does not read as zero. */
+const percent = (rate: number) => `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)}%`;
+
 /** A small Bloom filter whose bits light up as keys are added and tested. */
 export function BloomExplorer() {
   const filter = useMemo(() => new BloomFilter(BLOOM_BITS, BLOOM_K), []);
@@ -101,8 +104,7 @@ export function BloomExplorer() {
       </p>
       <p className="muted">
         {added.length} {added.length === 1 ? 'key' : 'keys'} in {BLOOM_BITS} bits: predicted false-positive
-        rate (1 − e^(−kn/m))^k = {(predicted * 100).toFixed(1)}%, measured on 2,000 strangers{' '}
-        {(measured * 100).toFixed(1)}%.
+        rate (1 − e^(−kn/m))^k = {percent(predicted)}, measured on 2,000 strangers {percent(measured)}.
       </p>
     </section>
   );

@@ -49,7 +49,7 @@ export function LsmExplorer() {
         <div className="lsm-row">
           <span className="lsm-label">memtable</span>
           <span className="lsm-run memtable" style={{ width: width(shape.memtable * 4) }}>
-            {shape.memtable}/50
+            {shape.memtable}/{lsm.options.memtableEntries}
           </span>
         </div>
         <div className="lsm-row">

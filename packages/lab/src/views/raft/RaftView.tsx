@@ -3,7 +3,7 @@ import './raft.css';
 
 /** A stable colour per term, so entries of the same term read as one run of colour across logs. */
 function termColor(term: number): string {
-  return `hsl(${(term * 67) % 360} 55% 55%)`;
+  return `hsl(${(term * 67) % 360} 60% 38%)`; // dark enough for white text on it
 }
 
 function LogStrip({ server }: { server: RaftServerDetail }) {

@@ -13,6 +13,7 @@ import {
   ringPlacement,
   slotMaster,
   slotRanges,
+  SLOT_COUNT,
   type Placement,
 } from '@dslab/systems';
 import './ring.css';
@@ -128,7 +129,7 @@ export function RingExplorer() {
         <svg
           viewBox={`0 0 ${SIZE} ${SIZE}`}
           width="100%"
-          style={{ maxWidth: SIZE }}
+          style={{ maxWidth: 440 }}
           role="img"
           aria-label={`Ring of ${nodes.length} nodes`}
         >
@@ -242,18 +243,25 @@ export function RingExplorer() {
         {nodes.length} (slots {probeRange.first}–{probeRange.last}: contiguous ranges, as redis-cli assigns
         them).
       </p>
-      <div className="slot-strip" aria-hidden="true">
-        {nodes.map((n, i) => (
-          <span
-            key={n}
-            style={{
-              flex: (ranges[i]?.last ?? 0) - (ranges[i]?.first ?? 0) + 1,
-              background: color(i),
-              outline: i === probeMaster ? '2px solid var(--fg)' : 'none',
-            }}
-          />
-        ))}
+      <div className="slot-map" aria-hidden="true">
+        <div className="slot-strip">
+          {nodes.map((n, i) => (
+            <span
+              key={n}
+              className={i === probeMaster ? 'owner' : undefined}
+              style={{
+                flex: (ranges[i]?.last ?? 0) - (ranges[i]?.first ?? 0) + 1,
+                background: color(i),
+              }}
+            />
+          ))}
+        </div>
+        <span className="slot-marker" style={{ left: `${(probeSlot / SLOT_COUNT) * 100}%` }} />
       </div>
+      <p className="muted slot-scale">
+        <span>slot 0</span>
+        <span>16383</span>
+      </p>
     </section>
   );
 }
