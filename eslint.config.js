@@ -18,7 +18,14 @@ const noNodeIo = 'sim/check/systems run in the browser and in the simulator: no 
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'test-artifacts/**', 'coverage/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'packages/cli/.dist-*/**',
+      'bench/results/**',
+      'test-artifacts/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

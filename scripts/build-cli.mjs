@@ -12,6 +12,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -132,22 +133,22 @@ function lazyIoredisPlugin() {
 }
 
 /** Writes the licence of every third-party package in the bundle beside it. */
-function writeLicences(inputs) {
+function writeLicences(inputs, dir) {
   const dirs = new Set();
   for (const input of inputs) {
     const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (match) dirs.add(match[1]);
   }
-  const sections = [...dirs].sort().map((dir) => {
-    const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
-    const licenceFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)/i.test(f));
+  const sections = [...dirs].sort().map((pkg) => {
+    const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(join(root, pkg)).find((f) => /^(licen[cs]e|copying)/i.test(f));
     const text = licenceFile
-      ? readFileSync(join(root, dir, licenceFile), 'utf8').trim()
+      ? readFileSync(join(root, pkg, licenceFile), 'utf8').trim()
       : '(no licence file)';
     return `${manifest.name}@${manifest.version} — ${manifest.license ?? 'see below'}\n\n${text}\n`;
   });
   writeFileSync(
-    join(distDir, 'THIRD-PARTY-LICENSES.txt'),
+    join(dir, 'THIRD-PARTY-LICENSES.txt'),
     `dslab's bundle includes these packages:\n\n${sections.join('\n' + '-'.repeat(78) + '\n\n')}`,
   );
 }
@@ -182,44 +183,70 @@ function relocationPlugin() {
   };
 }
 
-/** Builds dist/dslab.js, dist/fuzz-worker.js and their shared chunks; returns their size in bytes. */
+/**
+ * Builds dist/dslab.js, dist/fuzz-worker.js and their shared chunks; returns their size in bytes.
+ * The build goes to a fresh folder that then replaces dist/ whole: no chunk of an earlier build lingers,
+ * and a test packing or running dist/ meanwhile (the tree is shared) never sees it half written.
+ */
 export async function buildCli({ quiet = false } = {}) {
   const { build } = await import('esbuild');
-  rmSync(distDir, { recursive: true, force: true }); // no chunk of an earlier build may linger
-  mkdirSync(distDir, { recursive: true });
+  const staging = join(cliDir, `.dist-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
   const started = performance.now();
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: entries,
-    outdir: distDir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    // Code shared by the command and the worker goes to chunks beside them (same folder, so that the
-    // relocated URLs above hold wherever a module lands); a dynamic import() becomes a lazy chunk.
-    splitting: true,
-    chunkNames: '[name]-[hash]',
-    target: 'node20.19',
-    // Bundled CommonJS packages (commander, ioredis) require Node's modules: give them a require.
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __dslabCreateRequire } from 'node:module';\nconst require = __dslabCreateRequire(import.meta.url);",
-    },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [zodEnglishOnlyPlugin(), lazyIoredisPlugin(), relocationPlugin()],
-  });
-  chmodSync(cliBundle, 0o755);
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: root,
+      entryPoints: entries,
+      outdir: staging,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      // Code shared by the command and the worker goes to chunks beside them (same folder, so that the
+      // relocated URLs above hold wherever a module lands); a dynamic import() becomes a lazy chunk.
+      splitting: true,
+      chunkNames: '[name]-[hash]',
+      target: 'node20.19',
+      // Bundled CommonJS packages (commander, ioredis) require Node's modules: give them a require.
+      banner: {
+        js: "#!/usr/bin/env node\nimport { createRequire as __dslabCreateRequire } from 'node:module';\nconst require = __dslabCreateRequire(import.meta.url);",
+      },
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'none',
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [zodEnglishOnlyPlugin(), lazyIoredisPlugin(), relocationPlugin()],
+    });
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  chmodSync(join(staging, 'dslab.js'), 0o755);
   // Inputs as files (not the plugin's virtual module), relative to the repository.
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.includes(':'))
     .map(toPosix)
     .sort();
-  const outputs = Object.keys(result.metafile.outputs).map(toPosix).sort();
-  writeLicences(inputs);
-  writeFileSync(recordPath, JSON.stringify({ inputs, outputs }, null, 1) + '\n');
+  const outputs = Object.keys(result.metafile.outputs)
+    .map((p) => toPosix(join(relative(root, distDir), relative(staging, join(root, p)))))
+    .sort();
+  writeLicences(inputs, staging);
+  writeFileSync(join(staging, '.build.json'), JSON.stringify({ inputs, outputs }, null, 1) + '\n');
+  const old = join(cliDir, `.dist-old-${process.pid}`);
+  try {
+    renameSync(distDir, old);
+  } catch {
+    /* no dist yet */
+  }
+  try {
+    renameSync(staging, distDir);
+  } catch {
+    /* a concurrent build put its own dist/ in place: it is built from the same files */
+  }
+  rmSync(old, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
   const bytes = outputs.reduce((sum, p) => sum + statSync(join(root, p)).size, 0);
   if (!quiet) {
     const ms = Math.round(performance.now() - started);
