@@ -3,7 +3,8 @@ import { HistoryRecorder, checkLinearizable, kvModel, type CheckResult } from '@
 import { World, type Env, type NodeId, type TraceMode } from '@dslab/sim';
 import { z } from 'zod';
 import { simpleLink } from '../link-params';
-import { SLOT_COUNT, keySlot } from '../hashring/slots';
+import { keySlot } from '../hashring/slots';
+import { slotRanges } from '../hashring/slot-ranges';
 import { SlotClient } from './client';
 import { slotMutants, type SlotMessage, type SlotOp } from './messages';
 import { SlotNode } from './node';
@@ -41,13 +42,11 @@ export interface SlotCluster {
   phase: 'run' | 'final';
 }
 
-/** Contiguous slot ranges, as `redis-cli --cluster create` assigns them. */
+/** Each slot's first owner: contiguous ranges, as `redis-cli --cluster create` assigns them. */
 export function initialOwners(nodes: readonly NodeId[]): NodeId[] {
   const owners: NodeId[] = [];
-  const per = SLOT_COUNT / nodes.length;
-  nodes.forEach((node, i) => {
-    const last = i === nodes.length - 1 ? SLOT_COUNT - 1 : Math.round((i + 1) * per) - 1;
-    while (owners.length <= last) owners.push(node);
+  slotRanges(nodes.length).forEach((range, i) => {
+    for (let slot = range.first; slot <= range.last; slot++) owners.push(nodes[i] as NodeId);
   });
   return owners;
 }
