@@ -75,3 +75,15 @@ describe('Redis Cluster slot ranges', () => {
     expect(() => slotRanges(0)).toThrow(/masters/);
   });
 });
+
+describe('loadSpread over an iterator', () => {
+  it('gives the same spread for a Map’s values (walked once) as for an array', () => {
+    const counts = new Map([
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+    ]);
+    expect(loadSpread(counts.values())).toEqual(loadSpread([10, 20, 30]));
+    expect(loadSpread(counts.values()).cv).toBeGreaterThan(0.4);
+  });
+});

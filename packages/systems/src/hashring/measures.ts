@@ -26,19 +26,21 @@ export function loadPerNode(
 
 /** How uneven a load is: the busiest node over the mean, and the coefficient of variation (sd / mean). */
 export function loadSpread(counts: Iterable<number>): { readonly maxOverMean: number; readonly cv: number } {
+  // One pass: `counts` may be an iterator (a Map's values), which can be walked only once.
   let n = 0;
   let sum = 0;
+  let squares = 0;
   let max = -Infinity;
   for (const c of counts) {
     n++;
     sum += c;
+    squares += c * c;
     if (c > max) max = c;
   }
   if (n === 0 || sum === 0) return { maxOverMean: 0, cv: 0 };
   const mean = sum / n;
-  let squares = 0;
-  for (const c of counts) squares += (c - mean) ** 2;
-  return { maxOverMean: max / mean, cv: Math.sqrt(squares / n) / mean };
+  const variance = Math.max(0, squares / n - mean * mean);
+  return { maxOverMean: max / mean, cv: Math.sqrt(variance) / mean };
 }
 
 /** The keys whose owner differs between two placements (before and after a membership change). */

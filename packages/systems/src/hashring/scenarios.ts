@@ -9,6 +9,7 @@ import {
   ringPlacement,
   type Placement,
 } from './placement';
+import { loadPerNode, loadSpread, movedFraction } from './measures';
 
 const keys = (count: number, seed: number) => Array.from({ length: count }, (_, i) => `key-${seed}-${i}`);
 const nodeNames = (count: number, prefix = 'node') =>
@@ -16,45 +17,20 @@ const nodeNames = (count: number, prefix = 'node') =>
 const pct = (x: number | undefined) => `${((x ?? NaN) * 100).toFixed(1)}%`;
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function loads(ring: ConsistentHashRing, keyList: readonly string[]): Map<string, number> {
-  const counts = new Map(ring.nodeIds().map((id) => [id, 0]));
-  for (const key of keyList) {
-    const owner = ring.owner(key);
-    counts.set(owner, (counts.get(owner) ?? 0) + 1);
-  }
-  return counts;
-}
-
-function spread(counts: Iterable<number>): { maxOverMean: number; cv: number } {
-  const values = [...counts];
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
-  return { maxOverMean: Math.max(...values) / mean, cv: sd / mean };
-}
-
-/** Fraction of keys whose owner changes when `change` is applied to a placement of n nodes. */
-function movedFraction(
+/** One membership change on n nodes named node-0…: the next node joins, or the last one leaves. */
+function changeOnN(
   make: () => Placement,
   n: number,
   keyList: readonly string[],
   change: 'add' | 'remove-last',
 ) {
-  const placement = make();
   const names = nodeNames(n + 1);
-  for (let i = 0; i < n; i++) placement.add(names[i] as string);
-  const before = keyList.map((k) => placement.owner(k));
-  if (change === 'add') placement.add(names[n] as string);
-  else placement.remove(names[n - 1] as string);
-  let moved = 0;
-  let intoNew = 0;
-  keyList.forEach((k, i) => {
-    const now = placement.owner(k);
-    if (now !== before[i]) {
-      moved++;
-      if (now === names[n]) intoNew++;
-    }
-  });
-  return { moved: moved / keyList.length, intoNewShare: moved === 0 ? 1 : intoNew / moved };
+  return movedFraction(
+    make,
+    names.slice(0, n),
+    keyList,
+    change === 'add' ? { add: names[n] as string } : { remove: names[n - 1] as string },
+  );
 }
 
 export const addNodeMovesOneOverN: Scenario = {
@@ -70,7 +46,7 @@ export const addNodeMovesOneOverN: Scenario = {
     let worst = 0;
     let allIntoNew = true;
     for (const n of quick ? [2, 5, 10, 50] : [2, 5, 10, 20, 50, 100]) {
-      const result = movedFraction(() => ringPlacement(150), n, keyList, 'add');
+      const result = changeOnN(() => ringPlacement(150), n, keyList, 'add');
       rows.push([n, round(result.moved), round(1 / (n + 1)), round(result.intoNewShare)]);
       worst = Math.max(worst, Math.abs(result.moved - 1 / (n + 1)) * (n + 1));
       if (result.intoNewShare !== 1) allIntoNew = false;
@@ -82,9 +58,11 @@ export const addNodeMovesOneOverN: Scenario = {
         const ring = new ConsistentHashRing(vnodes);
         for (const name of nodeNames(10, `t${trial}`)) ring.add(name);
         ring.add(`new-${trial}`);
-        shares.push((loads(ring, keyList.slice(0, 10_000)).get(`new-${trial}`) ?? 0) / 10_000);
+        shares.push(
+          (loadPerNode(ring, ring.nodeIds(), keyList.slice(0, 10_000)).get(`new-${trial}`) ?? 0) / 10_000,
+        );
       }
-      return spread(shares).cv;
+      return loadSpread(shares).cv;
     };
     const cvOne = shareSpread(1);
     const cvMany = shareSpread(150);
@@ -129,7 +107,7 @@ export const moduloMovesNearlyAll: Scenario = {
     for (const n of quick ? [2, 10, 50] : [2, 5, 10, 20, 50, 100]) {
       const row: (string | number)[] = [n];
       for (const [name, make] of strategies) {
-        const moved = movedFraction(make, n, keyList, 'add').moved;
+        const moved = changeOnN(make, n, keyList, 'add').moved;
         row.push(round(moved));
         if (n === 10) at10.set(name, moved);
       }
@@ -173,14 +151,14 @@ export const vnodesEvenLoad: Scenario = {
     for (const vnodes of quick ? [1, 10, 100, 500] : [1, 10, 50, 100, 150, 256, 500, 1000]) {
       const ring = new ConsistentHashRing(vnodes);
       for (const name of nodeNames(10)) ring.add(name);
-      const { maxOverMean, cv } = spread(loads(ring, keyList).values());
+      const { maxOverMean, cv } = loadSpread(loadPerNode(ring, ring.nodeIds(), keyList).values());
       cvs.push([vnodes, cv]);
       rows.push([vnodes, round(maxOverMean, 3), round(cv, 3), round(cv * Math.sqrt(vnodes), 3)]);
     }
     const weighted = new ConsistentHashRing(150);
     for (const name of nodeNames(4)) weighted.add(name);
     weighted.add('big', 2);
-    const counts = loads(weighted, keyList);
+    const counts = loadPerNode(weighted, weighted.nodeIds(), keyList);
     const small = nodeNames(4).reduce((sum, n) => sum + (counts.get(n) ?? 0), 0) / 4;
     const bigRatio = (counts.get('big') ?? 0) / small;
     const first = cvs[0] as [number, number];
