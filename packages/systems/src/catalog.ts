@@ -96,7 +96,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'C2',
-    status: 'planned',
+    status: 'done',
     title: 'ID generation',
     track: 'Time and order',
     summary:

@@ -11,6 +11,7 @@ import { countMinSystem } from './countmin';
 import { minhashSystem } from './minhash';
 import { btreeSystem } from './btree';
 import { lsmSystem } from './lsm';
+import { idSystem } from './ids';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -24,6 +25,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   minhashSystem as SystemDefinition<unknown>,
   btreeSystem as SystemDefinition<unknown>,
   lsmSystem as SystemDefinition<unknown>,
+  idSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
