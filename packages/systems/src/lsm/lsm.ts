@@ -1,11 +1,29 @@
 /**
- * An LSM tree with both compaction styles, counting every byte it writes and every run and block it
- * reads: writes append to the WAL, then land in the memtable; a full memtable is flushed as an
- * immutable sorted run; compaction merges runs — size-tiered (merge a tier of similar-sized runs) or
- * leveled (L0 of flushed runs, then levels of non-overlapping tables, each `fanout` times the last).
+ * An LSM tree with both compaction styles, on a `Disk` (the simulator's, with crash semantics, unless
+ * one is given), counting every byte it writes and every run and block it reads: a write appends a
+ * record to the WAL, then lands in the memtable; `sync()` makes the writes so far durable (the
+ * acknowledgement); a full memtable is flushed as an immutable run file; compaction merges runs —
+ * size-tiered (a tier of similar-sized runs) or leveled (L0 of flushed runs, then levels of
+ * non-overlapping tables, each `fanout` times the last).
+ *
+ * On disk, as LevelDB and RocksDB do it: WAL segments `NNNNNN.log`, run files `NNNNNN.sst` (written
+ * whole, never changed), and a `MANIFEST` naming the live runs and the first WAL segment no run holds
+ * yet. A flush or compaction writes its new runs, syncs them, then replaces the manifest atomically
+ * (write a temporary, sync, rename, sync) and only then removes what it replaced. The constructor is
+ * the start code: it reads the manifest, loads its runs, and replays the WAL segments it names, each up
+ * to its first torn or corrupt record.
  */
-import { invariant } from '@dslab/sim';
-import { SortedRun, TOMBSTONE, entryBytes, mergeRuns, type Entry, type Value } from './run';
+import { SimDisk, invariant, type Disk } from '@dslab/sim';
+import {
+  decodeManifest,
+  decodeRun,
+  encodeManifest,
+  encodeRun,
+  encodeWalRecord,
+  readWal,
+  type Manifest,
+} from './codec';
+import { SortedRun, TOMBSTONE, mergeRuns, payloadBytes, type Entry, type Value } from './run';
 
 export type Compaction = 'size-tiered' | 'leveled' | 'none';
 
@@ -32,8 +50,11 @@ export const defaultLsmOptions: LsmOptions = {
 };
 
 export interface LsmStats {
+  /** Keys and values handed to put/delete, in UTF-8. */
   userBytes: number;
+  /** Bytes this tree appended to its WAL (the disk counts its own; see the write-path scenario). */
   walBytes: number;
+  syncs: number;
   flushBytes: number;
   compactionBytes: number;
   flushes: number;
@@ -44,19 +65,44 @@ export interface LsmStats {
   blocksRead: number;
 }
 
+/** What the start code found on disk. */
+export interface LsmRecovery {
+  readonly runsLoaded: number;
+  readonly walSegments: number;
+  readonly walRecords: number;
+  /** Torn or corrupt WAL tails skipped (bytes). */
+  readonly ignoredWalBytes: number;
+}
+
+const MANIFEST = 'MANIFEST';
+const MANIFEST_TEMP = 'MANIFEST.tmp';
+const fileName = (number: number, kind: 'log' | 'sst') => `${String(number).padStart(6, '0')}.${kind}`;
+const fileNumber = (name: string) => /^(\d+)\.(log|sst)$/.exec(name);
+
 export class LsmTree {
   readonly options: LsmOptions;
+  readonly disk: Disk;
+  readonly recovery: LsmRecovery;
   private memtable = new Map<string, Value>();
-  /** The write-ahead log since the last flush (what a crash replays). */
-  private wal: Entry[] = [];
   /** Size-tiered and L0: runs, newest first. */
   private l0: SortedRun[] = [];
   /** Leveled: levels[0] is L1; each is non-overlapping tables in key order. */
   private levels: SortedRun[][] = [];
+  /** The file number of each run. */
+  private readonly fileOf = new Map<SortedRun, number>();
+  /** Run files replaced since the last manifest: removed once the next manifest is durable. */
+  private obsoleteRuns: number[] = [];
+  private nextFile = 1;
+  /** WAL segments from this number on are not yet in any run. */
+  private logNumber = 0;
+  /** The segment new writes append to. */
+  private currentLog = 0;
+  private sequence = 0;
   private readonly targetTableEntries: number;
   readonly stats: LsmStats = {
     userBytes: 0,
     walBytes: 0,
+    syncs: 0,
     flushBytes: 0,
     compactionBytes: 0,
     flushes: 0,
@@ -67,7 +113,8 @@ export class LsmTree {
     blocksRead: 0,
   };
 
-  constructor(options: Partial<LsmOptions> = {}) {
+  /** Opens the tree on `disk` (a fresh simulated disk by default), recovering whatever it holds. */
+  constructor(options: Partial<LsmOptions> = {}, disk: Disk = new SimDisk()) {
     this.options = { ...defaultLsmOptions, ...options };
     invariant(
       this.options.memtableEntries >= 1 && this.options.fanout >= 2 && this.options.tierSize >= 2,
@@ -75,6 +122,80 @@ export class LsmTree {
       () => JSON.stringify(this.options),
     );
     this.targetTableEntries = this.options.memtableEntries;
+    this.disk = disk;
+    this.recovery = this.recover();
+  }
+
+  /** The start code: manifest, runs, then the WAL segments no run holds yet, in order. */
+  private recover(): LsmRecovery {
+    const names = this.disk.list();
+    const manifestBytes = this.disk.read(MANIFEST);
+    const stored = manifestBytes && decodeManifest(manifestBytes);
+    // The manifest is only ever renamed into place whole, so a corrupt one is a bug, not a crash.
+    invariant(
+      manifestBytes === undefined || stored !== undefined,
+      'lsm manifest',
+      () => 'the manifest is corrupt',
+    );
+    const manifest: Manifest = stored || { nextFile: 1, logNumber: 0, l0: [], levels: [] };
+    const load = (number: number) => {
+      const bytes = this.disk.read(fileName(number, 'sst'));
+      const entries = bytes && decodeRun(bytes);
+      invariant(
+        entries !== undefined,
+        'lsm run file',
+        () => `run ${number} named by the manifest is missing or corrupt`,
+      );
+      const run = new SortedRun(entries, this.options.bloomBitsPerKey);
+      this.fileOf.set(run, number);
+      return run;
+    };
+    this.l0 = manifest.l0.map(load);
+    this.levels = manifest.levels.map((tables) => tables.map(load));
+    this.logNumber = manifest.logNumber;
+    let highest = manifest.nextFile - 1;
+    const segments: number[] = [];
+    for (const name of names) {
+      const match = fileNumber(name);
+      if (!match) continue;
+      const number = Number(match[1]);
+      highest = Math.max(highest, number);
+      if (match[2] === 'log' && number >= this.logNumber) segments.push(number);
+    }
+    segments.sort((a, b) => a - b);
+    let walRecords = 0;
+    let ignoredWalBytes = 0;
+    for (const segment of segments) {
+      const replay = readWal(this.disk.read(fileName(segment, 'log')) as Uint8Array);
+      for (const { sequence, entry } of replay.records) {
+        this.memtable.set(entry[0], entry[1]);
+        this.sequence = Math.max(this.sequence, sequence);
+      }
+      walRecords += replay.records.length;
+      ignoredWalBytes += replay.ignoredBytes;
+    }
+    this.nextFile = highest + 1;
+    this.currentLog = this.logAfterRecovery(segments);
+    // Leftovers of a flush or compaction that crashed before its manifest, and files already replaced.
+    const live = new Set(this.runs().map((run) => this.fileOf.get(run)));
+    for (const name of names) {
+      const match = fileNumber(name);
+      const stale = match
+        ? match[2] === 'sst'
+          ? !live.has(Number(match[1]))
+          : Number(match[1]) < this.logNumber
+        : name === MANIFEST_TEMP;
+      if (stale) this.disk.remove(name);
+    }
+    return { runsLoaded: this.fileOf.size, walSegments: segments.length, walRecords, ignoredWalBytes };
+  }
+
+  /**
+   * The WAL segment new writes go to after recovery: always a new one. Appending to the last replayed
+   * segment would put acknowledged records after a torn tail, where the next replay stops reading.
+   */
+  protected logAfterRecovery(_replayedSegments: readonly number[]): number {
+    return this.nextFile++;
   }
 
   put(key: string, value: string): void {
@@ -87,33 +208,80 @@ export class LsmTree {
 
   private write(key: string, value: Value): void {
     const entry: Entry = [key, value];
-    const bytes = entryBytes(entry);
-    this.stats.userBytes += bytes;
-    this.wal.push(entry); // durable first, then visible
-    this.stats.walBytes += bytes;
+    this.stats.userBytes += payloadBytes(entry);
+    const record = encodeWalRecord(++this.sequence, entry);
+    this.disk.append(fileName(this.currentLog, 'log'), record); // logged first, then visible
+    this.stats.walBytes += record.length;
     this.memtable.set(key, value);
     if (this.memtable.size >= this.options.memtableEntries) this.flush();
   }
 
-  /** The memtable becomes an immutable sorted run; the WAL it covered is dropped. */
+  /** Makes every write so far durable: what a write is acknowledged after. */
+  sync(): void {
+    this.disk.sync();
+    this.stats.syncs++;
+  }
+
+  /** The memtable becomes an immutable run file; the WAL segments it covered are dropped after. */
   flush(): void {
     if (this.memtable.size === 0) return;
     const entries: Entry[] = [...this.memtable.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const run = new SortedRun(entries, this.options.bloomBitsPerKey);
-    this.stats.flushBytes += run.bytes;
+    const run = this.writeRun(entries);
     this.stats.flushes++;
     this.l0.unshift(run);
     this.memtable = new Map();
-    this.wal = [];
+    const replacedLogsBelow = (this.currentLog = this.nextFile++);
     this.compact();
+    this.commit(replacedLogsBelow);
   }
 
-  /** A crash loses the memtable; the WAL rebuilds it. Returns how many writes were replayed. */
-  crashAndRecover(): number {
-    const replay = this.wal;
-    this.memtable = new Map();
-    for (const [key, value] of replay) this.memtable.set(key, value);
-    return replay.length;
+  /** Writes a run file (whole, once) and returns the run; counts its bytes as flush or compaction. */
+  private writeRun(entries: readonly Entry[], compaction = false): SortedRun {
+    const run = new SortedRun(entries, this.options.bloomBitsPerKey);
+    const number = this.nextFile++;
+    const bytes = encodeRun(entries);
+    this.disk.write(fileName(number, 'sst'), bytes);
+    if (compaction) this.stats.compactionBytes += bytes.length;
+    else this.stats.flushBytes += bytes.length;
+    this.fileOf.set(run, number);
+    return run;
+  }
+
+  private retire(run: SortedRun): void {
+    const number = this.fileOf.get(run);
+    if (number !== undefined) this.obsoleteRuns.push(number);
+    this.fileOf.delete(run);
+  }
+
+  /**
+   * Makes the new shape durable, then drops what it replaced: the run files written so far are synced,
+   * the manifest naming them (and `logNumber`, the first WAL segment they do not hold) is written to a
+   * temporary, synced, renamed over the old one and synced again; only then are the replaced runs and
+   * WAL segments removed. A crash before the rename finds the old manifest and the old files intact.
+   */
+  protected commit(logNumber: number): void {
+    const manifest: Manifest = {
+      nextFile: this.nextFile,
+      logNumber,
+      l0: this.l0.map((run) => this.fileOf.get(run) as number),
+      levels: this.levels.map((tables) => tables.map((run) => this.fileOf.get(run) as number)),
+    };
+    this.disk.write(MANIFEST_TEMP, encodeManifest(manifest));
+    this.disk.sync();
+    this.disk.rename(MANIFEST_TEMP, MANIFEST);
+    this.disk.sync();
+    this.dropReplaced(logNumber);
+  }
+
+  /** Removes replaced run files and the WAL segments below `logNumber` (after the manifest is durable). */
+  protected dropReplaced(logNumber: number): void {
+    this.logNumber = logNumber;
+    for (const number of this.obsoleteRuns) this.disk.remove(fileName(number, 'sst'));
+    this.obsoleteRuns = [];
+    for (const name of this.disk.list()) {
+      const match = fileNumber(name);
+      if (match && match[2] === 'log' && Number(match[1]) < logNumber) this.disk.remove(name);
+    }
   }
 
   private compact(): void {
@@ -141,10 +309,10 @@ export class LsmTree {
       if (start < 0) return;
       const window = this.l0.slice(start, start + t);
       const bottom = start + t === this.l0.length;
-      const merged = new SortedRun(mergeRuns(window, bottom), this.options.bloomBitsPerKey);
-      this.stats.compactionBytes += merged.bytes;
+      const merged = this.writeRun(mergeRuns(window, bottom), true);
       this.stats.compactions++;
       this.l0.splice(start, t, merged);
+      window.forEach((run) => this.retire(run));
     }
   }
 
@@ -179,12 +347,10 @@ export class LsmTree {
     const merged = mergeRuns([...inputs, ...overlapping], bottom);
     const kept = target.filter((t) => !overlapping.includes(t));
     const fresh: SortedRun[] = [];
-    for (let i = 0; i < merged.length; i += this.targetTableEntries) {
-      const table = new SortedRun(merged.slice(i, i + this.targetTableEntries), this.options.bloomBitsPerKey);
-      this.stats.compactionBytes += table.bytes;
-      fresh.push(table);
-    }
+    for (let i = 0; i < merged.length; i += this.targetTableEntries)
+      fresh.push(this.writeRun(merged.slice(i, i + this.targetTableEntries), true));
     this.stats.compactions++;
+    for (const run of [...inputs, ...overlapping]) this.retire(run);
     this.levels[level] = [...kept, ...fresh].sort((a, b) => (a.minKey < b.minKey ? -1 : 1));
   }
 
@@ -233,8 +399,14 @@ export class LsmTree {
     return [...this.l0, ...this.levels.flat()];
   }
 
-  get walEntries(): number {
-    return this.wal.length;
+  /** Every live key and its value, in key order: memtable over runs, newest first, tombstones hidden. */
+  entries(): [string, string][] {
+    const merged = new Map<string, Value>(this.memtable);
+    for (const run of this.runs())
+      for (const [key, value] of run.entries) if (!merged.has(key)) merged.set(key, value);
+    const out: [string, string][] = [];
+    for (const [key, value] of merged) if (value !== TOMBSTONE) out.push([key, value]);
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
   /** Plain data for the lab and reports. */

@@ -11,8 +11,27 @@ export type Value = string | typeof TOMBSTONE;
 export type Entry = readonly [string, Value];
 
 export const BLOCK_ENTRIES = 16;
-/** Bytes an entry takes on disk: key, value and a small header (lengths, sequence). */
-export const entryBytes = (entry: Entry) => entry[0].length + (entry[1]?.length ?? 0) + 8;
+/** Bytes of a string in UTF-8, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one 4-byte code point
+      i++;
+    } else bytes += 3; // the rest of the BMP, and a lone surrogate (encoded as U+FFFD)
+  }
+  return bytes;
+}
+
+/** Bytes the user hands in for an entry: its key and value in UTF-8. */
+export const payloadBytes = (entry: Entry) =>
+  utf8Length(entry[0]) + (entry[1] === TOMBSTONE ? 0 : utf8Length(entry[1]));
+
+/** Bytes an entry takes in a run file (codec.ts): key and value lengths (4 bytes each), key, value. */
+export const entryBytes = (entry: Entry) => payloadBytes(entry) + 8;
 
 export class SortedRun {
   readonly bytes: number;
