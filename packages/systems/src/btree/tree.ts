@@ -40,6 +40,64 @@ interface Inner<V> {
 
 type Page<V> = Leaf<V> | Inner<V>;
 
+/**
+ * How a page is laid out, so its capacity follows from bytes rather than being typed in. The default
+ * is PostgreSQL's nbtree with an 8-byte key (bigint): an 8 KB page, a 24-byte page header plus 16 bytes
+ * of b-tree special space; each entry is an index tuple — an 8-byte header holding the heap pointer (a
+ * leaf) or the child page number (an inner page) — plus the key, padded to 8 bytes, plus a 4-byte line
+ * pointer. (src/include/storage/bufpage.h, itemid.h, access/itup.h, access/nbtree.h.)
+ */
+export interface PageLayout {
+  readonly pageBytes: number;
+  /** Page header plus the index's special space. */
+  readonly headerBytes: number;
+  /** One key as stored. */
+  readonly keyBytes: number;
+  /** Per-entry tuple header: heap pointer or child page number, and flags. */
+  readonly tupleHeaderBytes: number;
+  /** Tuples are padded to a multiple of this. */
+  readonly alignBytes: number;
+  /** The entry's slot in the page's line-pointer array. */
+  readonly linePointerBytes: number;
+}
+
+export const postgresBigintLayout: PageLayout = {
+  pageBytes: 8_192,
+  headerBytes: 24 + 16,
+  keyBytes: 8,
+  tupleHeaderBytes: 8,
+  alignBytes: 8,
+  linePointerBytes: 4,
+};
+
+/** Bytes one entry takes on the page: the aligned tuple and its line pointer. */
+export function layoutEntryBytes(layout: PageLayout): number {
+  const tuple = layout.tupleHeaderBytes + layout.keyBytes;
+  return Math.ceil(tuple / layout.alignBytes) * layout.alignBytes + layout.linePointerBytes;
+}
+
+/** Entries that fit on one page: an inner page's most children, a leaf's most keys. */
+export function layoutEntriesPerPage(layout: PageLayout): number {
+  return Math.floor((layout.pageBytes - layout.headerBytes) / layoutEntryBytes(layout));
+}
+
+/** What a walk over the whole tree counts, level by level. */
+export interface TreeShape {
+  readonly height: number;
+  /** Pages per level, root first. */
+  readonly pagesPerLevel: readonly number[];
+  readonly leaves: number;
+  /** Keys per leaf, on average. */
+  readonly keysPerLeaf: number;
+  /** Children per inner page below the root, on average (the root is a partial level); 0 if none. */
+  readonly childrenPerInnerPage: number;
+  /** Inner pages below the root that the average is over. */
+  readonly innerPagesMeasured: number;
+  /** With a layout: bytes used by the fullest page, and the page size. */
+  readonly fullestPageBytes?: number;
+  readonly pageBytes?: number;
+}
+
 export interface StepReport {
   /** Pages read, root first (and, for a range scan, the leaves followed). */
   readonly pages: readonly number[];
@@ -52,17 +110,79 @@ export class BPlusTree<V> {
   private root: Page<V>;
   private nextId = 1;
   private count = 0;
-  /** Most keys a page holds; a page splits above it (see minKeys for the floor). */
+  /** Most keys an inner page holds (fan-out − 1); a page splits above its maximum (see minKeys for the floor). */
   readonly maxKeys: number;
+  /** Most keys a leaf holds: fan-out − 1 given a fan-out, every entry that fits given a layout. */
+  readonly maxLeafKeys: number;
+  /** Most children of an inner page. */
+  readonly fanout: number;
+  readonly layout: PageLayout | undefined;
 
-  constructor(fanout: number) {
+  /** A fan-out (most children per inner page), or a page layout the fan-out follows from. */
+  constructor(fanoutOrLayout: number | PageLayout) {
+    const fanout = typeof fanoutOrLayout === 'number' ? fanoutOrLayout : layoutEntriesPerPage(fanoutOrLayout);
     invariant(
       Number.isInteger(fanout) && fanout >= 3,
       'b+tree fan-out',
       () => `fan-out must be an integer ≥ 3, got ${fanout}`,
     );
+    this.layout = typeof fanoutOrLayout === 'number' ? undefined : fanoutOrLayout;
+    this.fanout = fanout;
     this.maxKeys = fanout - 1;
+    this.maxLeafKeys = this.layout ? fanout : fanout - 1;
     this.root = this.newLeaf();
+  }
+
+  /**
+   * Bytes a page uses under the layout: one entry per key in a leaf, one per child in an inner page
+   * (as in PostgreSQL, whose first downlink carries no key).
+   */
+  pageBytesUsed(page: { readonly leaf: boolean; readonly keys: readonly unknown[] }): number {
+    invariant(
+      this.layout !== undefined,
+      'b+tree layout',
+      () => 'this tree was built from a fan-out, not a layout',
+    );
+    const entries = page.leaf ? page.keys.length : page.keys.length + 1;
+    return this.layout.headerBytes + entries * layoutEntryBytes(this.layout);
+  }
+
+  /** Walks every page: pages per level, keys per leaf, children per inner page, fullest page. */
+  shape(): TreeShape {
+    const pagesPerLevel: number[] = [];
+    let leaves = 0;
+    let leafKeys = 0;
+    let innerBelowRoot = 0;
+    let childrenBelowRoot = 0;
+    let fullest = 0;
+    let row: Page<V>[] = [this.root];
+    for (let depth = 0; row.length > 0; depth++) {
+      pagesPerLevel.push(row.length);
+      const next: Page<V>[] = [];
+      for (const page of row) {
+        if (this.layout) fullest = Math.max(fullest, this.pageBytesUsed(page));
+        if (page.leaf) {
+          leaves++;
+          leafKeys += page.keys.length;
+          continue;
+        }
+        if (depth > 0) {
+          innerBelowRoot++;
+          childrenBelowRoot += page.children.length;
+        }
+        for (const child of page.children) next.push(child);
+      }
+      row = next;
+    }
+    return {
+      height: pagesPerLevel.length,
+      pagesPerLevel,
+      leaves,
+      keysPerLeaf: leafKeys / leaves,
+      childrenPerInnerPage: innerBelowRoot > 0 ? childrenBelowRoot / innerBelowRoot : 0,
+      innerPagesMeasured: innerBelowRoot,
+      ...(this.layout ? { fullestPageBytes: fullest, pageBytes: this.layout.pageBytes } : {}),
+    };
   }
 
   private newLeaf(): Leaf<V> {
@@ -162,7 +282,7 @@ export class BPlusTree<V> {
       leaf.keys.splice(i, 0, key);
       leaf.values.splice(i, 0, value);
       this.count++;
-      if (leaf.keys.length > this.maxKeys) this.split(path, splits);
+      if (leaf.keys.length > this.maxLeafKeys) this.split(path, splits);
     }
     return { pages: path.map((p) => p.id), splits, borrows: [], merges: [] };
   }
@@ -170,7 +290,7 @@ export class BPlusTree<V> {
   private split(path: Page<V>[], splits: { page: number; into: number; separator: Key }[]): void {
     let level = path.length - 1;
     let page = path[level] as Page<V>;
-    while (page.keys.length > this.maxKeys) {
+    while (page.keys.length > this.maxKeysOf(page)) {
       const mid = Math.floor(page.keys.length / 2);
       let separator: Key;
       let right: Page<V>;
@@ -232,7 +352,11 @@ export class BPlusTree<V> {
    * separator down when merging, so two underfull inner pages must fit together with it).
    */
   private minKeys(page: Page<V>): number {
-    return page.leaf ? Math.ceil(this.maxKeys / 2) : Math.floor(this.maxKeys / 2);
+    return page.leaf ? Math.ceil(this.maxLeafKeys / 2) : Math.floor(this.maxKeys / 2);
+  }
+
+  private maxKeysOf(page: Page<V>): number {
+    return page.leaf ? this.maxLeafKeys : this.maxKeys;
   }
 
   private rebalance(
@@ -388,10 +512,18 @@ export class BPlusTree<V> {
         );
       }
       invariant(
-        page.keys.length <= this.maxKeys,
+        page.keys.length <= this.maxKeysOf(page),
         'b+tree occupancy',
         () => `page ${page.id} overflows with ${page.keys.length} keys`,
       );
+      if (this.layout) {
+        const layout = this.layout;
+        invariant(
+          this.pageBytesUsed(page) <= layout.pageBytes,
+          'b+tree page size',
+          () => `page ${page.id} uses ${this.pageBytesUsed(page)} bytes of ${layout.pageBytes}`,
+        );
+      }
       if (page.leaf) {
         if (leafDepth < 0) leafDepth = depth;
         invariant(
