@@ -9,6 +9,13 @@ export class KvStateMachine {
   private readonly data = new Map<string, string>();
   private readonly sessions = new Map<string, SessionRecord>();
 
+  /**
+   * `sessionLimit` exists only for the evict-sessions mutant: the table then keeps that many sessions, the
+   * most recently used, and silently drops the rest. The data stay the same on every replica (sessions
+   * never change what a command does the first time), yet a dropped client's retry would run twice.
+   */
+  constructor(private readonly sessionLimit?: number) {}
+
   /** Applies a command once per (client, seq); `undefined` for a request older than the client's last. */
   apply(command: Command): KvResult | undefined {
     const session = this.sessions.get(command.client);
@@ -22,7 +29,18 @@ export class KvStateMachine {
     }
     const result = this.execute(command.op);
     this.sessions.set(command.client, { seq: command.seq, result });
+    if (this.sessionLimit !== undefined) this.evictSessions(command.client, this.sessionLimit);
     return result;
+  }
+
+  private evictSessions(latest: string, limit: number): void {
+    const record = this.sessions.get(latest) as SessionRecord;
+    this.sessions.delete(latest);
+    this.sessions.set(latest, record); // most recently used last
+    for (const client of this.sessions.keys()) {
+      if (this.sessions.size <= limit) break;
+      this.sessions.delete(client);
+    }
   }
 
   private execute(op: KvOp): KvResult {
@@ -83,8 +101,8 @@ export class KvStateMachine {
     };
   }
 
-  static restore(snapshot: SnapshotData | undefined): KvStateMachine {
-    const machine = new KvStateMachine();
+  static restore(snapshot: SnapshotData | undefined, sessionLimit?: number): KvStateMachine {
+    const machine = new KvStateMachine(sessionLimit);
     if (!snapshot) return machine;
     for (const [key, value] of snapshot.kv) machine.data.set(key, value);
     for (const [client, record] of snapshot.sessions) machine.sessions.set(client, record);

@@ -273,6 +273,14 @@ const cases: Case[] = [
   },
   {
     section: '§5.3 log replication',
+    name: 'the skip-consistency-check mutant appends after a prevIndex whose term differs, breaking log matching',
+    given: () => startNode({ term: 3, log: logOf(1, 2, 2, 2), config: { mutant: 'skip-consistency-check' } }),
+    input: { from: 'n2', msg: append(3, 4, 3, [noop(3)], 0, 1) },
+    sends: [to('n2', appendOk(3, 5, 1))],
+    state: { terms: [1, 2, 2, 2, 3] },
+  },
+  {
+    section: '§5.3 log replication',
     name: 'an AppendEntries of an older term is refused with the follower’s term, and its sender is not followed',
     given: () => startNode({ term: 5, log: logOf(1) }),
     input: { from: 'n2', msg: append(4, 1, 1, [], 0, 1) },
@@ -500,6 +508,29 @@ const cases: Case[] = [
     },
     sends: [to('n2', { type: 'snapshot-reply', term: 2, lastIndex: 2, round: 2 })],
     state: { snapshotIndex: 0, commitIndex: 3, lastIndex: 3 },
+  },
+  {
+    section: '§7 log compaction',
+    name: 'the install-stale-snapshot mutant installs it anyway, moving its commit index back',
+    given: () =>
+      given(startNode({ term: 2, log: logOf(1, 1, 2), config: { mutant: 'install-stale-snapshot' } }), [
+        'n2',
+        append(2, 3, 2, [], 3, 1),
+      ]),
+    input: {
+      from: 'n2',
+      msg: {
+        type: 'snapshot',
+        term: 2,
+        lastIndex: 2,
+        lastTerm: 1,
+        voters: VOTERS,
+        data: emptyData,
+        round: 2,
+      },
+    },
+    sends: [to('n2', { type: 'snapshot-reply', term: 2, lastIndex: 2, round: 2 })],
+    state: { snapshotIndex: 2, commitIndex: 2, lastApplied: 2, lastIndex: 3 },
   },
   {
     section: '§7 log compaction',

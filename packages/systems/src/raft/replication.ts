@@ -188,8 +188,11 @@ export class Replication {
         () => `${s.id}: leader has term ${prevTerm} at ${prevIndex}, snapshot has ${log.snapshotTerm}`,
       );
     }
+    if (mutantActive(s.config.mutant, 'commit-before-consistency-check') && msg.leaderCommit > s.commitIndex)
+      this.parts.commit.set(Math.min(msg.leaderCommit, log.lastIndex));
     const localPrevTerm = log.term(prevIndex);
-    if (localPrevTerm !== prevTerm) {
+    const skipCheck = localPrevTerm !== undefined && mutantActive(s.config.mutant, 'skip-consistency-check');
+    if (localPrevTerm !== prevTerm && !skipCheck) {
       // The hint lets the leader skip the whole conflicting term (or to our log's end) in one round trip.
       this.replyAppend(from, msg.round, {
         success: false,
@@ -224,6 +227,8 @@ export class Replication {
       break;
     }
     const matchIndex = prevIndex + entries.length;
+    // Raft §5.3: only entries this message proved to match the leader's may be committed (entries after
+    // them may be a stale tail the leader has not reached yet).
     if (msg.leaderCommit > s.commitIndex) this.parts.commit.set(Math.min(msg.leaderCommit, matchIndex));
     if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
     this.replyAppend(from, msg.round, { success: true, matchIndex });

@@ -4,9 +4,9 @@
  * entries the leader no longer has gets the snapshot instead (InstallSnapshot, sent whole).
  */
 import type { NodeId } from '@dslab/sim';
-import { KvStateMachine } from './kv';
+import { mutantActive } from '../kit/mutants';
 import type { Progress } from './progress';
-import type { Parts, ServerState } from './state';
+import { stateMachineFor, type Parts, type ServerState } from './state';
 import type { StoredSnapshot } from './storage';
 import type { InstallSnapshot, SnapshotReply } from './types';
 
@@ -45,7 +45,8 @@ export class Snapshots {
   send(peer: NodeId, p: Progress): void {
     const s = this.s;
     const snap = this.record as StoredSnapshot;
-    s.send(peer, { type: 'snapshot', term: s.term, ...snap, round: this.parts.replication.round });
+    const lastTerm = mutantActive(s.config.mutant, 'snapshot-with-current-term') ? s.term : snap.lastTerm;
+    s.send(peer, { type: 'snapshot', term: s.term, ...snap, lastTerm, round: this.parts.replication.round });
     p.next = snap.lastIndex + 1; // optimistic; a lost snapshot shows up as a conflict later
   }
 
@@ -58,7 +59,7 @@ export class Snapshots {
     }
     this.parts.elections.acceptLeader(from, msg.term);
     // A snapshot no newer than what this node already committed would move it back: ignore it.
-    if (msg.lastIndex > s.commitIndex) {
+    if (msg.lastIndex > s.commitIndex || mutantActive(s.config.mutant, 'install-stale-snapshot')) {
       const snapshot: StoredSnapshot = {
         lastIndex: msg.lastIndex,
         lastTerm: msg.lastTerm,
@@ -66,7 +67,8 @@ export class Snapshots {
         data: msg.data,
       };
       s.log.compactTo(msg.lastIndex, msg.lastTerm);
-      s.machine = KvStateMachine.restore(msg.data);
+      if (!mutantActive(s.config.mutant, 'install-snapshot-without-state'))
+        s.machine = stateMachineFor(s.config, msg.data);
       this.record = snapshot;
       s.storage.saveSnapshot(snapshot, s.log.all());
       const from0 = s.commitIndex;

@@ -7,6 +7,7 @@
  */
 import type { Env, NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
+import { mutantActive } from '../kit/mutants';
 import type { Commit } from './commit';
 import type { Elections } from './elections';
 import { KvStateMachine } from './kv';
@@ -19,7 +20,7 @@ import type { Requests } from './requests';
 import type { Snapshots } from './snapshots';
 import type { RaftStorage, Recovered } from './storage';
 import type { LeadershipTransfer } from './transfer';
-import type { RaftConfig, RaftMessage } from './types';
+import type { RaftConfig, RaftMessage, SnapshotData } from './types';
 
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
@@ -33,6 +34,11 @@ export interface Parts {
   readonly snapshots: Snapshots;
   readonly transfer: LeadershipTransfer;
   readonly requests: Requests;
+}
+
+/** The state machine as of `data` (empty when undefined), built the way this configuration asks. */
+export function stateMachineFor(config: RaftConfig, data: SnapshotData | undefined): KvStateMachine {
+  return KvStateMachine.restore(data, mutantActive(config.mutant, 'evict-sessions') ? 2 : undefined);
 }
 
 export class ServerState {
@@ -63,7 +69,7 @@ export class ServerState {
     const snap = recovered.snapshot;
     this.log = new RaftLog(snap?.lastIndex ?? 0, snap?.lastTerm ?? 0);
     for (const entry of recovered.entries) this.log.append(entry);
-    this.machine = KvStateMachine.restore(snap?.data);
+    this.machine = stateMachineFor(config, snap?.data);
     this.commitIndex = this.lastApplied = snap?.lastIndex ?? 0;
     this.durableIndex = this.log.lastIndex;
   }

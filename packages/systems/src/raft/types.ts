@@ -105,7 +105,10 @@ export interface SessionRecord {
 
 export type ReadMode = 'read-index' | 'lease' | 'log';
 
-/** Deliberately broken variants (all off by default); the fuzzer must catch each. */
+/**
+ * Deliberately broken variants (all off by default); the fuzzer must catch each, and each proves one
+ * check able to fail (raft.test.ts names the check for every mutant).
+ */
 export const raftMutants = [
   'vote-without-log-check',
   'commit-old-term-by-count',
@@ -113,6 +116,22 @@ export const raftMutants = [
   'read-without-read-index',
   'apply-before-commit',
   'reset-timer-on-any-message',
+  /**
+   * The state machine keeps only the two most recently used client sessions and drops the others without
+   * telling their clients (the dissertation §6.3 warns against exactly this): replicas stay identical, but
+   * they no longer know that the dropped clients' acknowledged writes were applied.
+   */
+  'evict-sessions',
+  /** A follower installing a snapshot takes its log position but keeps its old state machine. */
+  'install-snapshot-without-state',
+  /** A follower installs any snapshot it is sent, even one behind its commit index. */
+  'install-stale-snapshot',
+  /** The leader stamps a snapshot with its current term instead of the term of the snapshot's last entry. */
+  'snapshot-with-current-term',
+  /** A follower appends after prevIndex without checking that its entry there has the leader's term. */
+  'skip-consistency-check',
+  /** A follower takes the leader's commit index before the consistency check, so it may commit a stale tail. */
+  'commit-before-consistency-check',
 ] as const;
 
 export type RaftMutant = (typeof raftMutants)[number];
