@@ -3,7 +3,7 @@
  * recorded at the event count where it was applied. Replaying seed + commands re-executes the exact
  * same run, which is how the time bar scrubs backwards and how a link reproduces a run.
  */
-import { InvariantViolation, applyFault, type Fault, type TraceEvent } from '@dslab/sim';
+import { applyFault, catchViolation, type Fault, type TraceEvent } from '@dslab/sim';
 import type { LiveCheck, LiveRun, LiveView, SystemDefinition } from '@dslab/systems';
 
 /** A fault the user applied, and when: after exactly `afterEvents` kernel events, at virtual time `at`. */
@@ -84,12 +84,7 @@ export class LiveSession {
 
   private guard(action: () => void): void {
     if (this.violation) return;
-    try {
-      action();
-    } catch (error) {
-      if (!(error instanceof InvariantViolation)) throw error;
-      this.violation = error.message;
-    }
+    this.violation = catchViolation(action)?.message;
   }
 
   /** Applies every command due at the current event count. */
