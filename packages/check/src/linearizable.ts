@@ -131,13 +131,33 @@ function unlift(entry: Entry): void {
   if (entry.next) entry.next.prev = entry;
 }
 
+/** A fixed pseudo-random 32-bit word per index (splitmix32's finalizer): the Zobrist table, computed. */
+function zobrist(index: number): number {
+  let z = Math.imul(index + 1, 0x9e3779b9);
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) | 0;
+}
+
+function equalBits(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: CheckOptions): PartResult {
   const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
   const { head, required } = buildEntries(ops);
   const indexOf = new Map<number, number>(ops.map((op, i) => [op.id, i]));
   const words = Math.ceil(ops.length / 32) || 1;
   const linearized = new Uint32Array(words);
-  const seen = new Set<string>();
+  // Explored configurations: (set of linearized operations, model state). The set is a bitset with an
+  // incremental 64-bit Zobrist hash (updated on each flip, O(1)); the memo is keyed by that hash and the
+  // state, and keeps a copy of each bitset, compared only when the hash and state match — exact, and a
+  // step costs O(1) plus one copy instead of printing the whole bitset.
+  const seen = new Map<string, Uint32Array | Uint32Array[]>();
+  let explored = 0;
+  let hashLo = 0;
+  let hashHi = 0;
   const stack: { entry: Entry; state: S }[] = [];
   let state = model.init();
   let remaining = required;
@@ -150,6 +170,34 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
   const flip = (op: Operation) => {
     const i = indexOf.get(op.id) as number;
     linearized[i >>> 5] = (linearized[i >>> 5] as number) ^ (1 << (i & 31));
+    hashLo ^= zobrist(2 * i);
+    hashHi ^= zobrist(2 * i + 1);
+  };
+
+  /** Records the configuration: 'seen' when it was already explored, 'full' past the budget. */
+  const remember = (stateKey: string): 'new' | 'seen' | 'full' => {
+    const key = `${hashLo}:${hashHi}|${stateKey}`;
+    const found = seen.get(key);
+    if (found instanceof Uint32Array && equalBits(found, linearized)) return 'seen';
+    if (Array.isArray(found) && found.some((bits) => equalBits(bits, linearized))) return 'seen';
+    if (explored >= maxStates) return 'full';
+    if (found === undefined) seen.set(key, linearized.slice());
+    else if (found instanceof Uint32Array) seen.set(key, [found, linearized.slice()]);
+    else found.push(linearized.slice());
+    explored++;
+    return 'new';
+  };
+
+  /**
+   * At a dead end, keeps the deepest partial linearization seen so far. Every deepest point of the
+   * search ends at a dead end (it cannot go deeper), so this finds the same one as recording at each
+   * step, without copying the stack on every push.
+   */
+  const recordLongest = () => {
+    if (stack.length > longest.length) {
+      longest = stack.map((s) => s.entry.op.id);
+      longestState = model.describe(state);
+    }
   };
 
   /** Undoes the last linearized operation and returns the entry to try after it. */
@@ -167,12 +215,13 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
       return {
         verdict: 'unknown',
         operations: ops.length,
-        states: seen.size,
+        states: explored,
         reason: 'time budget exhausted',
       };
     }
     if (entry === undefined) {
       // Only optional operations were left to try and none helped: backtrack.
+      recordLongest();
       if (stack.length === 0) break;
       entry = backtrack();
       continue;
@@ -181,25 +230,20 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
       const next = model.step(state, entry.op);
       if (next !== undefined) {
         flip(entry.op);
-        const key = linearized.join(',') + '|' + model.key(next);
-        if (!seen.has(key)) {
-          if (seen.size >= maxStates) {
-            return {
-              verdict: 'unknown',
-              operations: ops.length,
-              states: seen.size,
-              reason: `more than ${maxStates} configurations`,
-            };
-          }
-          seen.add(key);
+        const memo = remember(model.key(next));
+        if (memo === 'full') {
+          return {
+            verdict: 'unknown',
+            operations: ops.length,
+            states: explored,
+            reason: `more than ${maxStates} configurations`,
+          };
+        }
+        if (memo === 'new') {
           stack.push({ entry, state });
           state = next;
           if (entry.match) remaining--;
           lift(entry);
-          if (stack.length > longest.length) {
-            longest = stack.map((s) => s.entry.op.id);
-            longestState = model.describe(state);
-          }
           entry = head.next;
           continue;
         }
@@ -208,16 +252,17 @@ function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: Check
       entry = entry.next;
     } else {
       // A completion reached before its operation was linearized: this branch is dead.
+      recordLongest();
       if (stack.length === longest.length || stuck === undefined) stuck = entry.op.id;
       if (stack.length === 0) break;
       entry = backtrack();
     }
   }
-  if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: seen.size };
+  if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: explored };
   return {
     verdict: 'not-linearizable',
     operations: ops.length,
-    states: seen.size,
+    states: explored,
     longestLinearization: longest,
     ...(stuck !== undefined ? { stuckOperation: stuck } : {}),
     stateAfterLongest: longestState,
