@@ -33,6 +33,13 @@ export {
   HistoryParseError,
   type HistoryFormat,
 } from './readers';
-export { renderHistoryHtml } from './report-html';
-export { generateCasRegisterHistory, toJepsenLog, type GenerateOptions } from './generate';
+export { renderHistoryHtml, historyTimeline, type HistoryHtmlOptions, type Timeline } from './report-html';
+export {
+  generateCasRegisterHistory,
+  generateKvHistory,
+  toJepsenLog,
+  type GenerateOptions,
+  type KvGenerateOptions,
+} from './generate';
 export { MODEL_NAMES, modelFor, type ModelName, type ModelOptions } from './named-model';
+export { historyToJsonLines } from './writers';

@@ -6,7 +6,7 @@ export const formatCell = formatValue;
 export function renderTable(table: Pick<ResultTable, 'columns' | 'rows'> & { title?: string }): string {
   const cells = table.rows.map((row) => row.map(formatCell));
   const widths = table.columns.map((column, i) =>
-    Math.max(column.length, ...cells.map((row) => (row[i] ?? '').length)),
+    cells.reduce((width, row) => Math.max(width, (row[i] ?? '').length), column.length),
   );
   // Numbers line up on the right, text on the left.
   const numeric = table.columns.map(

@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { nemesisKinds, renderJepsenHtml, runJepsen, type NemesisKind } from '@dslab/runtime';
-import { renderHistoryHtml } from '@dslab/check';
+import {
+  nemesisKinds,
+  renderJepsenHtml,
+  runJepsen,
+  type JepsenReport,
+  type NemesisKind,
+} from '@dslab/runtime';
+import { historyToJsonLines, renderHistoryHtml } from '@dslab/check';
 import { parsePositiveCount } from '../options';
 import { requireSystem } from '../registry';
 import { CliError, EXIT_INVALID, EXIT_VALID } from '../errors';
@@ -41,6 +47,40 @@ export function parseNemesis(text: string): NemesisKind[] {
   return kinds.filter((k): k is NemesisKind => k !== 'none');
 }
 
+/**
+ * Writes a run's files: report.json (summary and check result), history.json (every operation as
+ * events that `dslab check --model kv` reads back, streamed a line at a time), report.html (throughput,
+ * latency and faults over time) and history.html (the checked history: aggregated, with a window of
+ * operations drawn one by one). Sizes stay bounded by the pages' design, not by the history's length.
+ */
+export function writeJepsenReport(out: string, systemId: string, report: JepsenReport): void {
+  mkdirSync(out, { recursive: true });
+  const { history, check, ...summary } = report;
+  writeFileSync(
+    join(out, 'report.json'),
+    JSON.stringify({ ...summary, check, history: 'history.json' }, null, 2) + '\n',
+  );
+  const fd = openSync(join(out, 'history.json'), 'w');
+  try {
+    let chunk = '';
+    for (const line of historyToJsonLines(history)) {
+      chunk += line;
+      if (chunk.length >= 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(join(out, 'report.html'), renderJepsenHtml(report));
+  writeFileSync(
+    join(out, 'history.html'),
+    renderHistoryHtml(`${systemId} jepsen history`, history, check, { timeUnit: 'ms' }),
+  );
+}
+
 export function registerJepsenCommand(program: Command): void {
   program
     .command('jepsen')
@@ -52,7 +92,11 @@ export function registerJepsenCommand(program: Command): void {
     .option('--time <duration>', 'how long the clients and the nemesis run (60s, 2m…)', parseDuration, 60_000)
     .option('--clients <n>', 'concurrent clients', parsePositiveCount, 10)
     .option('--nemesis <list>', 'faults: kill,pause,partition or none', parseNemesis, [...nemesisKinds])
-    .option('--out <dir>', 'where report.json, report.html and history.html go', 'jepsen-report')
+    .option(
+      '--out <dir>',
+      'where report.json, history.json, report.html and history.html go',
+      'jepsen-report',
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (systemId: string, options: JepsenCliOptions) => {
       const system = requireSystem(systemId);
@@ -77,17 +121,8 @@ export function registerJepsenCommand(program: Command): void {
         },
       });
       if (interactive) bar.stop();
-      mkdirSync(options.out, { recursive: true });
-      const { history, check, ...summary } = report;
-      writeFileSync(
-        join(options.out, 'report.json'),
-        JSON.stringify({ ...summary, check, history }, null, 2) + '\n',
-      );
-      writeFileSync(join(options.out, 'report.html'), renderJepsenHtml(report));
-      writeFileSync(
-        join(options.out, 'history.html'),
-        renderHistoryHtml(`${system.id} jepsen history`, history, check),
-      );
+      const { history: _history, check: _check, ...summary } = report;
+      writeJepsenReport(options.out, system.id, report);
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(
