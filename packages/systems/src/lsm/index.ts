@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SystemDefinition } from '../contract';
 import { lsmScenarios } from './scenarios';
 
-export { LsmTree, type Compaction, type LsmOptions, type LsmStats } from './lsm';
+export { LsmTree, type Compaction, type LsmOptions, type LsmStats, type LsmRecovery } from './lsm';
 
 export const lsmParams = z
   .object({
@@ -19,9 +19,10 @@ export const lsmSystem: SystemDefinition<z.infer<typeof lsmParams>> = {
   rows: ['E2'],
   view: 'lsm',
   summary:
-    'Writes append to a WAL and land in a memtable; full memtables become immutable sorted runs with a sparse index ' +
-    'and a Bloom filter; compaction merges runs size-tiered or leveled. Write, read and space amplification are ' +
-    'counted byte by byte and probe by probe.',
+    'Writes append to a checksummed WAL on the simulated disk and land in a memtable; full memtables become immutable ' +
+    'run files with a sparse index and a Bloom filter, named by a manifest; compaction merges runs size-tiered or ' +
+    'leveled. Crashes at random disk operations lose no acknowledged write; write, read and space amplification ' +
+    'are counted byte by byte and probe by probe.',
   params: lsmParams,
   scenarios: lsmScenarios,
 };
