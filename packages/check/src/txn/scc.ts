@@ -1,0 +1,84 @@
+/**
+ * Strongly connected components by Tarjan's algorithm (1972), iterative: a recursive walk would
+ * overflow the stack on a long chain of dependencies, which every large history has.
+ */
+import type { DependencyGraph } from './graph';
+
+export interface Components {
+  /** Component of each node, or -1 when its component is the node alone (it lies on no cycle). */
+  readonly label: Int32Array;
+  /** How many components of two or more nodes. */
+  readonly count: number;
+  /** Size of each such component. */
+  readonly sizes: readonly number[];
+}
+
+/**
+ * Components of the subgraph of edges whose kind is in `mask`. With `within`, only nodes labelled
+ * ≥ 0 take part and only edges between nodes of the same `within` label are followed: a finer
+ * search inside components already found.
+ */
+export function stronglyConnected(
+  graph: DependencyGraph,
+  mask: number,
+  within: Int32Array | null = null,
+): Components {
+  const n = graph.nodes;
+  const { offsets, target, kind } = graph;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const callNode = new Int32Array(n);
+  const callEdge = new Int32Array(n);
+  const label = new Int32Array(n).fill(-1);
+  const sizes: number[] = [];
+  let sp = 0;
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1 || (within !== null && (within[root] as number) < 0)) continue;
+    let csp = 0;
+    callNode[csp] = root;
+    callEdge[csp++] = offsets[root] as number;
+    index[root] = low[root] = counter++;
+    stack[sp++] = root;
+    onStack[root] = 1;
+    while (csp > 0) {
+      const v = callNode[csp - 1] as number;
+      const e = callEdge[csp - 1] as number;
+      if (e < (offsets[v + 1] as number)) {
+        callEdge[csp - 1] = e + 1;
+        if (((kind[e] as number) & mask) === 0) continue;
+        const w = target[e] as number;
+        if (within !== null && within[w] !== within[v]) continue;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack[sp++] = w;
+          onStack[w] = 1;
+          callNode[csp] = w;
+          callEdge[csp++] = offsets[w] as number;
+        } else if (onStack[w] === 1 && (index[w] as number) < (low[v] as number)) low[v] = index[w] as number;
+        continue;
+      }
+      csp--;
+      if (low[v] === index[v]) {
+        // v roots a component: everything above it on the stack.
+        let size = 0;
+        while (stack[sp - 1 - size] !== v) size++;
+        size++;
+        const id = size > 1 ? sizes.length : -1;
+        if (size > 1) sizes.push(size);
+        for (let i = 0; i < size; i++) {
+          const w = stack[--sp] as number;
+          onStack[w] = 0;
+          label[w] = id;
+        }
+      }
+      if (csp > 0) {
+        const parent = callNode[csp - 1] as number;
+        if ((low[v] as number) < (low[parent] as number)) low[parent] = low[v] as number;
+      }
+    }
+  }
+  return { label, count: sizes.length, sizes };
+}
