@@ -19,6 +19,7 @@ describe('history report page', () => {
     expect(count(html, /<rect [^>]*class="(op|placed|stuck|info|fail)"/g)).toBe(2);
     expect(html).toMatch(/class="stuck"/);
     expect(html).toMatch(/all 2 operations drawn/);
+    expect(html).not.toMatch(/per bucket/); // nothing left to aggregate
   });
 
   it('stays usable at a million operations: a window drawn op by op, the rest aggregated per time bucket', () => {

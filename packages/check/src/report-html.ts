@@ -1,7 +1,7 @@
 /**
  * A self-contained HTML page for one checked history, usable from ten operations to millions:
- * - throughput (completions per time bucket: ok, fail, unknown) and latency (p50, p99, max per bucket)
- *   over the whole history, aggregated in one pass;
+ * - when not every operation can be drawn, throughput (completions per time bucket: ok, fail,
+ *   unknown) and latency (p50, p99, max per bucket) over the whole history, aggregated in one pass;
  * - a window of at most `maxDrawn` operations drawn op by op as bars per process on a time axis — around
  *   the operation that could not be placed when the history is not linearizable (the longest
  *   linearization numbered, the stuck operation highlighted), else the first ones;
@@ -14,7 +14,7 @@ import type { CheckResult } from './linearizable';
 export interface HistoryHtmlOptions {
   /** At most this many operations are drawn op by op (default 400). */
   readonly maxDrawn?: number;
-  /** Time buckets of the throughput and latency charts (default 200). */
+  /** Time buckets of the throughput and latency charts (default: one per ~10 operations, at most 200). */
   readonly buckets?: number;
   /** The unit of the history's times for labels: 'ms' for real runs (default: none, e.g. event index). */
   readonly timeUnit?: string;
@@ -347,7 +347,9 @@ export function renderHistoryHtml(
     else if (op.outcome === 'fail') failCount++;
     else infoCount++;
   }
-  const timeline = historyTimeline(history, options.buckets ?? DEFAULT_BUCKETS);
+  // The charts aggregate what is not drawn op by op: at least ten operations per bucket.
+  const buckets = options.buckets ?? Math.min(DEFAULT_BUCKETS, Math.max(1, Math.ceil(history.length / 10)));
+  const timeline = historyTimeline(history, buckets);
   const tx = (t: number) => PLOT_LEFT + ((t - timeline.start) / (timeline.end - timeline.start)) * PLOT_WIDTH;
   const marks =
     drawn < history.length
@@ -364,8 +366,7 @@ export function renderHistoryHtml(
 <style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#1d2127}svg text{font-size:11px}rect.op{fill:#c9d6f5}rect.placed{fill:#9fdcb2}rect.stuck{fill:#f2a29b}rect.info{fill:#eee;stroke:#999;stroke-dasharray:3 2}rect.fail{fill:#f6e3b0}.n{fill:#1d7a3e;font-weight:bold}.lane{fill:#555}.bad{color:#b3261e}.good{color:#1d7a3e}.wrap{overflow-x:auto}.note{color:#555;margin:.2rem 0}
 rect.t-ok{fill:#5fb37a}rect.t-fail{fill:#e0b43c}rect.t-info{fill:#aaa}rect.window{fill:#2f5bd3;opacity:.08}line.stuck-mark{stroke:#b3261e;stroke-width:1.5}polyline{fill:none;stroke-width:1.5}.l-p50{stroke:#2f5bd3}.l-p99{stroke:#7a3e9d}.l-max{stroke:#c9b3d6}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}</style></head>
 <body><h1>${escape(title)}</h1><p>Model: ${escape(result.model)} · ${count(history.length)} operations (ok ${count(okCount)}, fail ${count(failCount)}, unknown ${count(infoCount)}) · ${count(result.parts.length)} part(s)</p>${explanation}
-${throughputChart(timeline, unit, marks)}
-${latencyChart(timeline, unit, marks)}
+${drawn < history.length ? `${throughputChart(timeline, unit, marks)}\n${latencyChart(timeline, unit, marks)}` : ''}
 <h2>Operations</h2><p class="note">${caption}${drawn < history.length ? ' (shaded on the charts above)' : ''}. Bars span invocation to completion; dashed bars are operations whose outcome is unknown (open to the end).</p>
 <div class="wrap"><svg width="${WIDTH}" height="${height}" role="img" aria-label="operations per process">${lanes}${bars}</svg></div>
 ${slowestTable(history, unit)}
