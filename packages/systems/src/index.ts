@@ -7,6 +7,7 @@ export type { RaftLiveDetail, RaftServerDetail, RaftClientDetail } from './raft/
 export { catalog, catalogRow, trackOf, type CatalogRow, type CatalogStatus } from './catalog';
 export { formatValue } from './format';
 export { BloomFilter } from './bloom/bloom-filter';
+export { measuredFalsePositiveRate, strangers } from './bloom/measure';
 export { CuckooFilter } from './bloom/cuckoo';
 export { CountMinSketch } from './countmin/count-min';
 export { HyperLogLog } from './hyperloglog/hyperloglog';
@@ -27,7 +28,7 @@ export {
 } from './hashring/measures';
 export { slotRanges, slotMaster, type SlotRange } from './hashring/slot-ranges';
 export { BPlusTree } from './btree/tree';
-export { LsmTree } from './lsm/lsm';
+export { LsmTree, writeAmplification } from './lsm/lsm';
 export * from './kv-protocol';
 export {
   mutantActive,

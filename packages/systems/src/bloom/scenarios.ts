@@ -1,18 +1,12 @@
 /** The Bloom-filter claims of CLAIMS.md K1, measured on generated keys. */
 import { Rng } from '@dslab/sim';
+import { measuredFalsePositiveRate, strangers } from './measure';
 import type { Scenario, ScenarioResult } from '../contract';
 import { BloomFilter, bitsPerItem } from './bloom-filter';
 import { CuckooFilter } from './cuckoo';
 import { CountingBloomFilter } from './counting-bloom';
 
 const members = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `member:${seed}:${i}`);
-const strangers = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `stranger:${seed}:${i}`);
-
-function measuredFpr(filter: { mightContain(key: string): boolean }, probes: readonly string[]): number {
-  let positives = 0;
-  for (const key of probes) if (filter.mightContain(key)) positives++;
-  return positives / probes.length;
-}
 
 /** What the experiments need of a filter; a factory builds one of m bits with k hash functions. */
 export interface ProbedFilter {
@@ -54,7 +48,7 @@ export function fprExperiment(seed: number, quick: boolean | undefined, make: Fi
     const filter = make(m, k);
     for (const key of keys) filter.add(key);
     for (const key of keys) if (!filter.mightContain(key)) falseNegatives++;
-    const measured = measuredFpr(filter, probes);
+    const measured = measuredFalsePositiveRate(filter, probes);
     const predicted = (1 - Math.exp((-k * n) / m)) ** k;
     const z = (measured - predicted) / samplingError(predicted, probes.length);
     if (bitsPer === 9.6) fprAt96 = measured;
@@ -136,7 +130,7 @@ export function memoryForRateExperiment(
       const bits = bitsAt(step);
       const filter = make(Math.max(8, Math.round(bits * n)), Math.max(1, Math.round(bits * Math.LN2)));
       for (const key of keys) filter.add(key);
-      rate = measuredFpr(filter, probes);
+      rate = measuredFalsePositiveRate(filter, probes);
       rates.set(step, rate);
     }
     return rate;
@@ -257,7 +251,7 @@ export function twoMillionUrlsExperiment(
   const filter = make(sized.m, sized.k);
   for (let i = 0; i < n; i++) filter.add(`https://example.org/${seed}/page/${i}`);
   const probes = strangers(quick ? 50_000 : 200_000, seed);
-  const fpr = measuredFpr(filter, probes);
+  const fpr = measuredFalsePositiveRate(filter, probes);
   const tolerance = Z * samplingError(0.01, probes.length);
   const meetsTarget = fpr <= 0.01 + tolerance;
   const megabytes = (filter.bytes * (urls / n)) / 1e6;
@@ -327,7 +321,7 @@ export const countingDeletes: Scenario = {
     const cuckoo = new CuckooFilter(buckets, 4, 12, 500, () => rng.next());
     let placed = 0;
     for (const key of keys) if (cuckoo.add(key)) placed++;
-    const cuckooFpr = measuredFpr(cuckoo, strangers(50_000, seed + 1));
+    const cuckooFpr = measuredFalsePositiveRate(cuckoo, strangers(50_000, seed + 1));
     for (const key of half) cuckoo.remove(key);
     const cuckooKeptIntact = kept.every((key) => cuckoo.mightContain(key));
     const cuckooGone = half.filter((key) => !cuckoo.mightContain(key)).length / half.length;

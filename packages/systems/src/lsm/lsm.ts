@@ -418,3 +418,8 @@ export class LsmTree {
     };
   }
 }
+
+/** Bytes the tree wrote to runs (flushes and compactions) per byte of keys and values written to it. */
+export function writeAmplification(stats: LsmStats): number {
+  return stats.userBytes > 0 ? (stats.flushBytes + stats.compactionBytes) / stats.userBytes : 0;
+}

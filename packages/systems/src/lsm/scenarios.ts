@@ -3,7 +3,7 @@ import { Rng, SimDisk, type Disk } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../contract';
 import { decodeRun } from './codec';
 import { CrashPoint, CrashingDisk, diskOperations, type DiskOperation } from './crash-disk';
-import { LsmTree, type Compaction } from './lsm';
+import { LsmTree, writeAmplification, type Compaction } from './lsm';
 import { entryBytes, payloadBytes, type Entry } from './run';
 
 const key = (n: number) => `user${String(n).padStart(7, '0')}`;
@@ -317,7 +317,7 @@ export const compactionAmplification: Scenario = {
       const gets = 5_000;
       for (let i = 0; i < gets; i++) lsm.get(key(rng.int(keys)));
       return {
-        wa: (lsm.stats.flushBytes + lsm.stats.compactionBytes) / lsm.stats.userBytes,
+        wa: writeAmplification(lsm.stats),
         sa: lsm.diskBytes / liveBytes,
         runs: lsm.sortedRuns,
         probes: (lsm.stats.runsProbed - before) / gets,

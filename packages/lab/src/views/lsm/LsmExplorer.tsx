@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { LsmTree } from '@dslab/systems';
+import { LsmTree, writeAmplification } from '@dslab/systems';
 import './lsm.css';
 
 /** An LSM tree fed in steps: the memtable, level by level runs, and what each byte cost. */
@@ -17,7 +17,7 @@ export function LsmExplorer() {
   };
   const shape = lsm.shape();
   const stats = lsm.stats;
-  const wa = stats.userBytes > 0 ? (stats.flushBytes + stats.compactionBytes) / stats.userBytes : 0;
+  const wa = writeAmplification(stats);
   const width = (entries: number) => `${Math.max(6, Math.min(100, entries / 4))}%`;
   return (
     <section className="explorer" aria-label="LSM tree explorer" data-testid="lsm-explorer">
