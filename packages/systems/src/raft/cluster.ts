@@ -24,6 +24,8 @@ export const raftParams = z
     readMode: z.enum(['read-index', 'lease', 'log']).default('read-index'),
     snapshotEvery: z.number().int().min(0).max(1_000_000).default(200),
     noopOnElection: z.boolean().default(true),
+    /** Off: a follower's refusal sends the leader back one entry at a time (the basic algorithm). */
+    fastBackoff: z.boolean().default(true),
     latencyMs: z.number().min(0).max(10_000).default(5),
     jitterMs: z.number().min(0).max(10_000).default(5),
     loss: z.number().min(0).max(1).default(0),
@@ -57,6 +59,7 @@ export function raftConfigFrom(params: RaftParams, voters: readonly NodeId[]): R
     readMode: params.readMode,
     snapshotEvery: params.snapshotEvery,
     noopOnElection: params.noopOnElection,
+    fastBackoff: params.fastBackoff,
     ...(params.mutant !== undefined ? { mutant: params.mutant } : {}),
   };
 }

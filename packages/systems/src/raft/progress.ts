@@ -14,6 +14,11 @@ export interface Progress {
   ackedRound: number;
   /** Heard from since the last check-quorum tick. */
   active: boolean;
+  /**
+   * Looking for where the follower's log agrees, one entry back per refusal (only without fast back-off):
+   * one probe at a time, so `next` does not advance as entries are sent.
+   */
+  probing: boolean;
 }
 
 export class ProgressTracker {
@@ -38,7 +43,7 @@ export class ProgressTracker {
 
   /** A peer the leader knows nothing about yet: probe from the end of the leader's log (Raft §5.3). */
   add(peer: NodeId, lastIndex: number): void {
-    this.peers.set(peer, { next: lastIndex + 1, match: 0, ackedRound: 0, active: true });
+    this.peers.set(peer, { next: lastIndex + 1, match: 0, ackedRound: 0, active: true, probing: false });
   }
 
   /** Tracks exactly the voters other than `self`: new ones are added, removed ones forgotten. */

@@ -90,7 +90,7 @@ export class Replication {
       leaderCommit: s.commitIndex,
       round: this.round,
     });
-    p.next += entries.length;
+    if (!p.probing) p.next += entries.length;
   }
 
   /** New entries go out on the next turn of the event loop, so a burst of requests shares a message. */
@@ -141,22 +141,38 @@ export class Replication {
     const p = this.acknowledgement(from, msg.term, msg.round);
     if (!p) return;
     if (msg.success) {
+      p.probing = false;
       if (msg.matchIndex > p.match) p.match = msg.matchIndex;
       if (p.next <= p.match) p.next = p.match + 1;
       this.parts.commit.advance();
       this.parts.transfer.onCaughtUp(from, p);
       if (p.next <= s.log.lastIndex) this.sendAppend(from, false);
     } else {
-      // Fast back-off: jump over the follower's whole conflicting term instead of one entry per round trip.
-      let next = msg.conflictIndex;
+      this.backOff(from, p, msg);
+    }
+    this.parts.reads.confirm();
+  }
+
+  /** A follower refused: move its next index back where its hint says, and probe again. */
+  private backOff(peer: NodeId, p: Progress, msg: AppendReply): void {
+    const s = this.s;
+    let next = msg.conflictIndex;
+    if (s.config.fastBackoff) {
+      // Resume where the follower's hint says; when it names a conflicting term the leader also holds,
+      // just after the leader's last entry of that term (the entries up to there may well match).
       if (msg.conflictTerm > 0) {
         const last = s.log.lastIndexOfTerm(msg.conflictTerm);
         if (last > 0) next = last + 1;
       }
-      p.next = Math.max(p.match + 1, Math.min(next, s.log.lastIndex + 1), 1);
-      this.sendAppend(from, false);
+    } else {
+      // The basic algorithm: one entry back per refusal, one probe at a time. A refusal that would not
+      // move the probe back answers a probe already superseded (a heartbeat's): ignore it, or every
+      // heartbeat would start another chain of probes.
+      if (next >= p.next) return;
+      p.probing = true;
     }
-    this.parts.reads.confirm();
+    p.next = Math.max(p.match + 1, Math.min(next, s.log.lastIndex + 1), 1);
+    this.sendAppend(peer, false);
   }
 
   // ---- follower ----
@@ -193,13 +209,7 @@ export class Replication {
     const localPrevTerm = log.term(prevIndex);
     const skipCheck = localPrevTerm !== undefined && mutantActive(s.config.mutant, 'skip-consistency-check');
     if (localPrevTerm !== prevTerm && !skipCheck) {
-      // The hint lets the leader skip the whole conflicting term (or to our log's end) in one round trip.
-      this.replyAppend(from, msg.round, {
-        success: false,
-        conflictTerm: localPrevTerm ?? 0,
-        conflictIndex:
-          localPrevTerm === undefined ? log.lastIndex + 1 : log.firstIndexOfTerm(localPrevTerm, prevIndex),
-      });
+      this.refuseAppend(from, msg.round, prevIndex, localPrevTerm);
       return;
     }
     let index = prevIndex;
@@ -232,6 +242,30 @@ export class Replication {
     if (msg.leaderCommit > s.commitIndex) this.parts.commit.set(Math.min(msg.leaderCommit, matchIndex));
     if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
     this.replyAppend(from, msg.round, { success: true, matchIndex });
+  }
+
+  /**
+   * The follower's log does not match at `prevIndex`: say where the leader should resume. With fast
+   * back-off, the first index of our conflicting term (the leader skips all of it unless it has that term
+   * too) or our log's end; without, `prevIndex` itself — one entry back per round trip.
+   */
+  private refuseAppend(
+    to: NodeId,
+    round: number,
+    prevIndex: number,
+    localPrevTerm: number | undefined,
+  ): void {
+    const log = this.s.log;
+    if (!this.s.config.fastBackoff) {
+      this.replyAppend(to, round, { success: false, conflictTerm: 0, conflictIndex: prevIndex });
+      return;
+    }
+    this.replyAppend(to, round, {
+      success: false,
+      conflictTerm: localPrevTerm ?? 0,
+      conflictIndex:
+        localPrevTerm === undefined ? log.lastIndex + 1 : log.firstIndexOfTerm(localPrevTerm, prevIndex),
+    });
   }
 
   private replyAppend(

@@ -154,6 +154,12 @@ export interface RaftConfig {
    * effect, hides the figure-8 hazard; without it a leader waits for a client write to commit anything.
    */
   readonly noopOnElection: boolean;
+  /**
+   * How a follower that refuses an AppendEntries tells the leader where to go back to (Raft §5.3): true —
+   * past its whole conflicting term, or to its log's end (the paper's optimization, one round trip per
+   * term); false — one entry back (the basic algorithm, one round trip per entry).
+   */
+  readonly fastBackoff: boolean;
   readonly mutant?: RaftMutant;
 }
 
@@ -167,6 +173,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
   snapshotEvery: 1_000,
   maxBatch: 64,
   noopOnElection: true,
+  fastBackoff: true,
 };
 
 export type AppendEntries = Extract<RaftMessage, { type: 'append' }>;

@@ -330,67 +330,6 @@ export const splitVotes: Scenario = {
   },
 };
 
-export const clusterSize: Scenario = {
-  id: 'cluster-size',
-  title: 'What a bigger cluster costs',
-  claim: 'Raft is practical up to 5–7 nodes.',
-  expected: 'partly',
-  corrected:
-    'Nothing breaks at 7: the leader’s messages per write grow linearly with N, and commit waits for the majority-th fastest acknowledgement, so latency creeps up with N under a spread of link latencies.',
-  rows: ['A1'],
-  run({ seed, quick }): ScenarioResult {
-    const rows: [number, number, number, number][] = [];
-    let hash = '';
-    for (const nodes of [3, 5, 7, 9]) {
-      const cluster = buildRaftCluster(
-        raftParams.parse({
-          nodes,
-          clients: 4,
-          opsPerSecond: 200,
-          readFraction: 0,
-          latencyMs: 2,
-          jitterMs: 20,
-          durationMs: 1,
-        }),
-        seed,
-      );
-      const leader = waitForLeader(cluster) as RaftNode;
-      const startMessages = cluster.world.stats.sent;
-      const started = cluster.world.now();
-      cluster.world.runFor(quick ? 2_000 : 10_000);
-      const latencies: number[] = [];
-      for (const id of cluster.clients)
-        for (const op of cluster.client(id).completed)
-          if (op.ok && op.startedAt >= started) latencies.push(op.latencyMs);
-      latencies.sort((a, b) => a - b);
-      const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;
-      const msgsPerOp = (cluster.world.stats.sent - startMessages) / Math.max(1, latencies.length);
-      rows.push([nodes, latencies.length, p50, msgsPerOp]);
-      hash += cluster.world.traceHash().slice(0, 4) + leader.id;
-    }
-    const first = rows[0] as [number, number, number, number];
-    const last = rows[rows.length - 1] as [number, number, number, number];
-    return {
-      observed: last[3] > first[3] * 1.8 && last[1] > 0 ? 'partly' : 'holds',
-      summary: `From 3 to 9 nodes, median write latency went ${first[2].toFixed(1)} → ${last[2].toFixed(1)} ms and messages per write ${first[3].toFixed(1)} → ${last[3].toFixed(1)}; every size kept committing.`,
-      measurements: {
-        p50At3: first[2],
-        p50At9: last[2],
-        messagesPerWriteAt3: first[3],
-        messagesPerWriteAt9: last[3],
-      },
-      tables: [
-        {
-          title: 'Writes at 200 per second, link latency 2–22 ms',
-          columns: ['nodes', 'writes', 'median latency (ms)', 'messages per write'],
-          rows: rows.map(([n, w, p, m]) => [n, w, Number(p.toFixed(2)), Number(m.toFixed(2))]),
-        },
-      ],
-      traceHash: hash,
-    };
-  },
-};
-
 export const geoLatencyFloor: Scenario = {
   id: 'geo-latency-floor',
   title: 'Where a geo-distributed write spends its time',

@@ -1,6 +1,5 @@
 import type { Scenario } from '../../contract';
 import {
-  clusterSize,
   deposedLeader,
   geoLatencyFloor,
   minorityCannotWrite,
@@ -9,6 +8,7 @@ import {
   splitVotes,
   voteRules,
 } from './claims';
+import { clusterSize } from './cluster-size';
 import { figure8 } from './figure8';
 import { suiteScenarios } from './suite';
 

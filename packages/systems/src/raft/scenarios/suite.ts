@@ -7,6 +7,7 @@ import type { Scenario, ScenarioResult } from '../../contract';
 import type { RaftCluster, RaftParams } from '../cluster';
 import { fuzzRaft } from '../fuzz';
 import type { RaftNode } from '../node';
+import { backup } from './backup';
 import { inject, scriptedCluster, waitForLeader } from './harness';
 
 type Check = {
@@ -228,41 +229,6 @@ export const rejoin = suiteScenario(
       measurements: { agreeing: values.filter((v) => v === 'kept').length },
     };
   },
-);
-
-export const backup = suiteScenario(
-  'backup',
-  'Backup',
-  'A follower far behind, with a long conflicting tail, is brought back fast (fast back-off, not one entry per round trip).',
-  (cluster) => {
-    const { world } = cluster;
-    const old = (waitForLeader(cluster) as RaftNode).id;
-    const others = cluster.servers.filter((id) => id !== old);
-    world.network.partition([[old, others[0] as NodeId], others.slice(1)]);
-    for (let seq = 1; seq <= 50; seq++)
-      inject(cluster, old, 'c1', { f: 'put', key: 'x', value: `lost${seq}` }, seq);
-    world.network.partition([[old], others]);
-    const next = waitForLeader(cluster, 5_000, others) as RaftNode;
-    for (let seq = 100; seq < 150; seq++)
-      inject(cluster, next.id, 'c1', { f: 'put', key: 'x', value: `good${seq}` }, seq);
-    world.runFor(500);
-    world.network.heal();
-    const healedAt = world.now();
-    const appendsBefore = world.stats.sent;
-    world.runUntilCondition(() => world.node<RaftNode>(old).machine.read('x').value === 'good149', 5_000);
-    const caughtUpMs = world.now() - healedAt;
-    const ok = world.node<RaftNode>(old).machine.read('x').value === 'good149';
-    return {
-      ok,
-      summary: `The old leader held 50 conflicting entries; after healing it converged in ${caughtUpMs.toFixed(0)} ms and ${world.stats.sent - appendsBefore} messages.`,
-      measurements: {
-        conflictingEntries: 50,
-        catchUpMs: caughtUpMs,
-        messages: world.stats.sent - appendsBefore,
-      },
-    };
-  },
-  { nodes: 5 },
 );
 
 export const persist = suiteScenario(
