@@ -5,6 +5,7 @@ import {
   modelFor,
   readHistory,
   renderHistoryHtml,
+  usesKeyField,
   type ModelName,
 } from '@dslab/check';
 import type { CheckReport } from '../worker/protocol';
@@ -20,10 +21,14 @@ export function checkHistory(text: string, name: ModelName): CheckReport {
   const history = readHistory(text, format);
   if (history.length === 0) throw new Error(`no operations found in this ${format} history`);
   const started = performance.now();
-  const result = checkLinearizable(history, modelFor(name, format), {
-    maxStates: 5_000_000,
-    deadlineReached: () => performance.now() - started > DEADLINE_MS,
-  });
+  const result = checkLinearizable(
+    history,
+    modelFor(name, format, { keyField: usesKeyField(text, format) }),
+    {
+      maxStates: 5_000_000,
+      deadlineReached: () => performance.now() - started > DEADLINE_MS,
+    },
+  );
   const failing = result.parts.find((p) => p.verdict === 'not-linearizable');
   const stuck = failing?.stuckOperation !== undefined ? history[failing.stuckOperation] : undefined;
   return {
