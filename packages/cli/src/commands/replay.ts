@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { TRACE_SCHEMA_VERSION } from '@dslab/sim';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { TRACE_SCHEMA_VERSION, type TraceEvent } from '@dslab/sim';
+
 import { parseCount } from '../options';
 import { requireFuzz, requireSystem } from '../registry';
-import { EXIT_INVALID, EXIT_VALID } from '../errors';
+import { CliError, EXIT_INVALID, EXIT_VALID } from '../errors';
 
 export function registerReplayCommand(program: Command): void {
   program
@@ -26,7 +27,8 @@ export function registerReplayCommand(program: Command): void {
       console.log(
         `trace ${outcome.traceHash}, ${outcome.events.toLocaleString('en-US')} events, ${(outcome.virtualMs / 1000).toFixed(3)} virtual s`,
       );
-      if (outcome.failure) console.log(outcome.failure);
+      if (outcome.failure)
+        console.log(outcome.check ? `[${outcome.check}] ${outcome.failure}` : outcome.failure);
       if (options.trace !== undefined) {
         const header = JSON.stringify({
           schema: TRACE_SCHEMA_VERSION,
@@ -35,10 +37,37 @@ export function registerReplayCommand(program: Command): void {
           mutant: options.mutant ?? null,
           traceHash: outcome.traceHash,
         });
-        const lines = (outcome.trace ?? []).map((event) => JSON.stringify(event));
-        writeFileSync(options.trace, [header, ...lines].join('\n') + '\n');
-        console.log(`wrote ${lines.length.toLocaleString('en-US')} events to ${options.trace}`);
+        const written = writeTrace(options.trace, header, outcome.trace ?? []);
+        console.log(`wrote ${written.toLocaleString('en-US')} events to ${options.trace}`);
       }
       process.exitCode = outcome.ok ? EXIT_VALID : EXIT_INVALID;
     });
+}
+
+/**
+ * Streams the trace as JSON lines, a few thousand events per write: a long run has millions of events,
+ * more than one string (or one spread) can hold.
+ */
+function writeTrace(path: string, header: string, events: readonly TraceEvent[]): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+  }
+  try {
+    writeSync(fd, header + '\n');
+    const chunk: string[] = [];
+    for (const event of events) {
+      chunk.push(JSON.stringify(event));
+      if (chunk.length === 4_096) {
+        writeSync(fd, chunk.join('\n') + '\n');
+        chunk.length = 0;
+      }
+    }
+    if (chunk.length > 0) writeSync(fd, chunk.join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return events.length;
 }
