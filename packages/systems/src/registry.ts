@@ -12,6 +12,7 @@ import { minhashSystem } from './minhash';
 import { btreeSystem } from './btree';
 import { lsmSystem } from './lsm';
 import { idSystem } from './ids';
+import { clockSystem } from './clocks';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -26,6 +27,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   btreeSystem as SystemDefinition<unknown>,
   lsmSystem as SystemDefinition<unknown>,
   idSystem as SystemDefinition<unknown>,
+  clockSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
