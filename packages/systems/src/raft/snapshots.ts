@@ -87,6 +87,7 @@ export class Snapshots {
     const replication = this.parts.replication;
     const p = replication.acknowledgement(from, msg.term, msg.round);
     if (!p) return;
+    p.probing = false; // the follower now agrees with the leader up to the snapshot
     if (msg.lastIndex > p.match) p.match = msg.lastIndex;
     if (p.next <= p.match) p.next = p.match + 1;
     this.parts.commit.advance();
