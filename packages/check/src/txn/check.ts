@@ -68,7 +68,7 @@ export function checkTransactions(history: TxnHistory, options: TxnCheckOptions)
     orderMask |= REALTIME;
   }
   const graph = buildGraph(history.length, edges);
-  const { cycles, components } = findCycles(graph, edges, orderMask);
+  const { cycles, components, exhausted } = findCycles(graph, edges, orderMask);
   for (const cycle of cycles) log.add(cycle.type, () => cycleAnomaly(context, cycle));
 
   const counts: Partial<Record<AnomalyType, number>> = {};
@@ -110,6 +110,7 @@ export function checkTransactions(history: TxnHistory, options: TxnCheckOptions)
       largestComponent,
       ambiguousWrites,
       skippedInitialReadEdges,
+      searchExhausted: exhausted,
     },
   };
 }

@@ -138,3 +138,22 @@ export class OpIndex {
     return id - (this.start[this.txnOf[id] as number] as number);
   }
 }
+
+/** A growable list of 32-bit integers (a million ids as a JS array would be a million heap slots). */
+export class IntList {
+  private items = new Int32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Int32Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.length++] = value;
+  }
+
+  at(index: number): number {
+    return this.items[index] as number;
+  }
+}

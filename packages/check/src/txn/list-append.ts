@@ -11,17 +11,8 @@
  * part), and only that part is used for dependencies. Each read contributes at most one wr and one
  * rw edge, each append at most one ww edge: the graph is linear in the history.
  */
-import {
-  AMBIGUOUS,
-  NONE,
-  involved,
-  markOverwritten,
-  mayHaveCommitted,
-  microOp,
-  opRef,
-  type Context,
-} from './context';
-import { RW, WR, WW } from './edges';
+import { AMBIGUOUS, NONE, involved, mayHaveCommitted, microOp, opRef, type Context } from './context';
+import { IntList, RW, WR, WW } from './edges';
 import { formatList, formatScalar } from './format';
 import type { MicroOp, Scalar } from './types';
 
@@ -69,13 +60,23 @@ export function inferListAppend(context: Context): ListAppendSummary {
     return s;
   };
 
-  // Who appended what (every transaction: an aborted append that someone read is G1a).
+  // One walk over the history: who appended what (every transaction: an aborted append that someone
+  // read is G1a), which appends their own transaction followed with another to the same key (G1b),
+  // and the external part of every committed read, the longest per key.
   let ambiguousWrites = 0;
+  const overwritten = new Uint8Array(ops.size);
+  const external = new Int32Array(ops.size).fill(NONE);
+  const reads = new IntList();
+  const positions = new KeyPositions();
+  const later = new Set<Scalar>();
   for (const txn of history) {
     const base = ops.start[txn.index] as number;
-    for (let i = 0; i < txn.ops.length; i++) {
+    later.clear();
+    for (let i = txn.ops.length - 1; i >= 0; i--) {
       const op = txn.ops[i] as MicroOp;
       if (op.f !== 'append') continue;
+      if (later.has(op.key)) overwritten[base + i] = 1;
+      else later.add(op.key);
       const s = state(op.key);
       const value = op.value as Scalar;
       const previous = s.writer.get(value);
@@ -86,15 +87,7 @@ export function inferListAppend(context: Context): ListAppendSummary {
         s.appendCount.set(value, (s.appendCount.get(value) ?? 1) + 1);
       }
     }
-  }
-  const overwritten = markOverwritten(context, 'append');
-
-  // The external part of every committed read; the longest per key.
-  const external = new Int32Array(ops.size).fill(NONE);
-  const positions = new KeyPositions();
-  for (const txn of history) {
     if (txn.type !== 'ok') continue;
-    const base = ops.start[txn.index] as number;
     const byKey = positions.use(txn.ops);
     for (let i = 0; i < txn.ops.length; i++) {
       const op = txn.ops[i] as MicroOp;
@@ -103,6 +96,7 @@ export function inferListAppend(context: Context): ListAppendSummary {
       const length = externalLength(context, txn.index, i, onKey);
       if (length === NONE) continue;
       external[base + i] = length;
+      reads.push(base + i);
       const s = state(op.key);
       if (length > s.longestLength || s.longestOp === NONE) {
         s.longestOp = base + i;
@@ -120,40 +114,36 @@ export function inferListAppend(context: Context): ListAppendSummary {
 
   // Each committed read against its key's order: incompatible, or one wr and one rw edge.
   const firstReader = new Map<KeyState, Map<number, { reader: number; count: number }>>();
-  for (const txn of history) {
-    if (txn.type !== 'ok') continue;
-    const base = ops.start[txn.index] as number;
-    for (let i = 0; i < txn.ops.length; i++) {
-      const id = base + i;
-      const length = external[id] as number;
-      if (length === NONE) continue;
-      const op = txn.ops[i] as MicroOp;
-      const s = keys.get(op.key) as KeyState;
-      if (id !== s.longestOp && !isPrefix(op.value as readonly Scalar[], length, context, s)) {
-        external[id] = NONE;
-        context.log.add('incompatible-order', () => ({
-          why: `T${txn.index} read key ${formatScalar(s.key)} as ${formatList(readPart(op, length))}, which is not a prefix of ${formatList(readPart(microOp(context, s.longestOp), s.longestLength))}, the longest read of that key (T${ops.txnOf[s.longestOp]}): the two reads disagree on the order of appends.`,
-          transactions: involved(context, [id, s.longestOp]),
-          ops: [opRef(context, id), opRef(context, s.longestOp)],
-          key: s.key,
-        }));
-        continue;
-      }
-      for (const position of s.badPositions) {
-        if (position >= length) continue;
-        let byPosition = firstReader.get(s);
-        if (!byPosition) firstReader.set(s, (byPosition = new Map()));
-        const seen = byPosition.get(position);
-        if (seen) seen.count++;
-        else byPosition.set(position, { reader: id, count: 1 });
-      }
-      if (length > 0) readEdge(context, s, id, length, overwritten);
-      if (length < s.longestLength) {
-        const next = s.writerAt[length] as number;
-        const to = next >= 0 ? (ops.txnOf[next] as number) : NONE;
-        if (to !== NONE && to !== txn.index && mayHaveCommitted(context, to))
-          context.edges.add(txn.index, to, RW, id, next);
-      }
+  for (let r = 0; r < reads.length; r++) {
+    const id = reads.at(r);
+    const reader = ops.txnOf[id] as number;
+    const length = external[id] as number;
+    const op = microOp(context, id);
+    const s = keys.get(op.key) as KeyState;
+    if (id !== s.longestOp && !isPrefix(op.value as readonly Scalar[], length, context, s)) {
+      external[id] = NONE;
+      context.log.add('incompatible-order', () => ({
+        why: `T${reader} read key ${formatScalar(s.key)} as ${formatList(readPart(op, length))}, which is not a prefix of ${formatList(readPart(microOp(context, s.longestOp), s.longestLength))}, the longest read of that key (T${ops.txnOf[s.longestOp]}): the two reads disagree on the order of appends.`,
+        transactions: involved(context, [id, s.longestOp]),
+        ops: [opRef(context, id), opRef(context, s.longestOp)],
+        key: s.key,
+      }));
+      continue;
+    }
+    for (const position of s.badPositions) {
+      if (position >= length) continue;
+      let byPosition = firstReader.get(s);
+      if (!byPosition) firstReader.set(s, (byPosition = new Map()));
+      const seen = byPosition.get(position);
+      if (seen) seen.count++;
+      else byPosition.set(position, { reader: id, count: 1 });
+    }
+    if (length > 0) readEdge(context, s, id, length, overwritten);
+    if (length < s.longestLength) {
+      const next = s.writerAt[length] as number;
+      const to = next >= 0 ? (ops.txnOf[next] as number) : NONE;
+      if (to !== NONE && to !== reader && mayHaveCommitted(context, to))
+        context.edges.add(reader, to, RW, id, next);
     }
   }
 

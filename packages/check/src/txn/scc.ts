@@ -11,6 +11,12 @@ export interface Components {
   readonly count: number;
   /** Size of each such component. */
   readonly sizes: readonly number[];
+  /**
+   * A topological rank of each node's component (0 first; -1 when the node took no part): every
+   * edge followed goes from a rank to the same or a higher one, so a path from a to b exists only
+   * if rank[a] ≤ rank[b].
+   */
+  readonly rank: Int32Array;
 }
 
 /**
@@ -32,6 +38,9 @@ export function stronglyConnected(
   const callNode = new Int32Array(n);
   const callEdge = new Int32Array(n);
   const label = new Int32Array(n).fill(-1);
+  // Tarjan emits components in reverse topological order: count them, flip at the end.
+  const emitted = new Int32Array(n).fill(-1);
+  let emitCount = 0;
   const sizes: number[] = [];
   let sp = 0;
   let counter = 0;
@@ -72,7 +81,9 @@ export function stronglyConnected(
           const w = stack[--sp] as number;
           onStack[w] = 0;
           label[w] = id;
+          emitted[w] = emitCount;
         }
+        emitCount++;
       }
       if (csp > 0) {
         const parent = callNode[csp - 1] as number;
@@ -80,5 +91,7 @@ export function stronglyConnected(
       }
     }
   }
-  return { label, count: sizes.length, sizes };
+  for (let v = 0; v < n; v++)
+    if ((emitted[v] as number) >= 0) emitted[v] = emitCount - 1 - (emitted[v] as number);
+  return { label, count: sizes.length, sizes, rank: emitted };
 }

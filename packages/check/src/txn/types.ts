@@ -141,6 +141,11 @@ export interface TxnCheckStats {
   readonly ambiguousWrites: number;
   /** Anti-dependencies of initial (nil) reads left out because a key exceeded the budget. */
   readonly skippedInitialReadEdges: number;
+  /**
+   * The search for cycles with exactly one rw edge (G-single, what snapshot isolation forbids) ran out
+   * of its work budget: one may have been missed. Every other class is decided exactly.
+   */
+  readonly searchExhausted: boolean;
 }
 
 export interface TxnCheckResult {

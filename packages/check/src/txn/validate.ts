@@ -1,4 +1,8 @@
-/** A history must use its model's micro-ops; anything else is an input error naming the transaction. */
+/**
+ * A history must use its model's micro-ops; anything else is an input error naming the transaction.
+ * Returns each transaction's micro-op count (the walk is the same, and a million-transaction history
+ * is walked as few times as possible).
+ */
 import { TxnHistoryError } from './read-txn';
 import type { MicroOp, TxnHistory, TxnModel } from './types';
 
@@ -6,12 +10,14 @@ function where(txn: TxnHistory[number]): string {
   return txn.line !== undefined ? `line ${txn.line}` : `transaction ${txn.index}`;
 }
 
-export function validateTxnHistory(history: TxnHistory, model: TxnModel): void {
+export function validateTxnHistory(history: TxnHistory, model: TxnModel): Int32Array {
+  const counts = new Int32Array(history.length);
   const write = model === 'list-append' ? 'append' : 'w';
   for (let t = 0; t < history.length; t++) {
     const txn = history[t] as TxnHistory[number];
     if (txn.index !== t)
       throw new TxnHistoryError(`transaction ${t} has index ${txn.index}: indices must be 0..n-1 in order`);
+    counts[t] = txn.ops.length;
     for (let i = 0; i < txn.ops.length; i++) {
       const op = txn.ops[i] as MicroOp;
       if (op.f !== 'r' && op.f !== write)
@@ -29,4 +35,5 @@ export function validateTxnHistory(history: TxnHistory, model: TxnModel): void {
         );
     }
   }
+  return counts;
 }
