@@ -43,3 +43,35 @@ export {
 } from './generate';
 export { MODEL_NAMES, modelFor, type ModelName, type ModelOptions } from './named-model';
 export { historyToJsonLines } from './writers';
+// Transactional anomalies (Elle-style): txn/README.md.
+export { checkTransactions } from './txn/check';
+export { readTxnHistory, detectTxnFormat, TxnHistoryError, type TxnFormat } from './txn/read-txn';
+export { toEdnHistory, toJsonHistory, formatMicroOp } from './txn/format';
+export { TxnRecorder, txnHistory, type TxnSpec } from './txn/build';
+export { renderTxnReportHtml, type TxnReportOptions } from './txn/report-html';
+export { describeAnomalyType } from './txn/descriptions';
+export { forbids, forbiddenClasses, MODELS_BY_STRENGTH } from './txn/consistency';
+export {
+  simulateStore,
+  STORE_KINDS,
+  type StoreKind,
+  type SimulatedStoreOptions,
+} from './txn/simulated-store';
+export {
+  CONSISTENCY_MODELS,
+  type Anomaly,
+  type AnomalyType,
+  type ConsistencyModel,
+  type CycleEdge,
+  type MicroOp,
+  type OpRef,
+  type Scalar,
+  type Txn,
+  type TxnCheckOptions,
+  type TxnCheckResult,
+  type TxnCheckStats,
+  type TxnHistory,
+  type TxnModel,
+  type TxnSummary,
+  type TxnType,
+} from './txn/types';
