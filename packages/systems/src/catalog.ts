@@ -207,7 +207,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'H3',
-    status: 'planned',
+    status: 'partial',
     title: 'Rate limiting',
     track: 'Services and networking',
     summary:

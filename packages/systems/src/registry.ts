@@ -13,6 +13,7 @@ import { btreeSystem } from './btree';
 import { lsmSystem } from './lsm';
 import { idSystem } from './ids';
 import { clockSystem } from './clocks';
+import { rateLimitSystem } from './ratelimit';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -28,6 +29,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   lsmSystem as SystemDefinition<unknown>,
   idSystem as SystemDefinition<unknown>,
   clockSystem as SystemDefinition<unknown>,
+  rateLimitSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
