@@ -5,6 +5,7 @@ export { standardNemesis } from './nemesis';
 export {
   simulatedSystem,
   fuzzSeed,
+  liveRun,
   HISTORY_CHECK,
   type Simulated,
   type SimulationSpec,

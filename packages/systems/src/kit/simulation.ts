@@ -173,7 +173,8 @@ function runFinalChecks<P, C extends Simulated>(
   return undefined;
 }
 
-function liveRun<P, C extends Simulated>(spec: SimulationSpec<P, C>, cluster: C): LiveRun {
+/** The live run of an already built cluster (the lab's, or a test's that set the cluster up itself). */
+export function liveRun<P, C extends Simulated>(spec: SimulationSpec<P, C>, cluster: C): LiveRun {
   return {
     world: cluster.world,
     view: () => ({

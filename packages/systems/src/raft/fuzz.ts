@@ -5,11 +5,10 @@
  * on a history the linearizability checker rejects, on an acknowledged write missing at the end, on
  * replicas that disagree after healing, or when the healed cluster makes no progress.
  */
-import { checkLinearizable, kvModel } from '@dslab/check';
-import { Rng, applyFaultSchedule, randomFaultSchedule, stableJson } from '@dslab/sim';
-import type { FuzzOptions, FuzzOutcome } from '../contract';
-import { fuzzOutcome } from '../fuzz-outcome';
-import { buildRaftCluster, raftParams, type RaftCluster } from './cluster';
+import { Rng, applyFaultSchedule, randomFaultSchedule, stableJson, type TraceMode } from '@dslab/sim';
+import { HISTORY_CHECK, type FinalCheck, type FuzzSpec } from '../kit';
+import { buildRaftCluster, raftParams, type RaftCluster, type RaftParams } from './cluster';
+import { mutantSeeds } from './mutant-seeds';
 import { checkLogMatching } from './safety';
 import { raftMutants, type ClientOp, type RaftMessage, type RaftMutant } from './types';
 
@@ -17,10 +16,18 @@ export const FUZZ_NEMESIS_END_MS = 6_000;
 const FINAL_PHASE_AT_MS = FUZZ_NEMESIS_END_MS + 1_000;
 const FINAL_DEADLINE_MS = FINAL_PHASE_AT_MS + 6_000;
 
-export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace = false): RaftCluster {
-  // Safe protocol options vary per seed, so every code path meets the nemesis.
+type Profile = 'figure-8' | 'mixed';
+
+/**
+ * What a seed decides before the world exists: its profile and the safe protocol options it varies, so
+ * every code path meets the nemesis. The draws keep their order: changing it would change every seed.
+ */
+function seedKnobs(
+  seed: number,
+  mutant?: string,
+): { profile: Profile; params: RaftParams; membership: boolean } {
   const knobs = new Rng(seed).fork('raft-fuzz-config');
-  const profile = knobs.next() < 0.3 ? 'figure-8' : 'mixed';
+  const profile: Profile = knobs.next() < 0.3 ? 'figure-8' : 'mixed';
   const params = raftParams.parse({
     nodes: profile === 'mixed' ? 5 : 3,
     clients: 4,
@@ -34,12 +41,21 @@ export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace =
     noopOnElection: profile === 'mixed',
     ...(mutant !== undefined ? { mutant } : {}),
   });
-  const cluster = buildRaftCluster(params, seed, {
-    trace: recordTrace ? 'record' : 'hash',
+  return { profile, params, membership: knobs.next() < 0.5 };
+}
+
+function buildFuzzCluster(params: RaftParams, seed: number, trace: TraceMode): RaftCluster {
+  const { profile } = seedKnobs(seed);
+  return buildRaftCluster(params, seed, {
+    trace,
     // Figure-8 leaders live milliseconds: clients must find each one fast for it to take writes.
     clientTimeoutMs: profile === 'mixed' ? 400 : 40,
     clientGiveUpMs: 2_500,
   });
+}
+
+function scheduleNemesis(cluster: RaftCluster, seed: number): void {
+  const { profile, membership } = seedKnobs(seed);
   if (profile === 'mixed') {
     const schedule = randomFaultSchedule(new Rng(seed).fork('nemesis'), cluster.servers, {
       startMs: 300,
@@ -50,14 +66,20 @@ export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace =
     applyFaultSchedule(cluster.world, schedule);
     scheduleLeaderFaults(cluster, new Rng(seed).fork('leader-nemesis'), 300, FUZZ_NEMESIS_END_MS);
     installCrashPoints(cluster, new Rng(seed).fork('crash-points'), FUZZ_NEMESIS_END_MS);
-    if (knobs.next() < 0.5)
-      scheduleMembershipChanges(cluster, new Rng(seed).fork('membership'), FUZZ_NEMESIS_END_MS);
+    if (membership) scheduleMembershipChanges(cluster, new Rng(seed).fork('membership'), FUZZ_NEMESIS_END_MS);
   } else {
     scheduleFigure8(cluster, new Rng(seed).fork('figure-8'), 300, FUZZ_NEMESIS_END_MS);
   }
   cluster.world.at(FINAL_PHASE_AT_MS, 'final reads', () => {
     cluster.phase = 'final';
   });
+}
+
+/** A fuzz seed's cluster with its nemesis scheduled, not yet run: for scenarios that run it their own way. */
+export function raftFuzzCluster(seed: number, mutant?: RaftMutant, recordTrace = false): RaftCluster {
+  const params = seedKnobs(seed, mutant).params;
+  const cluster = buildFuzzCluster(params, seed, recordTrace ? 'record' : 'hash');
+  scheduleNemesis(cluster, seed);
   return cluster;
 }
 
@@ -198,63 +220,112 @@ function installCrashPoints(cluster: RaftCluster, rng: Rng, endMs: number): void
   });
 }
 
-export function fuzzRaft(seed: number, options: FuzzOptions = {}): FuzzOutcome {
-  const mutant = options.mutant;
-  if (mutant !== undefined && !(raftMutants as readonly string[]).includes(mutant)) {
-    throw new Error(`unknown raft mutant '${mutant}' (known: ${raftMutants.join(', ')})`);
-  }
-  const cluster = raftFuzzCluster(seed, mutant as RaftMutant | undefined, options.recordTrace === true);
-  const world = cluster.world;
-  return fuzzOutcome(world, seed, () => {
-    world.runUntil(FINAL_PHASE_AT_MS);
-    const allDone = () => cluster.clients.every((id) => cluster.client(id).done);
-    if (!world.runUntilCondition(allDone, FINAL_DEADLINE_MS - FINAL_PHASE_AT_MS)) {
-      return `liveness: ${FINAL_DEADLINE_MS - FUZZ_NEMESIS_END_MS} ms after the final heal, clients still had not read every key`;
-    }
-    world.runFor(1_000); // followers learn the last commit index from the next heartbeats
-    return finalChecks(cluster);
-  });
-}
-
-function finalChecks(cluster: RaftCluster): string | undefined {
+/** Runs the nemesis, heals, then lets the clients read every key; a liveness failure when they cannot. */
+function drive(cluster: RaftCluster): string | undefined {
   const { world } = cluster;
-  const matching = checkLogMatching(world, cluster.servers);
-  if (matching) return `log matching: ${matching}`;
-  const history = cluster.recorder.history();
-  const finalReadsFailed = history.filter((op) => op.call >= FINAL_PHASE_AT_MS && op.outcome !== 'ok');
-  if (finalReadsFailed.length > 0) {
-    return `liveness: ${finalReadsFailed.length} final reads after the heal did not succeed`;
+  world.runUntil(FINAL_PHASE_AT_MS);
+  const allDone = () => cluster.clients.every((id) => cluster.client(id).done);
+  if (!world.runUntilCondition(allDone, FINAL_DEADLINE_MS - FINAL_PHASE_AT_MS)) {
+    return `${FINAL_DEADLINE_MS - FUZZ_NEMESIS_END_MS} ms after the final heal, clients still had not read every key`;
   }
-  const verdict = checkLinearizable(history, kvModel(null), { maxStates: 300_000 });
-  if (verdict.verdict === 'not-linearizable') {
-    const part = verdict.parts.find((p) => p.verdict === 'not-linearizable');
-    const stuck = part?.stuckOperation !== undefined ? history[part.stuckOperation] : undefined;
-    return (
-      `linearizability: the client history (${history.length} operations) is not linearizable` +
-      (stuck
-        ? `; no order explains ${stuck.process} ${stuck.f} ${JSON.stringify(stuck.input)} → ${JSON.stringify(stuck.output)}`
-        : '')
-    );
-  }
-  // Every live replica has applied the same state, and every acknowledged write is in it.
-  const live = cluster.liveServers();
-  const states = live.map((node) => ({
-    id: node.id,
-    state: stableJson(node.machine.snapshot().kv),
-  }));
-  const reference = states[0];
-  for (const other of states.slice(1)) {
-    if (reference && other.state !== reference.state) {
-      return `convergence: after healing ${reference.id} and ${other.id} hold different data`;
-    }
-  }
-  for (const id of cluster.clients) {
-    const client = cluster.client(id);
-    for (const node of live) {
-      if (node.machine.lastSeq(client.clientId) < client.maxAckedWriteSeq) {
-        return `durability: ${client.clientId}'s acknowledged write #${client.maxAckedWriteSeq} is missing on ${node.id}`;
-      }
-    }
-  }
+  world.runFor(1_000); // followers learn the last commit index from the next heartbeats
   return undefined;
 }
+
+const logMatching: FinalCheck<RaftCluster> = {
+  name: 'log matching',
+  check: (cluster) => checkLogMatching(cluster.world, cluster.servers),
+};
+
+const finalReads: FinalCheck<RaftCluster> = {
+  name: 'final reads',
+  check: (cluster) => {
+    let failed = 0;
+    for (const op of cluster.recorder.history())
+      if (op.call >= FINAL_PHASE_AT_MS && op.outcome !== 'ok') failed++;
+    return failed > 0 ? `${failed} final reads after the heal did not succeed` : undefined;
+  },
+};
+
+/** Every live replica has applied the same state. */
+const convergence: FinalCheck<RaftCluster> = {
+  name: 'convergence',
+  check: (cluster) => {
+    let reference: { id: string; state: string } | undefined;
+    for (const node of cluster.liveServers()) {
+      const state = stableJson(node.machine.snapshot().kv);
+      if (!reference) reference = { id: node.id, state };
+      else if (state !== reference.state)
+        return `after healing ${reference.id} and ${node.id} hold different data`;
+    }
+    return undefined;
+  },
+};
+
+/** Every acknowledged write is in every live replica's state. */
+const durability: FinalCheck<RaftCluster> = {
+  name: 'durability',
+  check: (cluster) => {
+    const live = cluster.liveServers();
+    for (const id of cluster.clients) {
+      const client = cluster.client(id);
+      for (const node of live) {
+        if (node.machine.lastSeq(client.clientId) < client.maxAckedWriteSeq) {
+          return `${client.clientId}'s acknowledged write #${client.maxAckedWriteSeq} is missing on ${node.id}`;
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+/** The check each mutant exists to prove able to fail: catching it for another reason would not count. */
+const caughtBy: Readonly<Record<RaftMutant, string>> = {
+  'vote-without-log-check': 'leader completeness',
+  'commit-old-term-by-count': 'leader completeness',
+  'forget-vote': 'election safety',
+  'read-without-read-index': HISTORY_CHECK,
+  'apply-before-commit': 'state machine safety',
+  'reset-timer-on-any-message': 'liveness',
+  'evict-sessions': 'durability',
+  'install-snapshot-without-state': 'convergence',
+  'install-stale-snapshot': 'commit index never decreases',
+  'snapshot-with-current-term': 'snapshot safety',
+  'skip-consistency-check': 'log matching',
+  'commit-before-consistency-check': 'log matching of committed entries',
+};
+
+const breaks: Readonly<Record<RaftMutant, string>> = {
+  'vote-without-log-check':
+    'a voter grants its vote without checking that the candidate’s log is up to date (§5.4.1)',
+  'commit-old-term-by-count':
+    'a leader commits an entry of an older term by counting replicas (figure 8, §5.4.2)',
+  'forget-vote': 'the vote is not made durable before it is granted, so a restarted node can vote twice',
+  'read-without-read-index':
+    'a leader answers reads from its state without confirming it is still leader (§8)',
+  'apply-before-commit': 'entries are applied to the state machine before they commit',
+  'reset-timer-on-any-message': 'any message resets the election timer, so a cut-off node never campaigns',
+  'evict-sessions':
+    'the state machine keeps only the two latest client sessions, forgetting that the others’ acknowledged writes were applied',
+  'install-snapshot-without-state': 'an installed snapshot moves the log but not the state machine',
+  'install-stale-snapshot': 'a follower installs a snapshot older than its commit index',
+  'snapshot-with-current-term': 'a snapshot records the current term instead of its last entry’s term',
+  'skip-consistency-check':
+    'followers append entries without the consistency check on the previous entry (§5.3)',
+  'commit-before-consistency-check':
+    'a follower advances its commit index before checking the previous entry',
+};
+
+export const raftFuzz: FuzzSpec<RaftParams, RaftCluster> = {
+  mutants: raftMutants.map((name) => ({
+    name,
+    breaks: breaks[name],
+    seed: mutantSeeds[name],
+    caughtBy: caughtBy[name],
+  })),
+  params: (seed, mutant) => seedKnobs(seed, mutant).params,
+  build: buildFuzzCluster,
+  nemesis: (cluster, seed) => scheduleNemesis(cluster, seed),
+  drive,
+  finalChecks: [logMatching, finalReads, HISTORY_CHECK, convergence, durability],
+};

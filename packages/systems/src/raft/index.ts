@@ -1,13 +1,12 @@
 /** Raft with a replicated KV store on top (catalog A1). */
-import { checkLinearizable, kvModel } from '@dslab/check';
-import { InvariantViolation, type Env, type Message, type NodeFactory } from '@dslab/sim';
-import type { LiveRun, RunSummary, SystemDefinition } from '../contract';
-import { raftLive, raftMetrics } from './live';
-import { buildRaftCluster, raftConfigFrom, raftParams, type RaftParams } from './cluster';
-import { fuzzRaft } from './fuzz';
+import type { Env, Message, NodeFactory } from '@dslab/sim';
+import type { SystemDefinition } from '../contract';
+import { simulatedSystem } from '../kit';
+import { raftConfigFrom, raftParams, type RaftParams } from './cluster';
 import { RaftNode } from './node';
+import { raftSimulation } from './simulation';
 import { raftScenarios } from './scenarios';
-import { raftMutants, type RaftMessage } from './types';
+import type { RaftMessage } from './types';
 
 export { RaftNode } from './node';
 export { buildRaftCluster, raftParams, type RaftCluster, type RaftParams } from './cluster';
@@ -25,34 +24,8 @@ export const raftSystem: SystemDefinition<RaftParams> = {
     'retries exactly-once, and a checker that watches every step.',
   params: raftParams,
   scenarios: raftScenarios,
-  run(params, seed): RunSummary {
-    const cluster = buildRaftCluster(params, seed);
-    let violation: string | undefined;
-    try {
-      cluster.world.runFor(params.durationMs);
-    } catch (error) {
-      if (!(error instanceof InvariantViolation)) throw error;
-      violation = error.message;
-    }
-    const history = cluster.recorder.history();
-    const verdict = checkLinearizable(history, kvModel(null), { maxStates: 500_000 });
-    return {
-      seed,
-      traceHash: cluster.world.traceHash(),
-      events: cluster.world.stats.events,
-      virtualMs: cluster.world.now(),
-      metrics: raftMetrics(cluster),
-      checks: {
-        invariants: violation,
-        linearizable: verdict.verdict === 'linearizable' ? undefined : `history is ${verdict.verdict}`,
-      },
-    };
-  },
-  fuzz: { mutants: raftMutants, pinned: [], run: fuzzRaft },
+  ...simulatedSystem(raftSimulation),
   clientProtocol: 'kv',
-  live(params, seed): LiveRun {
-    return raftLive(buildRaftCluster(params, seed));
-  },
   serve(params, members): NodeFactory<Message> {
     const config = raftConfigFrom(params, members);
     const factory = (env: Env<RaftMessage>) => new RaftNode(env, config);

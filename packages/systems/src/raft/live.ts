@@ -1,7 +1,6 @@
-/** What the lab sees of a running Raft cluster: node cards, the Raft view's detail, and checks on demand. */
-import { checkLinearizable, kvModel } from '@dslab/check';
-import type { LiveNodeView, LiveRun } from '../contract';
-import type { RaftClientDetail, RaftServerDetail } from './view-detail';
+/** What the lab sees of a running Raft cluster: its metrics, node cards and the Raft view's detail. */
+import type { LiveNodeView } from '../contract';
+import type { RaftClientDetail, RaftLiveDetail, RaftServerDetail } from './view-detail';
 import type { RaftCluster } from './cluster';
 import type { RaftNode } from './node';
 import type { ClientOp, Entry } from './types';
@@ -126,66 +125,38 @@ function clientDetail(cluster: RaftCluster, id: string): RaftClientDetail {
   };
 }
 
-export function raftLive(cluster: RaftCluster): LiveRun {
+/** Servers and clients as the lab's generic node cards. */
+export function raftNodeCards(cluster: RaftCluster): LiveNodeView[] {
   const { world } = cluster;
+  return [
+    ...cluster.servers.map((id): LiveNodeView => {
+      const s = serverDetail(cluster, id);
+      return {
+        id: s.id,
+        up: s.up,
+        paused: s.paused,
+        ...(s.up ? { role: s.role } : {}),
+        facts: s.up ? { term: s.term, commit: s.commitIndex, applied: s.lastApplied } : {},
+      };
+    }),
+    ...cluster.clients.map((id): LiveNodeView => {
+      const c = clientDetail(cluster, id);
+      return {
+        id: c.id,
+        up: c.up,
+        paused: c.up && world.isPaused(c.id),
+        role: 'client',
+        facts: { done: c.done, retries: c.retries },
+      };
+    }),
+  ];
+}
+
+/** The Raft view's picture: every server's role, term, timer, log tail and progress, and the clients. */
+export function raftDetail(cluster: RaftCluster): RaftLiveDetail {
   return {
-    world,
-    view() {
-      const servers = cluster.servers.map((id) => serverDetail(cluster, id));
-      const clients = cluster.clients.map((id) => clientDetail(cluster, id));
-      const nodes: LiveNodeView[] = [
-        ...servers.map((s): LiveNodeView => ({
-          id: s.id,
-          up: s.up,
-          paused: s.paused,
-          ...(s.up ? { role: s.role } : {}),
-          facts: s.up ? { term: s.term, commit: s.commitIndex, applied: s.lastApplied } : {},
-        })),
-        ...clients.map((c): LiveNodeView => ({
-          id: c.id,
-          up: c.up,
-          paused: c.up && world.isPaused(c.id),
-          role: 'client',
-          facts: { done: c.done, retries: c.retries },
-        })),
-      ];
-      return {
-        nodes,
-        metrics: raftMetrics(cluster),
-        checks: { 'raft safety': cluster.safety.report() },
-        detail: { kind: 'raft', servers, clients },
-      };
-    },
-    check() {
-      const history = cluster.recorder.history();
-      const result = checkLinearizable(history, kvModel(null), { maxStates: 500_000 });
-      let linearizable: string | undefined;
-      const highlights: { node: string; from: number; to: number; label: string }[] = [];
-      if (result.verdict === 'unknown') {
-        linearizable = `undecided after ${result.parts.reduce((n, p) => n + p.states, 0)} states`;
-      }
-      if (result.verdict === 'not-linearizable') {
-        const part = result.parts.find((p) => p.verdict === 'not-linearizable');
-        const stuck = part?.stuckOperation !== undefined ? history[part.stuckOperation] : undefined;
-        if (stuck) {
-          const label = `${stuck.f} ${JSON.stringify(stuck.input)} → ${JSON.stringify(stuck.output)}`;
-          linearizable = `not linearizable: no order explains ${stuck.process} ${label} (${stuck.call.toFixed(1)}–${stuck.ret.toFixed(1)} ms, highlighted)`;
-          // The lane is the client node; a process renamed after an unknown outcome is `c1.2`.
-          highlights.push({
-            node: stuck.process.split('.')[0] as string,
-            from: stuck.call,
-            to: Number.isFinite(stuck.ret) ? stuck.ret : stuck.call,
-            label,
-          });
-        } else linearizable = 'not linearizable';
-      }
-      return {
-        verdicts: {
-          [`linearizable (${history.length} operations)`]: linearizable,
-          'raft safety': cluster.safety.report(),
-        },
-        highlights,
-      };
-    },
+    kind: 'raft',
+    servers: cluster.servers.map((id) => serverDetail(cluster, id)),
+    clients: cluster.clients.map((id) => clientDetail(cluster, id)),
   };
 }

@@ -20,6 +20,18 @@ function entryKey(entry: Entry): string {
   }
 }
 
+/** The safety properties RaftSafety judges, each a World invariant of its own. */
+export const RAFT_SAFETY_PROPERTIES = [
+  'election safety',
+  'leader completeness',
+  'commit index never decreases',
+  'log matching of committed entries',
+  'state machine safety',
+  'snapshot safety',
+] as const;
+
+export type RaftSafetyProperty = (typeof RAFT_SAFETY_PROPERTIES)[number];
+
 export class RaftSafety implements RaftObserver {
   /** term → the node that won it. */
   readonly leaders = new Map<number, NodeId>();
@@ -32,10 +44,10 @@ export class RaftSafety implements RaftObserver {
   /** Commit index per node life: it must never move back. */
   private readonly commitByLife = new Map<string, number>();
   /** The first violation, with the property's name. */
-  violation: { readonly property: string; readonly detail: string } | undefined;
+  violation: { readonly property: RaftSafetyProperty; readonly detail: string } | undefined;
   elections = 0;
 
-  private fail(property: string, detail: string): void {
+  private fail(property: RaftSafetyProperty, detail: string): void {
     if (!this.violation) this.violation = { property, detail };
   }
 

@@ -5,7 +5,7 @@
  * (one entry back per refusal) — counting the conflicting entries really present when the network heals
  * and the AppendEntries round trips each needed to repair the follower.
  */
-import { InvariantViolation } from '@dslab/sim';
+import { catchViolation } from '@dslab/sim';
 import type { Scenario, ScenarioResult, Verdict } from '../../contract';
 import type { RaftNode } from '../node';
 import type { RaftMessage } from '../types';
@@ -56,8 +56,7 @@ export function runBackup(seed: number, fastBackoff: boolean): Repair {
   const resumePoints = new Set<number>();
   let repairMs = 0;
   let repaired = false;
-  let problem: string | undefined;
-  try {
+  const problem = catchViolation(() => {
     const old = (waitForLeader(cluster) as RaftNode).id;
     const others = cluster.servers.filter((id) => id !== old);
     // Cut the leader off alone and hand it writes it can never commit: they stay in its log only.
@@ -86,10 +85,7 @@ export function runBackup(seed: number, fastBackoff: boolean): Repair {
     repaired = world.runUntilCondition(done, 5_000);
     repairMs = world.now() - healedAt;
     stop();
-  } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    problem = error.message;
-  }
+  })?.message;
   return {
     conflictingEntries: conflicts.entries,
     conflictingTerms: conflicts.terms,

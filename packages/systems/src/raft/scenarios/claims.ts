@@ -1,6 +1,6 @@
 /** The A1 claims of CLAIMS.md, each an experiment with a measured verdict. */
 import { HistoryRecorder, checkLinearizable, kvModel } from '@dslab/check';
-import { InvariantViolation, type NodeId } from '@dslab/sim';
+import { catchViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
 import { buildRaftCluster, raftParams, type RaftCluster } from '../cluster';
 import { raftFuzzCluster } from '../fuzz';
@@ -42,12 +42,7 @@ export const oneLeaderPerTerm: Scenario = {
     for (let i = 0; i < runs; i++) {
       const cluster = raftFuzzCluster(seed * 1_000 + i);
       const started = campaignedTerms(cluster.world);
-      try {
-        cluster.world.runFor(6_000);
-      } catch (error) {
-        if (!(error instanceof InvariantViolation)) throw error;
-        violations++;
-      }
+      if (catchViolation(() => cluster.world.runFor(6_000))) violations++;
       terms += started.size;
       for (const term of started) if (cluster.safety.leaders.has(term)) termsWithLeader++;
       hash += cluster.world.traceHash().slice(0, 4);

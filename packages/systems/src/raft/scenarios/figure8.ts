@@ -3,7 +3,7 @@
  * later leader still overwrites it. Counting replicas commits it anyway (the mutant); Raft's rule —
  * commit by counting only entries of the leader's own term — does not.
  */
-import { InvariantViolation, type NodeId } from '@dslab/sim';
+import { catchViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
 import { inject, scriptedCluster, waitForLeader } from './harness';
 
@@ -33,8 +33,7 @@ export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
     if (msg.type === 'response' && msg.seq === 1 && msg.result?.ok) acknowledged = true;
   });
   const others = (...ids: NodeId[]) => servers.filter((id) => !ids.includes(id));
-  let violation: string | undefined;
-  try {
+  const violation = catchViolation(() => {
     const first = waitForLeader(cluster);
     if (!first) throw new Error('figure 8: no first leader');
     const s1 = first.id;
@@ -75,10 +74,7 @@ export function runFigure8(seed: number, mutant: boolean): Figure8Outcome {
     world.runFor(500);
     world.restart(s1);
     world.runFor(1_000);
-  } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    violation = error.message;
-  }
+  })?.message;
   const live = cluster.liveServers();
   const values = new Set(live.map((node) => node.machine.read('x').value ?? null));
   return {

@@ -2,10 +2,10 @@
  * Experiments named after the classic Raft test suites (InitialElection, BasicAgree, Figure8Unreliable…):
  * each drives a cluster into the named situation and measures what Raft must guarantee there.
  */
-import { InvariantViolation, type NodeId } from '@dslab/sim';
+import { catchViolation, type NodeId } from '@dslab/sim';
 import type { Scenario, ScenarioResult } from '../../contract';
 import type { RaftCluster, RaftParams } from '../cluster';
-import { fuzzRaft } from '../fuzz';
+import { fuzzRaft } from '../simulation';
 import type { RaftNode } from '../node';
 import { backup } from './backup';
 import { inject, scriptedCluster, waitForLeader } from './harness';
@@ -38,13 +38,12 @@ function suiteScenario(
     rows: ['A1'],
     run({ seed }): ScenarioResult {
       const cluster = scriptedCluster(params, seed, { logMatchingEvery: 1 });
-      let check: Check;
-      try {
+      let check: Check | undefined;
+      const stopped = catchViolation(() => {
         check = body(cluster);
-      } catch (error) {
-        if (!(error instanceof InvariantViolation)) throw error;
-        check = { ok: false, summary: error.message, measurements: {} };
-      }
+      });
+      if (stopped || !check)
+        check = { ok: false, summary: stopped?.message ?? 'no result', measurements: {} };
       const violation = cluster.safety.report();
       return {
         observed: check.ok && violation === undefined ? 'holds' : 'fails',
