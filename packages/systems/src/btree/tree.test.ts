@@ -144,11 +144,5 @@ describe('B+tree scenarios', () => {
     expect(named.filter((id) => !ids.includes(id as string))).toEqual([]);
   });
 
-  it.each(btreeSystem.scenarios.map((s) => [s.id, s] as const))(
-    '%s gives its expected verdict',
-    async (_id, scenario) => {
-      const result = await scenario.run({ seed: 1, quick: true });
-      expect(result.observed, result.summary).toBe(scenario.expected);
-    },
-  );
+  // Every scenario's verdict in quick mode at seed 1 is asserted by registry.test.ts.
 });
