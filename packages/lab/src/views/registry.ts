@@ -10,6 +10,7 @@ import { bloomView } from './bloom';
 import { hyperloglogView } from './hyperloglog';
 import { btreeView } from './btree';
 import { lsmView } from './lsm';
+import { clocksView } from './clocks';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -18,6 +19,7 @@ export const views: readonly ViewEntry[] = [
   hyperloglogView,
   btreeView,
   lsmView,
+  clocksView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));

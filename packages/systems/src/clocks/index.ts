@@ -12,11 +12,13 @@ import {
 import { CONVERGENCE_CHECK } from './invariants';
 import type { ClockNode } from './node';
 import { clockScenarios } from './scenarios';
+import { liveDetail } from './view-detail';
 
 export { clockMutants, ClockNode, type StampEvent } from './node';
 export { compareVectors, VectorClock } from './vector';
 export { HybridLogicalClock } from './hlc';
 export { LamportClock } from './lamport';
+export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './view-detail';
 
 /** After the nemesis heals: gossip rounds enough for every member to hear every value. */
 const SETTLE_MS = 2_000;
@@ -66,6 +68,7 @@ export const clockSimulation: SimulationSpec<ClockParams, ClockCluster> = {
     'mean commit wait ms': recorder.commitsDone > 0 ? recorder.waitSumMs / recorder.commitsDone : 0,
   }),
   nodes: nodeCards,
+  detail: ({ world, recorder }) => liveDetail(world, recorder, REFERENCE),
   fuzz: {
     mutants: [
       {
@@ -149,6 +152,7 @@ export const clockSystem: SystemDefinition<ClockParams> = {
   id: 'clocks',
   title: 'Clocks',
   rows: ['C1'],
+  view: 'clocks',
   summary:
     'Members with drifting, NTP-disciplined clocks stamp every event with their physical clock, a Lamport clock, ' +
     'a vector clock and a hybrid logical clock, all checked against the true causal order the simulator knows; ' +

@@ -79,17 +79,30 @@ export class DisciplinedClock {
 
   /** The disciplined clock now, in milliseconds. */
   read(): number {
+    const { mono, correction, pendingSlew } = this.advance();
+    this.lastMono = mono;
+    this.correction = correction;
+    this.pendingSlew = pendingSlew;
+    return this.clock.now() + correction;
+  }
+
+  /** What `read()` would return, without moving any state (for observers: the lab must not perturb a run). */
+  peek(): number {
+    return this.clock.now() + this.advance().correction;
+  }
+
+  private advance(): { mono: number; correction: number; pendingSlew: number } {
     const mono = this.clock.monotonic();
     const elapsed = Math.max(0, mono - this.lastMono);
-    this.lastMono = mono;
-    this.correction -= (this.frequencyPpm / 1e6) * elapsed;
-    if (this.pendingSlew !== 0) {
+    let correction = this.correction - (this.frequencyPpm / 1e6) * elapsed;
+    let pendingSlew = this.pendingSlew;
+    if (pendingSlew !== 0) {
       const most = (this.config.maxSlewPpm / 1e6) * elapsed;
-      const step = Math.sign(this.pendingSlew) * Math.min(Math.abs(this.pendingSlew), most);
-      this.correction += step;
-      this.pendingSlew -= step;
+      const step = Math.sign(pendingSlew) * Math.min(Math.abs(pendingSlew), most);
+      correction += step;
+      pendingSlew -= step;
     }
-    return this.clock.now() + this.correction;
+    return { mono, correction, pendingSlew };
   }
 
   /** Applies one sample taken just now (read() was the t4 of it). */

@@ -12,6 +12,10 @@ import type { TraceEvent, World } from '@dslab/sim';
 import { compareHlc, type HlcStamp } from './hlc';
 import { lwwWins, type LwwWrite } from './lww';
 import type { StampEvent } from './node';
+import type { ClockEventDetail } from './view-detail';
+
+/** Events the lab's view is given: the latest ones. */
+const RECENT_EVENTS = 48;
 
 /** What the recorder remembers of one event. */
 interface Truth {
@@ -25,6 +29,8 @@ interface Truth {
   readonly hlc: HlcStamp;
   /** Position in `events` when kept. */
   readonly global: number;
+  /** Position among all events of the run. */
+  readonly seq: number;
 }
 
 /** An event as kept for scenarios. */
@@ -65,6 +71,7 @@ export class CausalRecorder {
     externalConsistency: 0,
   };
   readonly events: RecordedEvent[] = [];
+  private readonly latest: ClockEventDetail[] = [];
   /** Per key, the write every replica must end with: the largest (timestamp, writer) of all writes made. */
   readonly winners = new Map<string, LwwWrite>();
   // Measured figures.
@@ -88,6 +95,11 @@ export class CausalRecorder {
     this.nodes.forEach((id, i) => this.position.set(id, i));
     this.lByNode = this.nodes.map(() => []);
     world.onTrace((event) => this.observe(event));
+  }
+
+  /** The latest events with their stamps, oldest first (what the lab's view draws). */
+  recent(): ClockEventDetail[] {
+    return [...this.latest];
   }
 
   get epsilonMs(): number {
@@ -234,7 +246,24 @@ export class CausalRecorder {
       lamport: e.lamport,
       hlc: e.hlc,
       global: this.events.length,
+      seq: this.eventCount - 1,
     };
+    this.latest.push({
+      seq: truth.seq,
+      node: nodeId,
+      t,
+      kind: e.kind,
+      index: e.index,
+      lamport: e.lamport,
+      vector: e.vector,
+      hlc: e.hlc,
+      pt: e.pt,
+      ...(e.peer !== undefined ? { peer: e.peer } : {}),
+      ...(e.message !== undefined ? { message: e.message } : {}),
+      ...(e.action !== undefined ? { action: e.action } : {}),
+      ...(sender ? { sentBy: sender.seq } : {}),
+    });
+    if (this.latest.length > RECENT_EVENTS) this.latest.shift();
     if (this.keep)
       this.events.push({
         ...e,
