@@ -43,3 +43,4 @@ export {
   type Simulated,
   type HistoryJudge,
 } from './kit';
+export * as rateLimiting from './ratelimit';
