@@ -1,12 +1,18 @@
 /** `dslab`: the lab, headless. Exit codes: 0 valid, 1 invalid, 2 error or unknown. */
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands';
 import { CliError, EXIT_ERROR } from './errors';
 
-export function buildProgram(): Command {
+export const VERSION = '0.1.0';
+
+/**
+ * The program with every verb. The verbs (and the systems, checkers and runtime they pull in) load
+ * here, on demand, so that `dslab --version` from a script parses none of them.
+ */
+export async function buildProgram(): Promise<Command> {
+  const { commands } = await import('./commands');
   const program = new Command('dslab')
     .description('dslab — a laboratory for distributed systems: run, break and check real implementations')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(`dslab: ${text.replace(/^error: /, '')}`) });
@@ -17,8 +23,12 @@ export function buildProgram(): Command {
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    console.log(VERSION);
+    return 0;
+  }
   try {
+    const program = await buildProgram();
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
