@@ -11,6 +11,7 @@
  */
 import type { Env, NodeId, SimNode } from '@dslab/sim';
 import { inRange, type DirectoryEntry, type DirectoryTable } from './directory';
+import { mutantActive } from '../kit/mutants';
 
 export type KvOp =
   | { readonly f: 'get'; readonly key: string }
@@ -118,7 +119,7 @@ export class ShardServer implements SimNode<DirectoryMessage> {
       case 'op': {
         const { key } = msg.op;
         if (!this.owned.has(key)) return this.env.send(from, { type: 'wrong-shard', id: msg.id });
-        if (this.frozen.has(key) && this.mutant !== 'no-freeze')
+        if (this.frozen.has(key) && !mutantActive(this.mutant, 'no-freeze'))
           return this.env.send(from, { type: 'busy', id: msg.id });
         this.served++;
         if (msg.op.f === 'put') this.rows.set(key, msg.op.value);
