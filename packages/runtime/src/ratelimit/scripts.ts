@@ -43,8 +43,9 @@ local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
-local last = tonumber(redis.call('HGET', KEYS[1], 'last'))
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'last')
+local tokens = tonumber(state[1])
+local last = tonumber(state[2])
 if tokens == nil or last == nil then
   tokens = capacity
   last = now
@@ -74,8 +75,9 @@ local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
-local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
-local last = tonumber(redis.call('HGET', KEYS[1], 'last'))
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'last')
+local tokens = tonumber(state[1])
+local last = tonumber(state[2])
 if tokens == nil or last == nil then
   tokens = capacity
   last = now

@@ -150,6 +150,16 @@ export class RedisModel {
     return entry.value.get(field) ?? false;
   }
 
+  /** HMGET: each field's value, or false where missing. */
+  hmget(key: string, fields: readonly string[]): (string | false)[] {
+    this.count('HMGET');
+    const entry = this.live(key);
+    if (entry === undefined) return fields.map(() => false);
+    if (entry.kind !== 'hash')
+      throw new ScriptError('WRONGTYPE Operation against a key holding the wrong kind of value');
+    return fields.map((field) => entry.value.get(field) ?? false);
+  }
+
   hset(key: string, fields: Record<string, string | number>): void {
     this.count('HSET');
     let entry = this.live(key);

@@ -65,8 +65,9 @@ function bucketStep(
   now: number,
   store: 'keep-latest' | 'store-as-given',
 ): number[] {
-  let tokens = lua.tonumber(redis.hget(key, 'tokens'));
-  let last = lua.tonumber(redis.hget(key, 'last'));
+  const state = redis.hmget(key, ['tokens', 'last']);
+  let tokens = lua.tonumber(state[0]);
+  let last = lua.tonumber(state[1]);
   if (tokens === undefined || last === undefined) {
     tokens = capacity;
     last = now;
