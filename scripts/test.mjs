@@ -4,12 +4,15 @@ import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
-import { ensureSystemPackages } from './setup-system.mjs';
+import { ensureSystemPackages, installPackages, serverPackage } from './setup-system.mjs';
 import { ensureCliBuilt } from './build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps();
 ensureSystemPackages();
+// PostgreSQL 15 for the MVCC engine's comparisons: installed when root; without it those tests skip.
+const postgresProblem = installPackages([serverPackage('postgresql-15')]);
+if (postgresProblem !== undefined) console.log(`${postgresProblem} (the PostgreSQL tests will skip)`);
 await ensureCliBuilt();
 
 const steps = [

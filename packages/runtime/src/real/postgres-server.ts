@@ -1,0 +1,136 @@
+// Starts a throwaway PostgreSQL 15 (Debian's postgresql-15) on a free loopback port with a fresh data
+// directory, for tests and benchmarks. PostgreSQL refuses to run as root: as root, initdb and the server
+// run as the `postgres` user the Debian package creates, in a temporary directory that user owns.
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './redis-server';
+
+export const postgresBinDir = '/usr/lib/postgresql/15/bin';
+
+export interface PostgresServer {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  /** The data directory (removed by `stop`). */
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  /** Extra `-c name=value` server settings (deadlock_timeout, autovacuum, …). */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
+/** Why PostgreSQL cannot be started here (binaries absent), or undefined when it can. */
+export function postgresMissing(): string | undefined {
+  for (const binary of ['initdb', 'postgres']) {
+    if (!existsSync(join(postgresBinDir, binary)))
+      return `PostgreSQL 15 is not installed (${join(postgresBinDir, binary)} is missing; apt-get install postgresql-15, or run npm test as root)`;
+  }
+  if (isRoot() && postgresAccount() === undefined)
+    return 'running as root and there is no `postgres` user to run PostgreSQL as';
+  return undefined;
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** uid and gid of the `postgres` account, from /etc/passwd. */
+function postgresAccount(): { uid: number; gid: number } | undefined {
+  let passwd: string;
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of passwd.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === 'postgres' && fields.length >= 4)
+      return { uid: Number(fields[2]), gid: Number(fields[3]) };
+  }
+  return undefined;
+}
+
+/** Runs initdb into a fresh temporary directory and starts postgres on a free 127.0.0.1 port. */
+export async function startPostgresServer(options: PostgresOptions = {}): Promise<PostgresServer> {
+  const missing = postgresMissing();
+  if (missing !== undefined) throw new Error(missing);
+  const account = isRoot() ? postgresAccount() : undefined;
+  const as = account ? { uid: account.uid, gid: account.gid } : {};
+  const dir = mkdtempSync(join(tmpdir(), 'dslab-postgres-'));
+  const dataDir = join(dir, 'data');
+  if (account) chownSync(dir, account.uid, account.gid);
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C', HOME: dir };
+  const init = spawnSync(
+    join(postgresBinDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
+    { ...as, env, cwd: dir, encoding: 'utf8' },
+  );
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout || init.error}`);
+  }
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    port: String(port),
+    unix_socket_directories: dir,
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '40',
+    shared_buffers: '16MB',
+    logging_collector: 'off',
+    ...options.settings,
+  };
+  writeFileSync(join(dir, 'settings.txt'), JSON.stringify(settings)); // for a person looking at the dir
+  if (account) chownSync(join(dir, 'settings.txt'), account.uid, account.gid);
+  const args = ['-D', dataDir];
+  for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
+  const child = spawn(join(postgresBinDir, 'postgres'), args, {
+    ...as,
+    env,
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('database system is ready to accept connections')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) =>
+        reject(new Error(`postgres exited (${code}) before it was ready: ${output}`)),
+      );
+      child.once('error', reject);
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  // Keep draining the server's log so a full pipe never stalls it.
+  child.stdout.resume();
+  child.stderr.resume();
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    dataDir,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGINT'); // fast shutdown: roll back open transactions, close connections
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
