@@ -31,6 +31,30 @@ return 0
 `;
 
 /**
+ * The widely copied shape of a Lua bucket built on TIME (our own minimal reproduction): seconds plus
+ * microseconds as one float, the float time and the float token count written back with SET, admitted
+ * when `tokens > 0`, and the float count returned. In Redis before 5.0 a write after TIME was refused
+ * ("Write commands not allowed after non deterministic commands"); Redis 7 replicates effects and runs
+ * it. What is left: the reply is truncated to an integer, and a request is admitted on a fraction of a
+ * token (the count goes negative). KEYS[1] tokens, KEYS[2] last time. ARGV: tokens per second, capacity.
+ * Returns the tokens left after an admission, or −1.
+ */
+export const STUDY_TIME_FLOAT_BUCKET = `
+local t = redis.call('TIME')
+local now = t[1] + t[2] / 1000000
+local last = tonumber(redis.call('GET', KEYS[2])) or now
+local tokens = tonumber(redis.call('GET', KEYS[1])) or tonumber(ARGV[2])
+tokens = math.min(tonumber(ARGV[2]), tokens + (now - last) * tonumber(ARGV[1]))
+redis.call('SET', KEYS[2], now)
+if tokens > 0 then
+  redis.call('SET', KEYS[1], tokens - 1)
+  return tokens - 1
+end
+redis.call('SET', KEYS[1], tokens)
+return -1
+`;
+
+/**
  * A token bucket refilled lazily from the server's TIME, decided and written in one script (so it is
  * atomic, and every caller is measured on one clock). Fractional tokens are kept in a hash; what goes
  * back to the client is whole numbers (Lua numbers reach it truncated anyway).

@@ -119,7 +119,7 @@ export const counterError: Scenario = {
     'A sliding-window counter approximates the sliding log in constant memory: about as many admitted, never much more in any window.',
   expected: 'partly',
   corrected:
-    'On steady random traffic it admits within a few percent of the log (though not the same requests) and stays within 10% of the limit in every window; when the previous window’s requests came at its end, its estimate undercounts them and it admits up to about 2× the limit in a window.',
+    'On steady random traffic it admits within a few percent of the log (though not the same requests) and exceeds the limit in a window only by sampling noise (about √N); when the previous window’s requests came at its end, its estimate undercounts them and it admits up to about 2× the limit in a window.',
   rows: ['H3'],
   run({ seed, quick }): ScenarioResult {
     const rng = new Rng(seed).fork('counter-error');
@@ -172,17 +172,19 @@ export const counterError: Scenario = {
     const steadyExtra = Math.max(...loads.map((l) => Math.abs(measurements[`extraAt${l}x`] as number)));
     const steadyPeak = Math.max(...loads.map((l) => measurements[`peakAt${l}x`] as number));
     const steadyWorst = Math.max(...loads.map((l) => measurements[`disagreeAt${l}x`] as number));
-    // "About as many": admitted totals within 5% of the log's; "never much more": no window past the
-    // limit by more than 10%. Bunched traffic is judged by the same 10%.
-    const closeOnSteady = steadyExtra <= 0.05 && steadyPeak <= 1.1 * N;
-    const farWhenBunched = advPeak > 1.1 * N;
+    // "About as many": admitted totals within 5% of the log's. "Never much more": the counter's error is
+    // how far the previous window's arrivals in the overlap stray from the even spread it assumes; for
+    // Poisson arrivals that is sampling noise, at most √N/2 per window, so 3 of those over the limit.
+    const noise = 1.5 * Math.sqrt(N);
+    const closeOnSteady = steadyExtra <= 0.05 && steadyPeak <= N + noise;
+    const farWhenBunched = advPeak > N + noise;
     return {
       observed: closeOnSteady && farWhenBunched ? 'partly' : closeOnSteady ? 'holds' : 'fails',
       summary:
         `On Poisson traffic the counter admitted within ${round(steadyExtra * 100, 2)}% of the log's total and at most ${steadyPeak} in any second ` +
         `(though it picked different requests: up to ${round(steadyWorst * 100, 1)}% decided differently under overload); ` +
         `with each window's requests bunched at its end it admitted ${advPeak} in one second (${round(advPeak / N, 2)}× the limit; the log: ${maxInAnyWindow(advLog, W)}).`,
-      measurements,
+      measurements: { ...measurements, noiseAllowance: noise },
       tables: [
         {
           title: `Sliding-window counter against the sliding log, limit ${N} per ${W} ms`,

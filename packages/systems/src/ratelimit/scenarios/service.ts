@@ -18,10 +18,10 @@ import { poisson, round } from '../traces';
 /** Settles in-flight requests after the clients stop. */
 const SETTLE_MS = 500;
 
-function run(overrides: Partial<RateParams>, seed: number) {
+function run(overrides: Partial<RateParams>, seed: number, settleMs = SETTLE_MS) {
   const params = rateParams.parse(overrides);
   const cluster = buildRateWorld(params, seed, 'hash', { keep: true });
-  cluster.world.runFor(params.durationMs + SETTLE_MS);
+  cluster.world.runFor(params.durationMs + settleMs);
   return { cluster, params };
 }
 
@@ -178,7 +178,8 @@ export const retryAfterNoStorm: Scenario = {
     const rows: (string | number)[][] = [];
     const m: Record<string, number> = {};
     for (const retry of ['immediate', 'retry-after'] as const) {
-      const { cluster } = run({ ...base, retry }, seed);
+      // Clients stop starting requests at the end; their retries get 10 s more to finish.
+      const { cluster } = run({ ...base, retry }, seed, 10_000);
       const t = clientTotals(cluster);
       m[`${retry}AttemptsPerRequest`] = t.attempts / t.requests;
       m[`${retry}Admitted`] = t.admitted / t.requests;
