@@ -306,3 +306,21 @@ describe('World: bounds and assertions in the kernel', () => {
     expect(() => world.runFor(1)).toThrow(/virtual time never goes back/);
   });
 });
+
+describe('World: running a fresh world', () => {
+  it('runUntilCondition and runUntilQuiet start the nodes first, like runFor', () => {
+    const world = new World({ seed: 1, network: { latency: { kind: 'constant', ms: 5 } } });
+    let pings = 0;
+    world.addNode('a', (env: Env<Probe>) => {
+      env.setTimer(10, () => pings++);
+      return { onMessage: () => undefined, snapshot: () => null };
+    });
+    expect(world.runUntilCondition(() => pings > 0, 100)).toBe(true);
+    const quiet = new World({ seed: 1 });
+    quiet.addNode('a', (env: Env<Probe>) => {
+      env.setTimer(10, () => pings++);
+      return { onMessage: () => undefined, snapshot: () => null };
+    });
+    expect(quiet.runUntilQuiet(5)).toBe(false);
+  });
+});

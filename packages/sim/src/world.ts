@@ -276,6 +276,7 @@ export class World {
 
   /** Runs until no event is left or `maxMs` of virtual time has passed. Returns true when quiet. */
   runUntilQuiet(maxMs = Infinity): boolean {
+    this.start();
     const limit = this.time + maxMs;
     while (this.queue.size > 0 && this.queue.peekTime() <= limit) this.step();
     return this.queue.size === 0;
@@ -283,6 +284,7 @@ export class World {
 
   /** Runs until `done()` holds (checked after each event) or `maxMs` passes. Returns done(). */
   runUntilCondition(done: () => boolean, maxMs: number): boolean {
+    this.start(); // nodes not yet started have scheduled nothing: the queue would look empty
     const limit = this.time + maxMs;
     while (!done()) {
       if (this.queue.size === 0 || this.queue.peekTime() > limit) {
