@@ -38,13 +38,11 @@ export function checkTransactions(history: TxnHistory, options: TxnCheckOptions)
     throw new RangeError(
       `unknown consistency model '${String(options.consistency)}' (known: ${CONSISTENCY_MODELS.join(', ')})`,
     );
-  validateTxnHistory(history, options.model);
-
-  const opCounts = new Int32Array(history.length);
-  for (let t = 0; t < history.length; t++) opCounts[t] = (history[t] as Txn).ops.length;
-  const ops = new OpIndex(opCounts);
-  // About one edge per write and two per read; real-time edges grow the list beyond that.
-  const edges = new EdgeList(ops, 2 * ops.size + 1024);
+  const shape = validateTxnHistory(history, options.model);
+  const ops = new OpIndex(shape.opCounts);
+  // At most a ww edge per write and a wr and an rw per read (more for registers' inferred orders and
+  // for order edges: the list grows when it must).
+  const edges = new EdgeList(ops, shape.writes + 2 * shape.reads + 1024);
   const log = new AnomalyLog(options.maxPerType ?? DEFAULT_MAX_PER_TYPE);
   const context: Context = { history, ops, edges, log };
 

@@ -17,7 +17,7 @@
  */
 import { DATA, PROCESS, REALTIME, RW, WR, WW, type EdgeList } from './edges';
 import type { DependencyGraph } from './graph';
-import { stronglyConnected, type Components } from './scc';
+import { SccWorkspace, stronglyConnected, type Components } from './scc';
 import type { AnomalyType } from './types';
 
 export interface FoundCycle {
@@ -76,12 +76,13 @@ export function findCycles(
   orderMask: number,
   budget: number = searchBudget(graph),
 ): CycleSearchResult {
-  const full = stronglyConnected(graph, DATA | orderMask);
+  const workspace = new SccWorkspace(graph.nodes);
+  const full = stronglyConnected(graph, DATA | orderMask, null, workspace);
   if (full.count === 0) return { cycles: [], components: full, exhausted: false };
   const within = full.label;
-  const ww = stronglyConnected(graph, WW, within);
-  const wwWr = stronglyConnected(graph, WW | WR, within);
-  const data = orderMask === 0 ? full : stronglyConnected(graph, DATA, within);
+  const ww = stronglyConnected(graph, WW, within, workspace);
+  const wwWr = stronglyConnected(graph, WW | WR, within, workspace);
+  const data = orderMask === 0 ? full : stronglyConnected(graph, DATA, within, workspace);
   const passes: Pass[] = [
     { path: WW, anchor: WW, region: ww },
     { path: WW | WR, anchor: WR, region: wwWr },
@@ -90,8 +91,8 @@ export function findCycles(
   ];
   if (orderMask !== 0) {
     const x = orderMask;
-    const wwX = stronglyConnected(graph, WW | x, within);
-    const wwWrX = stronglyConnected(graph, WW | WR | x, within);
+    const wwX = stronglyConnected(graph, WW | x, within, workspace);
+    const wwWrX = stronglyConnected(graph, WW | WR | x, within, workspace);
     passes.push(
       { path: WW | x, anchor: x, region: wwX, needsOrder: true },
       { path: WW | WR | x, anchor: WR, region: wwWrX, apart: wwWr, needsOrder: true },

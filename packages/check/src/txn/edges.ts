@@ -141,8 +141,12 @@ export class OpIndex {
 
 /** A growable list of 32-bit integers (a million ids as a JS array would be a million heap slots). */
 export class IntList {
-  private items = new Int32Array(1024);
+  private items: Int32Array;
   length = 0;
+
+  constructor(capacity = 1024) {
+    this.items = new Int32Array(Math.max(16, capacity));
+  }
 
   push(value: number): void {
     if (this.length === this.items.length) {

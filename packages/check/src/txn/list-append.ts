@@ -18,15 +18,17 @@ import type { MicroOp, Scalar } from './types';
 
 interface KeyState {
   readonly key: Scalar;
-  /** Element → the append op that wrote it (AMBIGUOUS when several did). */
-  readonly writer: Map<Scalar, number>;
-  /** How many appends wrote an element, for elements written more than once. */
-  readonly appendCount: Map<Scalar, number>;
+  /**
+   * The append ops on this key. Who wrote which element is looked up once per key, when its order is
+   * known, through a map built then and dropped: a map per key kept for the whole check would be
+   * most of its memory, and collecting it slow.
+   */
+  readonly appends: number[];
   /** The longest external read: its op and the length of its external part. */
   longestOp: number;
   longestLength: number;
   /** Writer op per position of the version order (NONE: unknown; a repeat of an earlier element is NONE). */
-  writerAt: Int32Array;
+  writerAt: number[];
   /** Positions whose element was appended by an aborted transaction, or by nobody. */
   readonly badPositions: number[];
   /** External reads of committed transactions that later append to the key (lost-update candidates). */
@@ -47,11 +49,10 @@ export function inferListAppend(context: Context): ListAppendSummary {
     if (!s) {
       s = {
         key,
-        writer: new Map(),
-        appendCount: new Map(),
+        appends: [],
         longestOp: NONE,
         longestLength: 0,
-        writerAt: new Int32Array(0),
+        writerAt: [],
         badPositions: [],
         readModifyWrites: [],
       };
@@ -66,7 +67,7 @@ export function inferListAppend(context: Context): ListAppendSummary {
   let ambiguousWrites = 0;
   const overwritten = new Uint8Array(ops.size);
   const external = new Int32Array(ops.size).fill(NONE);
-  const reads = new IntList();
+  const reads = new IntList(context.ops.size);
   const positions = new KeyPositions();
   const later = new Set<Scalar>();
   for (const txn of history) {
@@ -77,15 +78,7 @@ export function inferListAppend(context: Context): ListAppendSummary {
       if (op.f !== 'append') continue;
       if (later.has(op.key)) overwritten[base + i] = 1;
       else later.add(op.key);
-      const s = state(op.key);
-      const value = op.value as Scalar;
-      const previous = s.writer.get(value);
-      if (previous === undefined) s.writer.set(value, base + i);
-      else {
-        if (previous !== AMBIGUOUS) ambiguousWrites++;
-        s.writer.set(value, AMBIGUOUS);
-        s.appendCount.set(value, (s.appendCount.get(value) ?? 1) + 1);
-      }
+      state(op.key).appends.push(base + i);
     }
     if (txn.type !== 'ok') continue;
     const byKey = positions.use(txn.ops);
@@ -110,7 +103,7 @@ export function inferListAppend(context: Context): ListAppendSummary {
     }
   }
 
-  for (const s of keys.values()) versionOrder(context, s);
+  for (const s of keys.values()) ambiguousWrites += versionOrder(context, s);
 
   // Each committed read against its key's order: incompatible, or one wr and one rw edge.
   const firstReader = new Map<KeyState, Map<number, { reader: number; count: number }>>();
@@ -191,20 +184,38 @@ function externalLength(context: Context, txnIndex: number, at: number, onKey: O
   return NONE;
 }
 
-/** The version order of a key from its longest read: writers per position, ww edges, duplicates, bad elements. */
-function versionOrder(context: Context, s: KeyState): void {
-  if (s.longestOp === NONE) return;
+/**
+ * The version order of a key from its longest read: writers per position, ww edges, duplicates, bad
+ * elements. Returns how many elements of the key were appended more than once.
+ */
+function versionOrder(context: Context, s: KeyState): number {
+  const writers = new Map<Scalar, number>();
+  let appendCount: Map<Scalar, number> | undefined;
+  let ambiguous = 0;
+  for (const id of s.appends) {
+    const value = microOp(context, id).value as Scalar;
+    const previous = writers.get(value);
+    if (previous === undefined) writers.set(value, id);
+    else {
+      if (previous !== AMBIGUOUS) ambiguous++;
+      writers.set(value, AMBIGUOUS);
+      appendCount ??= new Map();
+      appendCount.set(value, (appendCount.get(value) ?? 1) + 1);
+    }
+  }
+  if (s.longestOp === NONE) return ambiguous;
   const order = microOp(context, s.longestOp).value as readonly Scalar[];
   const length = s.longestLength;
-  s.writerAt = new Int32Array(length).fill(NONE);
+  // A plain array: tens of thousands of short typed arrays cost more than their contents.
+  s.writerAt = new Array<number>(length).fill(NONE);
   const occurrences = new Map<Scalar, number>();
   for (let p = 0; p < length; p++) {
     const element = order[p] as Scalar;
     const seen = (occurrences.get(element) ?? 0) + 1;
     occurrences.set(element, seen);
-    const writer = s.writer.get(element);
+    const writer = writers.get(element);
     if (seen > 1) {
-      const appended = s.appendCount.get(element) ?? 1;
+      const appended = appendCount?.get(element) ?? 1;
       if (writer !== undefined && seen === appended + 1) {
         const id = s.longestOp;
         const ids = writer >= 0 ? [id, writer] : [id];
@@ -234,6 +245,7 @@ function versionOrder(context: Context, s: KeyState): void {
     if (from !== to && mayHaveCommitted(context, from) && mayHaveCommitted(context, to))
       context.edges.add(from, to, WW, a, b);
   }
+  return ambiguous;
 }
 
 function isPrefix(list: readonly Scalar[], length: number, context: Context, s: KeyState): boolean {
@@ -278,16 +290,17 @@ function reportBadElements(
     const order = microOp(context, s.longestOp).value as readonly Scalar[];
     for (const [position, { reader, count }] of byPosition) {
       const element = order[position] as Scalar;
-      const writer = s.writer.get(element);
+      // A bad position has a writer that aborted, or none (ambiguous elements are never bad).
+      const writer = s.writerAt[position] as number;
       const reads = count === 1 ? '' : ` (${count} reads saw it)`;
-      if (writer === undefined) {
+      if (writer === NONE) {
         context.log.add('garbage-read', () => ({
           why: `T${context.ops.txnOf[reader]} read element ${formatScalar(element)} of key ${formatScalar(s.key)}, which no transaction appended${reads}.`,
           transactions: involved(context, [reader]),
           ops: [opRef(context, reader)],
           key: s.key,
         }));
-      } else if (writer >= 0) {
+      } else {
         context.log.add('G1a', () => ({
           why: `T${context.ops.txnOf[reader]} read element ${formatScalar(element)} of key ${formatScalar(s.key)}, appended by T${context.ops.txnOf[writer]}, which aborted${reads}.`,
           transactions: involved(context, [reader, writer]),

@@ -20,6 +20,28 @@ export interface Components {
 }
 
 /**
+ * The search's scratch arrays, reusable across searches over one graph (each is a few megabytes for
+ * a million transactions; allocating them per search costs garbage collections).
+ */
+export class SccWorkspace {
+  readonly index: Int32Array;
+  readonly low: Int32Array;
+  readonly onStack: Uint8Array;
+  readonly stack: Int32Array;
+  readonly callNode: Int32Array;
+  readonly callEdge: Int32Array;
+
+  constructor(nodes: number) {
+    this.index = new Int32Array(nodes);
+    this.low = new Int32Array(nodes);
+    this.onStack = new Uint8Array(nodes);
+    this.stack = new Int32Array(nodes);
+    this.callNode = new Int32Array(nodes);
+    this.callEdge = new Int32Array(nodes);
+  }
+}
+
+/**
  * Components of the subgraph of edges whose kind is in `mask`. With `within`, only nodes labelled
  * ≥ 0 take part and only edges between nodes of the same `within` label are followed: a finer
  * search inside components already found.
@@ -28,15 +50,13 @@ export function stronglyConnected(
   graph: DependencyGraph,
   mask: number,
   within: Int32Array | null = null,
+  workspace: SccWorkspace = new SccWorkspace(graph.nodes),
 ): Components {
   const n = graph.nodes;
   const { offsets, target, kind } = graph;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  const callNode = new Int32Array(n);
-  const callEdge = new Int32Array(n);
+  const { index, low, onStack, stack, callNode, callEdge } = workspace;
+  index.fill(-1);
+  onStack.fill(0);
   const label = new Int32Array(n).fill(-1);
   // Tarjan emits components in reverse topological order: count them, flip at the end.
   const emitted = new Int32Array(n).fill(-1);
