@@ -56,7 +56,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B2',
-    status: 'planned',
+    status: 'partial',
     title: 'Leaderless quorum store (Dynamo / Cassandra style)',
     track: 'Replication and consistency',
     summary:
@@ -64,7 +64,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B3',
-    status: 'planned',
+    status: 'partial',
     title: 'CAP and PACELC',
     track: 'Replication and consistency',
     summary:
@@ -160,7 +160,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'F1',
-    status: 'planned',
+    status: 'partial',
     title: 'Caches and their failure modes',
     track: 'Caching',
     summary:

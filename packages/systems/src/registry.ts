@@ -14,6 +14,8 @@ import { lsmSystem } from './lsm';
 import { idSystem } from './ids';
 import { clockSystem } from './clocks';
 import { rateLimitSystem } from './ratelimit';
+import { quorumSystem } from './quorum';
+import { cacheSystem } from './cache';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -30,6 +32,8 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   idSystem as SystemDefinition<unknown>,
   clockSystem as SystemDefinition<unknown>,
   rateLimitSystem as SystemDefinition<unknown>,
+  quorumSystem as SystemDefinition<unknown>,
+  cacheSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
