@@ -11,6 +11,7 @@ import { hyperloglogView } from './hyperloglog';
 import { btreeView } from './btree';
 import { lsmView } from './lsm';
 import { clocksView } from './clocks';
+import { rateLimitView } from './ratelimit';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -20,6 +21,7 @@ export const views: readonly ViewEntry[] = [
   btreeView,
   lsmView,
   clocksView,
+  rateLimitView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));

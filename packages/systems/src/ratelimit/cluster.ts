@@ -9,6 +9,9 @@ import { hierarchyMutants, type HierarchySpec } from './hierarchical';
 import type { RateMessage } from './messages';
 import { CentralLimiter, RateServer, modes, type Mode } from './node';
 
+/** Answers the ledger keeps for the lab's picture (the newest ones). */
+export const MAX_RECENT_ANSWERS = 4_000;
+
 export const rateMutants = [...algorithmMutants, ...hierarchyMutants] as const;
 
 export const rateParams = z
@@ -52,6 +55,8 @@ export const LIMITER: NodeId = 'limiter';
 /** Every answer servers gave, in true (world) time: what scenarios measure, never what limiters see. */
 export class AnswerLedger {
   readonly admittedAt: number[] = [];
+  /** The last answers, for the lab's picture: at least the newest `MAX_RECENT_ANSWERS`, at most twice that. */
+  readonly recent: { t: number; admitted: boolean; tenant: string }[] = [];
   admitted = 0;
   refused = 0;
   readonly byTenant = new Map<string, number>();
@@ -62,6 +67,9 @@ export class AnswerLedger {
   ) {}
 
   record(tenant: string, admitted: boolean): void {
+    this.recent.push({ t: this.world.now(), admitted, tenant });
+    // Trimmed in halves, so recording stays O(1) amortised.
+    if (this.recent.length >= 2 * MAX_RECENT_ANSWERS) this.recent.splice(0, MAX_RECENT_ANSWERS);
     if (!admitted) {
       this.refused++;
       return;
@@ -78,6 +86,8 @@ export interface RateCluster {
   readonly servers: readonly NodeId[];
   readonly clients: readonly NodeId[];
   readonly ledger: AnswerLedger;
+  /** Level samples the lab's picture has taken so far (see view-detail.ts). */
+  readonly samples: { t: number; levels: Record<string, number> }[];
   server(id: NodeId): RateServer;
   client(id: NodeId): RateClient;
   limiter(): CentralLimiter;
@@ -175,6 +185,7 @@ export function buildRateWorld(
     servers,
     clients,
     ledger,
+    samples: [],
     server: (id) => world.node<RateServer>(id),
     client: (id) => world.node<RateClient>(id),
     limiter: () => world.node<CentralLimiter>(LIMITER),

@@ -14,6 +14,7 @@ import {
 } from './cluster';
 import { algorithmKinds } from './algorithms';
 import { rateScenarios } from './scenarios';
+import { rateDetail } from './view-detail';
 
 export * from './algorithms';
 export { LeakyQueue, type Queued } from './leaky-queue';
@@ -27,6 +28,7 @@ export { monitorFor, maxInAnyWindow, arrivalCurveExcess, type PromiseMonitor } f
 export { RedisModel, evalScript } from './redis-model';
 export * as rateScripts from './redis-scripts';
 export { rateParams, buildRateWorld, type RateParams, type RateCluster } from './cluster';
+export type { RateLiveDetail } from './view-detail';
 
 /** After the clients stop: long enough for every retry and in-flight request to finish. */
 const SETTLE_MS = 1_500;
@@ -87,6 +89,7 @@ export const rateSimulation: SimulationSpec<RateParams, RateCluster> = {
     messages: cluster.world.stats.sent,
   }),
   nodes: nodeCards,
+  detail: rateDetail,
   fuzz: {
     mutants: [
       {
@@ -163,5 +166,6 @@ export const rateLimitSystem: SystemDefinition<RateParams> = {
     '(global → tenant → endpoint); the Redis scripts engineers copy, with their flaws measured.',
   params: rateParams,
   scenarios: rateScenarios,
+  view: 'ratelimit',
   ...simulatedSystem(rateSimulation),
 };

@@ -170,6 +170,11 @@ export class RateServer implements SimNode<RateMessage> {
     });
   }
 
+  /** Each of this server's limiters' level now (local mode), for pictures. */
+  levels(): Record<string, number> {
+    return this.gate.levels(this.env.monotonic());
+  }
+
   snapshot() {
     return {
       admitted: this.admitted,
