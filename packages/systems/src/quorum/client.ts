@@ -92,7 +92,7 @@ export class QuorumClient implements SimNode<QuorumMessage> {
       if (!op) return;
       const next = () => this.scheduleNext();
       if (op.f === 'get') this.get(op.key, this.config.readLevel, next);
-      else this.put(op.key, this.freshValue(), this.config.writeLevel, next);
+      else this.put(op.key, op.value ?? this.freshValue(), this.config.writeLevel, next);
     });
   }
 

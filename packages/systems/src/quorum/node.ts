@@ -774,13 +774,18 @@ export class QuorumNode implements SimNode<QuorumMessage> {
     for (let tried = 0; tried < peers.length; tried++) {
       const peer = peers[this.aeCursor++ % peers.length] as NodeId;
       if (!this.believesUp(peer)) continue;
-      const tree = MerkleTree.build(this.sharedEntries(peer), this.config.treeDepth);
-      const session = this.nextRid++;
-      this.aeOut.set(session, { session, peer, tree, started: now });
-      this.stats.aeSessions++;
-      this.sendAe(peer, { type: 'ae-compare', session, level: 0, indices: [0], hashes: [tree.root] });
+      this.startExchange(peer);
       return;
     }
+  }
+
+  /** Starts an anti-entropy exchange with `peer` now (the harness calls it to measure one exchange). */
+  startExchange(peer: NodeId): void {
+    const tree = MerkleTree.build(this.sharedEntries(peer), this.config.treeDepth);
+    const session = this.nextRid++;
+    this.aeOut.set(session, { session, peer, tree, started: this.env.monotonic() });
+    this.stats.aeSessions++;
+    this.sendAe(peer, { type: 'ae-compare', session, level: 0, indices: [0], hashes: [tree.root] });
   }
 
   private sendAe(to: NodeId, msg: AntiEntropyMessage): void {

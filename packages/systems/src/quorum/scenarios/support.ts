@@ -87,12 +87,22 @@ export function judge(history: History, limit = 12): Judged {
   if (!stuck) return { check, linearizable: false, undecided: false };
   const key = (stuck.input as unknown[])[0];
   const sameKey = history.filter((op) => (op.input as unknown[])[0] === key && op.outcome !== 'fail');
-  // From the write whose value the stuck read returned (or the stuck op itself) to the stuck op's end.
+  // From the write whose value the stuck read returned, or the last write acknowledged before it began
+  // (whichever is earlier), to the stuck op's end.
   const source =
     stuck.f === 'read'
       ? sameKey.find((op) => op.f === 'write' && (op.input as unknown[])[1] === stuck.output)
       : undefined;
-  const from = Math.min(source?.call ?? stuck.call, stuck.call);
+  let lastBefore: Operation | undefined;
+  for (const op of sameKey)
+    if (
+      op.f === 'write' &&
+      op.outcome === 'ok' &&
+      op.ret < stuck.call &&
+      (!lastBefore || op.ret > lastBefore.ret)
+    )
+      lastBefore = op;
+  const from = Math.min(source?.call ?? stuck.call, lastBefore?.call ?? stuck.call, stuck.call);
   const to = Number.isFinite(stuck.ret) ? stuck.ret : stuck.call;
   const window = sameKey
     .filter((op) => op.call <= to && (Number.isFinite(op.ret) ? op.ret : Infinity) >= from)
