@@ -238,6 +238,32 @@ describe('list-append: one minimal history per anomaly class', () => {
     expect(validUnder('list-append', specs)).toEqual([]);
   });
 
+  it('elements may be strings or far-apart numbers', () => {
+    const specs: TxnSpec[] = [
+      {
+        ops: [
+          ['append', 'x', 'a'],
+          ['append', 'y', 1],
+        ],
+      },
+      {
+        ops: [
+          ['append', 'x', 'b'],
+          ['append', 'y', 1e9],
+        ],
+      },
+      {
+        ops: [
+          ['r', 'x', ['a', 'b', 'zz', 'zz']],
+          ['r', 'y', [1, 1e9, 1e9]],
+        ],
+      },
+    ];
+    const result = check('list-append', specs);
+    expect(result.counts).toEqual({ 'garbage-read': 1, 'duplicate-appends': 1 });
+    expect(result.stats.edges.ww).toBe(2);
+  });
+
   it('incompatible order: two reads disagree on the order of the same appends', () => {
     const specs: TxnSpec[] = [
       { ops: [['append', 'x', 1]] },
@@ -524,6 +550,16 @@ describe('results are plain data', () => {
     ]);
     expect(result.counts).toEqual({ 'G-single': 1 });
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
+  it('empty histories and empty transactions are valid', () => {
+    expect(check('list-append', []).valid).toBe(true);
+    const result = check('rw-register', [{ ops: [] }, { ops: [['r', 'x', null]] }], {
+      consistency: 'strict-serializable',
+      processOrder: true,
+    });
+    expect(result.valid).toBe(true);
+    expect(result.stats).toMatchObject({ transactions: 2, microOps: 1, keys: 1 });
   });
 
   it('rejects micro-ops of the other model and unknown consistency models', () => {

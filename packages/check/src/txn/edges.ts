@@ -103,9 +103,19 @@ export class EdgeList {
 
   /** How many edges of each kind. */
   countByKind(): Record<EdgeKindName, number> {
-    const counts: Record<EdgeKindName, number> = { ww: 0, wr: 0, rw: 0, process: 0, realtime: 0 };
-    for (let i = 0; i < this.length; i++) counts[kindName(this.kinds[i] as number)]++;
-    return counts;
+    const byBit = new Array<number>(REALTIME + 1).fill(0);
+    for (let i = 0; i < this.length; i++) {
+      const kind = this.kinds[i] as number;
+      byBit[kind] = (byBit[kind] as number) + 1;
+    }
+    const count = (kind: number) => byBit[kind] as number;
+    return {
+      ww: count(WW),
+      wr: count(WR),
+      rw: count(RW),
+      process: count(PROCESS),
+      realtime: count(REALTIME),
+    };
   }
 }
 
@@ -122,7 +132,8 @@ export class OpIndex {
     this.start = new Int32Array(n + 1);
     for (let t = 0; t < n; t++) this.start[t + 1] = (this.start[t] as number) + (opCounts[t] as number);
     this.txnOf = new Int32Array(this.start[n] as number);
-    for (let t = 0; t < n; t++) this.txnOf.fill(t, this.start[t], this.start[t + 1]);
+    for (let t = 0; t < n; t++)
+      for (let id = this.start[t] as number; id < (this.start[t + 1] as number); id++) this.txnOf[id] = t;
   }
 
   get size(): number {

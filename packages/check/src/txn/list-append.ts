@@ -13,6 +13,7 @@
  */
 import { AMBIGUOUS, NONE, involved, mayHaveCommitted, microOp, opRef, type Context } from './context';
 import { IntList, RW, WR, WW } from './edges';
+import { ElementIndex } from './element-index';
 import { formatList, formatScalar } from './format';
 import type { MicroOp, Scalar } from './types';
 
@@ -189,34 +190,33 @@ function externalLength(context: Context, txnIndex: number, at: number, onKey: O
  * elements. Returns how many elements of the key were appended more than once.
  */
 function versionOrder(context: Context, s: KeyState): number {
-  const writers = new Map<Scalar, number>();
-  let appendCount: Map<Scalar, number> | undefined;
-  let ambiguous = 0;
-  for (const id of s.appends) {
-    const value = microOp(context, id).value as Scalar;
-    const previous = writers.get(value);
-    if (previous === undefined) writers.set(value, id);
-    else {
-      if (previous !== AMBIGUOUS) ambiguous++;
-      writers.set(value, AMBIGUOUS);
-      appendCount ??= new Map();
-      appendCount.set(value, (appendCount.get(value) ?? 1) + 1);
-    }
-  }
-  if (s.longestOp === NONE) return ambiguous;
+  const values: Scalar[] = new Array(s.appends.length);
+  for (let i = 0; i < s.appends.length; i++)
+    values[i] = microOp(context, s.appends[i] as number).value as Scalar;
+  const elements = new ElementIndex(values, s.appends);
+  if (s.longestOp === NONE) return elements.ambiguous();
   const order = microOp(context, s.longestOp).value as readonly Scalar[];
   const length = s.longestLength;
   // A plain array: tens of thousands of short typed arrays cost more than their contents.
   s.writerAt = new Array<number>(length).fill(NONE);
-  const occurrences = new Map<Scalar, number>();
+  let garbage: Map<Scalar, number> | undefined;
   for (let p = 0; p < length; p++) {
     const element = order[p] as Scalar;
-    const seen = (occurrences.get(element) ?? 0) + 1;
-    occurrences.set(element, seen);
-    const writer = writers.get(element);
+    const slot = elements.slot(element);
+    if (slot === -1) {
+      // Nobody appended it: a garbage read, reported once however often it repeats.
+      garbage ??= new Map();
+      if (!garbage.has(element)) {
+        garbage.set(element, p);
+        s.badPositions.push(p);
+      }
+      continue;
+    }
+    const seen = elements.see(slot);
+    const writer = elements.writer(slot);
     if (seen > 1) {
-      const appended = appendCount?.get(element) ?? 1;
-      if (writer !== undefined && seen === appended + 1) {
+      const appended = elements.appendCount(slot);
+      if (seen === appended + 1) {
         const id = s.longestOp;
         const ids = writer >= 0 ? [id, writer] : [id];
         context.log.add('duplicate-appends', () => ({
@@ -227,10 +227,6 @@ function versionOrder(context: Context, s: KeyState): number {
         }));
       }
       continue; // a repeat says nothing about order
-    }
-    if (writer === undefined) {
-      s.badPositions.push(p);
-      continue;
     }
     if (writer === AMBIGUOUS) continue;
     s.writerAt[p] = writer;
@@ -245,7 +241,7 @@ function versionOrder(context: Context, s: KeyState): number {
     if (from !== to && mayHaveCommitted(context, from) && mayHaveCommitted(context, to))
       context.edges.add(from, to, WW, a, b);
   }
-  return ambiguous;
+  return elements.ambiguous();
 }
 
 function isPrefix(list: readonly Scalar[], length: number, context: Context, s: KeyState): boolean {
