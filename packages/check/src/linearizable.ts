@@ -2,10 +2,21 @@
  * Linearizability checking by just-in-time linearization (Wing & Gong 1993, with Lowe's 2017
  * memoization): walk the history in time order, try to linearize each pending operation whose
  * invocation has been reached, and backtrack when a completion is reached before its operation was
- * linearized. (set of linearized operations, model state) pairs already explored are cached.
- * Operations whose outcome is unknown (info) are optional: the search may linearize them when that
- * helps, and never has to. Failed operations took no effect and are dropped, unless the model says
- * a failure still observed something (a failed cas saw another value).
+ * linearized. Explored configurations — (set of linearized operations, model state) — are remembered
+ * and not explored again. Failed operations took no effect and are dropped, unless the model says a
+ * failure still observed something (a failed cas saw another value); a part of a partitioned history
+ * (P-compositionality, Horn & Kroening 2015) is checked on its own.
+ *
+ * Operations whose outcome is unknown (info) never return: the search may linearize one at any point
+ * after its invocation, and never has to. Left to the plain search they multiply it — every subset of
+ * the open ones is a different configuration — so they are steered (docs/decisions/0014-checker-search.md):
+ * - required operations are tried before optional ones at every step;
+ * - a configuration is skipped when one with the same required operations and state, and a subset of
+ *   its optional ones, was explored (it can do everything this one can: dominance);
+ * - of two optional operations that are the same request (same f, input, output), the one invoked
+ *   first is linearized first (symmetry: swapping them changes nothing).
+ * The memo is a hash table over typed arrays keyed by an incremental Zobrist hash of the required set
+ * and an interned state id; a step allocates nothing but the model's own state.
  */
 import type { History, Operation } from './history';
 import type { Model } from './model';
@@ -17,6 +28,11 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Returns true when time is up; checked every few thousand steps (the caller owns the clock). */
   readonly deadlineReached?: () => boolean;
+  /**
+   * The order the search tries operations in (the verdict is the same; the time is not): 'adaptive'
+   * (default) runs 'enable-first' within a small budget, then 'required-first'. For tests and benchmarks.
+   */
+  readonly order?: 'adaptive' | 'enable-first' | 'required-first';
 }
 
 export interface PartResult {
@@ -40,15 +56,6 @@ export interface CheckResult {
   readonly parts: readonly PartResult[];
 }
 
-interface Entry {
-  readonly op: Operation;
-  readonly isCall: boolean;
-  /** For a call entry: its return entry (undefined for optional operations). */
-  match: Entry | undefined;
-  prev: Entry | undefined;
-  next: Entry | undefined;
-}
-
 const DEFAULT_MAX_STATES = 2_000_000;
 
 export function checkLinearizable<S>(
@@ -56,206 +63,430 @@ export function checkLinearizable<S>(
   model: Model<S>,
   options: CheckOptions = {},
 ): CheckResult {
-  const relevant = history.filter((op) => op.outcome !== 'fail' || model.keepsFailed?.(op) === true);
-  // A read with an unknown result constrains nothing: leaving it out is exact and shrinks the search.
-  const useful = relevant.filter((op) => !(op.outcome === 'info' && isPureRead(op)));
-  const parts = model.partition ? model.partition(useful) : [useful];
-  const results: PartResult[] = [];
+  const parts = partsToCheck(history, model);
+  return combinePartResults(
+    model.name,
+    history.length,
+    parts.map((part) => checkPart(part, model, options)),
+  );
+}
+
+/**
+ * The independent parts of a history, as the checker checks them: failed operations that observed
+ * nothing and info reads dropped, then split by the model (per key for kv). Each part can be checked
+ * with {@link checkPart} anywhere — in another worker — and the results put together with
+ * {@link combinePartResults} in the same order.
+ */
+export function partsToCheck<S>(history: History, model: Model<S>): Operation[][] {
+  const useful = history.filter(
+    (op) =>
+      (op.outcome !== 'fail' || model.keepsFailed?.(op) === true) &&
+      // A read with an unknown result constrains nothing: leaving it out is exact and shrinks the search.
+      !(op.outcome === 'info' && isPureRead(op)),
+  );
+  return model.partition ? model.partition(useful) : [useful];
+}
+
+/** The verdict of a history from the verdicts of its parts (in {@link partsToCheck}'s order). */
+export function combinePartResults(
+  model: string,
+  operations: number,
+  parts: readonly PartResult[],
+): CheckResult {
   let verdict: Verdict = 'linearizable';
   for (const part of parts) {
-    const result = checkPart(part, model, options);
-    results.push(result);
-    if (result.verdict === 'not-linearizable') verdict = 'not-linearizable';
-    else if (result.verdict === 'unknown' && verdict === 'linearizable') verdict = 'unknown';
+    if (part.verdict === 'not-linearizable') verdict = 'not-linearizable';
+    else if (part.verdict === 'unknown' && verdict === 'linearizable') verdict = 'unknown';
   }
-  return { verdict, model: model.name, operations: history.length, parts: results };
+  return { verdict, model, operations, parts };
 }
 
 function isPureRead(op: Operation): boolean {
   return op.f === 'read' || op.f === 'get';
 }
 
-/** Builds the time-ordered entry list: calls before returns at equal times (they overlap). */
-function buildEntries(ops: readonly Operation[]): { head: Entry; required: number } {
-  const events: { time: number; isCall: boolean; entry: Entry }[] = [];
-  let required = 0;
-  for (const op of ops) {
-    const call: Entry = { op, isCall: true, match: undefined, prev: undefined, next: undefined };
-    events.push({ time: op.call, isCall: true, entry: call });
-    const optional = op.outcome === 'info' || !Number.isFinite(op.ret);
-    if (!optional) {
-      const ret: Entry = { op, isCall: false, match: undefined, prev: undefined, next: undefined };
-      call.match = ret;
-      events.push({ time: op.ret, isCall: false, entry: ret });
-      required++;
-    }
-  }
-  events.sort(
-    (a, b) => a.time - b.time || (a.isCall === b.isCall ? a.entry.op.id - b.entry.op.id : a.isCall ? -1 : 1),
-  );
-  const head: Entry = {
-    op: undefined as unknown as Operation,
-    isCall: false,
-    match: undefined,
-    prev: undefined,
-    next: undefined,
-  };
-  let last = head;
-  for (const { entry } of events) {
-    entry.prev = last;
-    last.next = entry;
-    last = entry;
-  }
-  return { head, required };
-}
-
-/** Removes a call entry and its return entry from the list (they are linearized). */
-function lift(entry: Entry): void {
-  (entry.prev as Entry).next = entry.next;
-  if (entry.next) entry.next.prev = entry.prev;
-  const match = entry.match;
-  if (match) {
-    (match.prev as Entry).next = match.next;
-    if (match.next) match.next.prev = match.prev;
-  }
-}
-
-/** Puts them back, in reverse order of removal. */
-function unlift(entry: Entry): void {
-  const match = entry.match;
-  if (match) {
-    (match.prev as Entry).next = match;
-    if (match.next) match.next.prev = match;
-  }
-  (entry.prev as Entry).next = entry;
-  if (entry.next) entry.next.prev = entry;
-}
-
-/** A fixed pseudo-random 32-bit word per index (splitmix32's finalizer): the Zobrist table, computed. */
-function zobrist(index: number): number {
-  let z = Math.imul(index + 1, 0x9e3779b9);
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+/** A fixed pseudo-random 32-bit word per index (splitmix32's finalizer): Zobrist keys, computed. */
+function mix32(x: number): number {
+  let z = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) | 0;
 }
 
-function equalBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+const END = -1;
+const CACHED_STATES = 64;
+const WALK = 0;
+const ENABLE = 1;
+const BLOCKED = 2;
+
+/**
+ * Checks one part (see {@link partsToCheck}). Two orders of the same complete search: first one that
+ * places an optional operation as soon as the earliest pending call needs it — quick when the history
+ * is linearizable — within a small budget; past it, from scratch, one that tries every required
+ * operation before any optional one, which lets the memo's dominance prune most when the whole space
+ * has to be exhausted (a violation). Either finds the same verdict.
+ */
+export function checkPart<S>(
+  ops: readonly Operation[],
+  model: Model<S>,
+  options: CheckOptions = {},
+): PartResult {
+  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const order = options.order ?? 'adaptive';
+  if (order !== 'adaptive')
+    return search(ops, model, options, order === 'enable-first', maxStates) as PartResult;
+  const quick = 2 * ops.length + 500;
+  if (quick < maxStates) {
+    const first = search(ops, model, options, true, quick);
+    if (first !== undefined) return first;
+    const second = search(ops, model, options, false, maxStates) as PartResult;
+    return { ...second, states: second.states + quick };
+  }
+  return search(ops, model, options, false, maxStates) as PartResult;
 }
 
-function checkPart<S>(ops: readonly Operation[], model: Model<S>, options: CheckOptions): PartResult {
+/**
+ * The search. Required operations (ok, and failures that observed something) sit in a time-ordered
+ * list of call and return entries; optional ones (info) in call order. With `enableFirst`, an optional
+ * operation that makes the first pending call possible is tried before the calls after it. Undefined
+ * when `limit` configurations were explored and it is below the caller's budget (try the other order).
+ */
+function search<S>(
+  ops: readonly Operation[],
+  model: Model<S>,
+  options: CheckOptions,
+  enableFirst: boolean,
+  limit: number,
+): PartResult | undefined {
   const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
-  const { head, required } = buildEntries(ops);
-  const indexOf = new Map<number, number>(ops.map((op, i) => [op.id, i]));
-  const words = Math.ceil(ops.length / 32) || 1;
-  const linearized = new Uint32Array(words);
-  // Explored configurations: (set of linearized operations, model state). The set is a bitset with an
-  // incremental 64-bit Zobrist hash (updated on each flip, O(1)); the memo is keyed by that hash and the
-  // state, and keeps a copy of each bitset, compared only when the hash and state match — exact, and a
-  // step costs O(1) plus one copy instead of printing the whole bitset.
-  const seen = new Map<string, Uint32Array | Uint32Array[]>();
-  let explored = 0;
-  let hashLo = 0;
-  let hashHi = 0;
-  const stack: { entry: Entry; state: S }[] = [];
-  let state = model.init();
-  let remaining = required;
-  let entry = head.next;
-  let steps = 0;
-  let longest: number[] = [];
-  let longestState = model.describe(state);
-  let stuck: number | undefined;
+  const req: Operation[] = [];
+  const opt: Operation[] = [];
+  for (const op of ops) (op.outcome === 'info' || !Number.isFinite(op.ret) ? opt : req).push(op);
+  const R = req.length;
+  const P = opt.length;
 
-  const flip = (op: Operation) => {
-    const i = indexOf.get(op.id) as number;
-    linearized[i >>> 5] = (linearized[i >>> 5] as number) ^ (1 << (i & 31));
-    hashLo ^= zobrist(2 * i);
-    hashHi ^= zobrist(2 * i + 1);
+  // The list of required entries: call of req[r] is 2r, its return 2r+1; HEAD is 2R. Sorted by time,
+  // calls before returns at equal times (they overlap), then by operation id.
+  const HEAD = 2 * R;
+  const time = (e: number) => {
+    const op = req[e >> 1] as Operation;
+    return e & 1 ? op.ret : op.call;
+  };
+  const order = Array.from({ length: 2 * R }, (_, e) => e).sort(
+    (a, b) =>
+      time(a) - time(b) || (a & 1) - (b & 1) || (req[a >> 1] as Operation).id - (req[b >> 1] as Operation).id,
+  );
+  const next = new Int32Array(2 * R + 1);
+  const prev = new Int32Array(2 * R + 1);
+  const entryTime = new Float64Array(2 * R);
+  for (let e = 0; e < 2 * R; e++) entryTime[e] = time(e);
+  let last = HEAD;
+  for (const e of order) {
+    next[last] = e;
+    prev[e] = last;
+    last = e;
+  }
+  next[last] = END;
+  const unlink = (e: number) => {
+    const p = prev[e] as number;
+    const n = next[e] as number;
+    next[p] = n;
+    if (n !== END) prev[n] = p;
+  };
+  const relink = (e: number) => {
+    const p = prev[e] as number;
+    const n = next[e] as number;
+    next[p] = e;
+    if (n !== END) prev[n] = e;
   };
 
-  /** Records the configuration: 'seen' when it was already explored, 'full' past the budget. */
-  const remember = (stateKey: string): 'new' | 'seen' | 'full' => {
-    const key = `${hashLo}:${hashHi}|${stateKey}`;
-    const found = seen.get(key);
-    if (found instanceof Uint32Array && equalBits(found, linearized)) return 'seen';
-    if (Array.isArray(found) && found.some((bits) => equalBits(bits, linearized))) return 'seen';
-    if (explored >= maxStates) return 'full';
-    if (found === undefined) seen.set(key, linearized.slice());
-    else if (found instanceof Uint32Array) seen.set(key, [found, linearized.slice()]);
-    else found.push(linearized.slice());
+  // Optional operations in call order; sameBefore[j]: the previous one that is the same request.
+  opt.sort((a, b) => a.call - b.call || a.id - b.id);
+  const optCall = Float64Array.from(opt, (op) => op.call);
+  const sameBefore = new Int32Array(P).fill(-1);
+  {
+    const lastOfKind = new Map<string, number>();
+    opt.forEach((op, j) => {
+      const kind = `${op.f}\u0000${JSON.stringify(op.input) ?? ''}\u0000${JSON.stringify(op.output) ?? ''}\u0000${op.outcome}`;
+      const before = lastOfKind.get(kind);
+      if (before !== undefined) sameBefore[j] = before;
+      lastOfKind.set(kind, j);
+    });
+  }
+
+  // Linearized sets and the Zobrist hash of the required one.
+  const RW = (R + 31) >>> 5 || 1;
+  const PW = (P + 31) >>> 5 || 1;
+  const reqBits = new Uint32Array(RW);
+  const optBits = new Uint32Array(PW);
+  const zobrist = Int32Array.from({ length: R }, (_, r) => mix32(Math.imul(r + 1, 0x9e3779b9)));
+  let reqHash = 0;
+
+  // Model states, interned: equal keys get one small id (stateOf: one state per id).
+  const idOfValue = new Map<unknown, number>();
+  const idOfKey = new Map<string, number>();
+  const stateOf: S[] = [];
+  const stateId = (s: S): number => {
+    let id = idOfValue.get(s);
+    if (id !== undefined) return id;
+    const key = model.key(s);
+    id = idOfKey.get(key);
+    if (id === undefined) {
+      id = stateOf.length;
+      idOfKey.set(key, id);
+      stateOf.push(s);
+    }
+    idOfValue.set(s, id);
+    return id;
+  };
+  // Transitions, cached: a model's step is a function of the state and the operation, so each
+  // (operation, state id) pair is computed once — for the first CACHED_STATES states (registers have a
+  // handful; a queue's states are many and each is met rarely). Entries: 0 unknown, 1 impossible, id + 2.
+  const transitions: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(R + P);
+  /** The id of the state after operation k (required r is k = r, optional j is R + j) from state `from`, or -1. */
+  const apply = (k: number, op: Operation, from: number): number => {
+    if (from >= CACHED_STATES) {
+      const after = model.step(stateOf[from] as S, op);
+      return after === undefined ? -1 : stateId(after);
+    }
+    let row = transitions[k];
+    if (row === undefined) transitions[k] = row = new Int32Array(CACHED_STATES);
+    const known = row[from] as number;
+    if (known !== 0) return known - 2;
+    const after = model.step(stateOf[from] as S, op);
+    const id = after === undefined ? -1 : stateId(after);
+    row[from] = id + 2;
+    return id;
+  };
+
+  // The memo: groups of configurations with the same required set and state, found through a
+  // power-of-two bucket table over the Zobrist hash; each group keeps the optional sets explored with
+  // them as an antichain (a set that includes an explored one is dominated and never stored).
+  let groups = 0;
+  let groupHash = new Int32Array(256);
+  let groupSid = new Int32Array(256);
+  let groupNext = new Int32Array(256);
+  let groupReq = new Int32Array(256 * RW);
+  const groupSets: Int32Array[] = [];
+  const groupSize: number[] = [];
+  let buckets = new Int32Array(256).fill(-1);
+  let mask = buckets.length - 1;
+  let explored = 0;
+  const reqView = new Int32Array(reqBits.buffer);
+  const optView = new Int32Array(optBits.buffer);
+  const newGroup = (hash: number, sid: number): number => {
+    if (groups === groupHash.length) {
+      const n = groups * 2;
+      const widen = (a: Int32Array, size: number) => {
+        const b = new Int32Array(size);
+        b.set(a);
+        return b;
+      };
+      groupHash = widen(groupHash, n);
+      groupSid = widen(groupSid, n);
+      groupNext = widen(groupNext, n);
+      groupReq = widen(groupReq, n * RW);
+      buckets = new Int32Array(n * 2).fill(-1);
+      mask = buckets.length - 1;
+      for (let g = 0; g < groups; g++) {
+        const b = (groupHash[g] as number) & mask;
+        groupNext[g] = buckets[b] as number;
+        buckets[b] = g;
+      }
+    }
+    const g = groups++;
+    const b = hash & mask;
+    groupHash[g] = hash;
+    groupSid[g] = sid;
+    groupNext[g] = buckets[b] as number;
+    buckets[b] = g;
+    groupReq.set(reqView, g * RW);
+    groupSets.push(new Int32Array(PW * 4));
+    groupSize.push(0);
+    return g;
+  };
+  /** 'seen' when this configuration, or one that dominates it, was explored; 'full' past the budget. */
+  const remember = (sid: number): 'new' | 'seen' | 'full' => {
+    const hash = mix32(reqHash + Math.imul(sid + 1, 0x27d4eb2f));
+    let g = buckets[hash & mask] as number;
+    for (; g !== -1; g = groupNext[g] as number) {
+      if (groupHash[g] !== hash || groupSid[g] !== sid) continue;
+      let same = true;
+      for (let w = 0, at = g * RW; w < RW; w++)
+        if (groupReq[at + w] !== reqView[w]) {
+          same = false;
+          break;
+        }
+      if (same) break;
+    }
+    if (g === -1) {
+      if (explored >= limit) return 'full';
+      g = newGroup(hash, sid);
+    } else {
+      // Is an explored optional set a subset of this one? Drop the explored supersets of this one.
+      let sets = groupSets[g] as Int32Array;
+      let size = groupSize[g] as number;
+      for (let i = 0; i < size;) {
+        const at = i * PW;
+        let sub = true;
+        let sup = true;
+        for (let w = 0; w < PW; w++) {
+          const a = sets[at + w] as number;
+          const o = optView[w] as number;
+          if ((a & ~o) !== 0) sub = false;
+          if ((o & ~a) !== 0) sup = false;
+        }
+        if (sub) return 'seen';
+        if (sup) {
+          size--;
+          sets.copyWithin(at, size * PW, size * PW + PW);
+        } else i++;
+      }
+      if (explored >= limit) return 'full';
+      if ((size + 1) * PW > sets.length) {
+        const bigger = new Int32Array(sets.length * 2);
+        bigger.set(sets);
+        groupSets[g] = sets = bigger;
+      }
+      groupSize[g] = size;
+    }
+    const sets = groupSets[g] as Int32Array;
+    const size = groupSize[g] as number;
+    sets.set(optView, size * PW);
+    groupSize[g] = size + 1;
     explored++;
     return 'new';
   };
 
-  /**
-   * At a dead end, keeps the deepest partial linearization seen so far. Every deepest point of the
-   * search ends at a dead end (it cannot go deeper), so this finds the same one as recording at each
-   * step, without copying the stack on every push.
-   */
-  const recordLongest = () => {
-    if (stack.length > longest.length) {
-      longest = stack.map((s) => s.entry.op.id);
-      longestState = model.describe(state);
-    }
-  };
+  // The path: linearized operations (r ≥ 0 required, ~j optional), the state before each, and for
+  // optional ones where the search was when it chose them (the entry, and the mode: ENABLE or BLOCKED).
+  const pathOp = new Int32Array(R + P);
+  const pathSid = new Int32Array(R + P);
+  const pathEntry = new Int32Array(R + P);
+  const pathMode = new Uint8Array(R + P);
+  let depth = 0;
+  let sid = stateId(model.init());
+  remember(sid);
+  let remaining = R;
+  let steps = 0;
+  let longest: number[] = [];
+  let longestState = model.describe(stateOf[sid] as S);
+  let stuck: number | undefined;
 
-  /** Undoes the last linearized operation and returns the entry to try after it. */
-  const backtrack = (): Entry | undefined => {
-    const top = stack.pop() as { entry: Entry; state: S };
-    state = top.state;
-    flip(top.entry.op);
-    if (top.entry.match) remaining++;
-    unlift(top.entry);
-    return top.entry.next;
-  };
+  // Where the search is: walking the required entries (cursor), trying the optional operations that
+  // would let the required operation at cursor be placed (ENABLE), or, stopped at the return entry
+  // cursor, trying every optional operation invoked before it (BLOCKED). j: the next optional one.
+  let mode = WALK;
+  let cursor = next[HEAD] as number;
+  let j = 0;
+
+  const unknown = (reason: string): PartResult => ({
+    verdict: 'unknown',
+    operations: ops.length,
+    states: explored,
+    reason,
+  });
+  const full = () => (limit < maxStates ? undefined : unknown(`more than ${maxStates} configurations`));
 
   while (remaining > 0) {
-    if (++steps % 4096 === 0 && options.deadlineReached?.()) {
-      return {
-        verdict: 'unknown',
-        operations: ops.length,
-        states: explored,
-        reason: 'time budget exhausted',
-      };
-    }
-    if (entry === undefined) {
-      // Only optional operations were left to try and none helped: backtrack.
-      recordLongest();
-      if (stack.length === 0) break;
-      entry = backtrack();
-      continue;
-    }
-    if (entry.isCall) {
-      const next = model.step(state, entry.op);
-      if (next !== undefined) {
-        flip(entry.op);
-        const memo = remember(model.key(next));
-        if (memo === 'full') {
-          return {
-            verdict: 'unknown',
-            operations: ops.length,
-            states: explored,
-            reason: `more than ${maxStates} configurations`,
-          };
-        }
-        if (memo === 'new') {
-          stack.push({ entry, state });
-          state = next;
-          if (entry.match) remaining--;
-          lift(entry);
-          entry = head.next;
+    if ((++steps & 4095) === 0 && options.deadlineReached?.()) return unknown('time budget exhausted');
+    if (mode === WALK) {
+      if (cursor === END) break; // cannot happen while required operations remain
+      if ((cursor & 1) === 0) {
+        const r = cursor >> 1;
+        const afterId = apply(r, req[r] as Operation, sid);
+        if (afterId === -1) {
+          // Not possible in this state: first try the optional operations that would make it possible.
+          if (enableFirst && P > 0 && cursor === next[HEAD]) {
+            mode = ENABLE;
+            j = 0;
+          } else cursor = next[cursor] as number;
           continue;
         }
-        flip(entry.op);
+        reqBits[r >>> 5] = (reqBits[r >>> 5] as number) ^ (1 << (r & 31));
+        reqHash ^= zobrist[r] as number;
+        const memo = remember(afterId);
+        if (memo === 'full') return full();
+        if (memo === 'new') {
+          pathOp[depth] = r;
+          pathSid[depth] = sid;
+          depth++;
+          sid = afterId;
+          remaining--;
+          unlink(cursor);
+          unlink(cursor + 1);
+          cursor = next[HEAD] as number;
+          continue;
+        }
+        reqBits[r >>> 5] = (reqBits[r >>> 5] as number) ^ (1 << (r & 31));
+        reqHash ^= zobrist[r] as number;
+        cursor = next[cursor] as number;
+        continue;
       }
-      entry = entry.next;
+      // The first return of an operation not yet linearized: only optional operations invoked before
+      // it can still help here.
+      mode = BLOCKED;
+      j = 0;
+    }
+    // ENABLE: optional operations invoked before the required call at cursor, after which it is
+    // possible. BLOCKED: every optional operation invoked before the return entry at cursor.
+    const bound = entryTime[cursor] as number;
+    let advanced = false;
+    for (; j < P && (optCall[j] as number) <= bound; j++) {
+      if ((optBits[j >>> 5] as number) & (1 << (j & 31))) continue;
+      const same = sameBefore[j] as number;
+      if (same >= 0 && ((optBits[same >>> 5] as number) & (1 << (same & 31))) === 0) continue;
+      const afterId = apply(R + j, opt[j] as Operation, sid);
+      // Impossible here, or changes nothing (the configuration without it covers this one).
+      if (afterId === -1 || afterId === sid) continue;
+      if (mode === ENABLE && apply(cursor >> 1, req[cursor >> 1] as Operation, afterId) === -1) continue;
+      optBits[j >>> 5] = (optBits[j >>> 5] as number) ^ (1 << (j & 31));
+      const memo = remember(afterId);
+      if (memo === 'full') return full();
+      if (memo === 'new') {
+        pathOp[depth] = ~j;
+        pathSid[depth] = sid;
+        pathEntry[depth] = cursor;
+        pathMode[depth] = mode;
+        depth++;
+        sid = afterId;
+        mode = WALK;
+        cursor = next[HEAD] as number;
+        advanced = true;
+        break;
+      }
+      optBits[j >>> 5] = (optBits[j >>> 5] as number) ^ (1 << (j & 31));
+    }
+    if (advanced) continue;
+    if (mode === ENABLE) {
+      mode = WALK;
+      cursor = next[cursor] as number;
+      continue;
+    }
+    // Dead end: a completion reached before its operation was linearized, and nothing optional helps.
+    if (depth > longest.length) {
+      longest = Array.from(pathOp.subarray(0, depth), (o) => ((o >= 0 ? req[o] : opt[~o]) as Operation).id);
+      longestState = model.describe(stateOf[sid] as S);
+    }
+    if (depth === longest.length || stuck === undefined) stuck = (req[cursor >> 1] as Operation).id;
+    if (depth === 0) break;
+    // Backtrack: undo the last linearized operation and try what comes after it.
+    depth--;
+    const o = pathOp[depth] as number;
+    sid = pathSid[depth] as number;
+    if (o >= 0) {
+      reqBits[o >>> 5] = (reqBits[o >>> 5] as number) ^ (1 << (o & 31));
+      reqHash ^= zobrist[o] as number;
+      remaining++;
+      relink(2 * o + 1);
+      relink(2 * o);
+      mode = WALK;
+      cursor = next[2 * o] as number;
     } else {
-      // A completion reached before its operation was linearized: this branch is dead.
-      recordLongest();
-      if (stack.length === longest.length || stuck === undefined) stuck = entry.op.id;
-      if (stack.length === 0) break;
-      entry = backtrack();
+      const k = ~o;
+      optBits[k >>> 5] = (optBits[k >>> 5] as number) ^ (1 << (k & 31));
+      mode = pathMode[depth] as number;
+      cursor = pathEntry[depth] as number;
+      j = k + 1;
     }
   }
   if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: explored };
