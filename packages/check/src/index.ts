@@ -17,6 +17,9 @@ export {
 } from './model';
 export {
   checkLinearizable,
+  checkPart,
+  combinePartResults,
+  partsToCheck,
   type CheckOptions,
   type CheckResult,
   type PartResult,
@@ -41,6 +44,13 @@ export {
   type GenerateOptions,
   type KvGenerateOptions,
 } from './generate';
+export {
+  generateEtcdHistory,
+  generateEtcdCorpus,
+  injectStaleRead,
+  type EtcdHistory,
+  type EtcdHistoryOptions,
+} from './generate-etcd';
 export { MODEL_NAMES, modelFor, type ModelName, type ModelOptions } from './named-model';
 export { historyToJsonLines } from './writers';
 // Transactional anomalies (Elle-style): txn/README.md.
