@@ -146,3 +146,43 @@ describe('B+tree scenarios', () => {
 
   // Every scenario's verdict in quick mode at seed 1 is asserted by registry.test.ts.
 });
+
+describe('B+tree split rules', () => {
+  it('rightmost-fillfactor packs appended leaves to 90% where half splits leave them half empty', () => {
+    const half = new BPlusTree<number>(101);
+    const packed = new BPlusTree<number>(101, { splitRule: 'rightmost-fillfactor' });
+    for (let i = 0; i < 20_000; i++) {
+      half.insert([i], i);
+      packed.insert([i], i);
+    }
+    half.validate();
+    packed.validate();
+    expect(half.shape().keysPerLeaf / half.maxLeafKeys).toBeLessThan(0.55);
+    expect(packed.shape().keysPerLeaf / packed.maxLeafKeys).toBeGreaterThan(0.88);
+    for (let i = 0; i < 20_000; i += 997) expect(packed.get([i]).value).toBe(i);
+  });
+
+  it('keeps every invariant under random inserts and deletes with the rightmost-fillfactor rule', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 400 })), { maxLength: 600 }),
+        (steps) => {
+          const tree = new BPlusTree<number>(5, { splitRule: 'rightmost-fillfactor' });
+          const model = new Map<number, number>();
+          for (const [insert, key] of steps) {
+            if (insert) {
+              tree.insert([key], key);
+              model.set(key, key);
+            } else {
+              tree.delete([key]);
+              model.delete(key);
+            }
+          }
+          tree.validate();
+          for (const [key] of model) expect(tree.get([key]).value).toBe(key);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

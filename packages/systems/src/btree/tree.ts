@@ -106,6 +106,11 @@ export interface StepReport {
   readonly merges: readonly { readonly page: number; readonly into: number }[];
 }
 
+export type SplitRule = 'half' | 'rightmost-fillfactor';
+
+/** PostgreSQL's default leaf fillfactor (BTREE_DEFAULT_FILLFACTOR), used when the rightmost leaf splits. */
+export const RIGHTMOST_LEAF_FILLFACTOR = 0.9;
+
 export class BPlusTree<V> {
   private root: Page<V>;
   private nextId = 1;
@@ -118,8 +123,17 @@ export class BPlusTree<V> {
   readonly fanout: number;
   readonly layout: PageLayout | undefined;
 
+  /**
+   * How a full leaf splits: `half` (the textbook rule) always halves it; `rightmost-fillfactor` does what
+   * PostgreSQL's nbtree does when the new key lands at the end of the rightmost leaf — keep
+   * RIGHTMOST_LEAF_FILLFACTOR of it on the left and start a nearly empty page for the appends to come,
+   * so an index built by appending ends up with packed leaves instead of half-empty ones.
+   */
+  readonly splitRule: SplitRule;
+
   /** A fan-out (most children per inner page), or a page layout the fan-out follows from. */
-  constructor(fanoutOrLayout: number | PageLayout) {
+  constructor(fanoutOrLayout: number | PageLayout, options: { readonly splitRule?: SplitRule } = {}) {
+    this.splitRule = options.splitRule ?? 'half';
     const fanout = typeof fanoutOrLayout === 'number' ? fanoutOrLayout : layoutEntriesPerPage(fanoutOrLayout);
     invariant(
       Number.isInteger(fanout) && fanout >= 3,
@@ -282,16 +296,27 @@ export class BPlusTree<V> {
       leaf.keys.splice(i, 0, key);
       leaf.values.splice(i, 0, value);
       this.count++;
-      if (leaf.keys.length > this.maxLeafKeys) this.split(path, splits);
+      if (leaf.keys.length > this.maxLeafKeys) this.split(path, splits, i === leaf.keys.length - 1);
     }
     return { pages: path.map((p) => p.id), splits, borrows: [], merges: [] };
   }
 
-  private split(path: Page<V>[], splits: { page: number; into: number; separator: Key }[]): void {
+  private split(
+    path: Page<V>[],
+    splits: { page: number; into: number; separator: Key }[],
+    appendedAtEnd: boolean,
+  ): void {
     let level = path.length - 1;
     let page = path[level] as Page<V>;
     while (page.keys.length > this.maxKeysOf(page)) {
-      const mid = Math.floor(page.keys.length / 2);
+      const packLeft =
+        page.leaf && page.next === undefined && appendedAtEnd && this.splitRule === 'rightmost-fillfactor';
+      const mid = packLeft
+        ? Math.min(
+            page.keys.length - 1,
+            Math.max(1, Math.floor(this.maxLeafKeys * RIGHTMOST_LEAF_FILLFACTOR)),
+          )
+        : Math.floor(page.keys.length / 2);
       let separator: Key;
       let right: Page<V>;
       if (page.leaf) {
@@ -504,7 +529,9 @@ export class BPlusTree<V> {
           () => `page ${page.id} holds a key above its range`,
         );
       }
-      if (page !== this.root) {
+      // Under the rightmost-fillfactor rule the rightmost leaf starts nearly empty by design: appends fill it.
+      const exempt = this.splitRule === 'rightmost-fillfactor' && page.leaf && page.next === undefined;
+      if (page !== this.root && !exempt) {
         invariant(
           page.keys.length >= this.minKeys(page),
           'b+tree occupancy',

@@ -5,7 +5,7 @@
  * pages each insert's step report names: a page read that is not cached is a read, a dirty page evicted
  * (or flushed at the end) is a write.
  */
-import { BPlusTree } from '../btree/tree';
+import { BPlusTree, type SplitRule } from '../btree/tree';
 
 export interface IndexCostOptions {
   /** Most children of an inner page; a leaf holds fan-out − 1 keys. */
@@ -13,6 +13,8 @@ export interface IndexCostOptions {
   readonly bufferPages: number;
   /** Inserts per window when counting distinct leaves written. */
   readonly window: number;
+  /** How a full leaf splits: the textbook halves, or PostgreSQL's packed rightmost split. */
+  readonly splitRule?: SplitRule;
 }
 
 export interface IndexCost {
@@ -59,7 +61,7 @@ class LruPool {
 }
 
 export function indexCost(keys: readonly string[], options: IndexCostOptions): IndexCost {
-  const tree = new BPlusTree<number>(options.fanout);
+  const tree = new BPlusTree<number>(options.fanout, { splitRule: options.splitRule ?? 'half' });
   const pool = new LruPool(options.bufferPages);
   let splits = 0;
   let windowLeaves = new Set<number>();
