@@ -1,0 +1,25 @@
+/**
+ * The anomaly suite against real PostgreSQL 15 and against the engine, at READ COMMITTED, REPEATABLE
+ * READ and SERIALIZABLE: the two records (rows, blocking and what unblocked it, SQLSTATEs, final table)
+ * must be identical for every test. Skips with a message when PostgreSQL is not installed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { usePostgres } from '@dslab/runtime/testing';
+import { anomalyTests, TESTED_LEVELS } from './anomalies';
+import { EngineTarget, runAnomalyTest } from './driver';
+import { PostgresTarget } from './test-support/postgres-target';
+
+const postgres = usePostgres({ settings: { autovacuum: 'off', deadlock_timeout: '10s' } });
+
+describe.skipIf(postgres.missing !== undefined)('anomaly suite: engine and PostgreSQL 15 agree', () => {
+  const target = new PostgresTarget(() => postgres.connect());
+  afterAll(() => target.close());
+
+  for (const test of anomalyTests)
+    for (const level of TESTED_LEVELS)
+      it(`${test.id} at ${level}`, async () => {
+        const real = await runAnomalyTest(target, test, level);
+        const ours = await runAnomalyTest(new EngineTarget(), test, level);
+        expect(ours).toEqual(real);
+      });
+});
