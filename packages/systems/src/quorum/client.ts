@@ -36,8 +36,10 @@ export type ClientResult =
       readonly latencyMs: number;
     };
 
+/** An operation a workload asks for; a put without a value writes a fresh one. */
 export type WorkloadOp =
-  { readonly f: 'get'; readonly key: string } | { readonly f: 'put'; readonly key: string };
+  | { readonly f: 'get'; readonly key: string }
+  | { readonly f: 'put'; readonly key: string; readonly value?: string };
 
 export interface QuorumClientConfig {
   readonly nodes: readonly NodeId[];

@@ -92,8 +92,8 @@ function staleness(
                 config.r,
                 (got) => {
                   if (!got.ok || got.f !== 'get') return;
-                  done[wi]++;
-                  if (!got.values.includes(value)) stale[wi]++;
+                  done[wi] = (done[wi] as number) + 1;
+                  if (!got.values.includes(value)) stale[wi] = (stale[wi] as number) + 1;
                 },
                 via,
               ),
