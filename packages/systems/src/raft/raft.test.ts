@@ -52,9 +52,7 @@ describe('raft fuzzing', () => {
   });
 });
 
-describe('raft scenarios', () => {
-  // Every scenario's verdict in quick mode at seed 1 is asserted by registry.test.ts.
-});
+// Every scenario's verdict in quick mode at seed 1 is asserted by registry.test.ts.
 
 describe('raft live view', () => {
   it('an on-demand check names the operation no order explains, for the lab to highlight', () => {
