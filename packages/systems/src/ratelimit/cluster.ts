@@ -11,6 +11,8 @@ import { CentralLimiter, RateServer, modes, type Mode } from './node';
 
 /** Answers the ledger keeps for the lab's picture (the newest ones). */
 export const MAX_RECENT_ANSWERS = 4_000;
+/** Level samples kept for the lab's picture (the newest ones). */
+export const MAX_LEVEL_SAMPLES = 8_000;
 
 export const rateMutants = [...algorithmMutants, ...hierarchyMutants] as const;
 
@@ -86,8 +88,8 @@ export interface RateCluster {
   readonly servers: readonly NodeId[];
   readonly clients: readonly NodeId[];
   readonly ledger: AnswerLedger;
-  /** Level samples the lab's picture has taken so far (see view-detail.ts). */
-  readonly samples: { t: number; levels: Record<string, number> }[];
+  /** Levels right after each decision of the drawn limiter, in world time (see view-detail.ts). */
+  readonly samples: { t: number; key: string; level: number }[];
   server(id: NodeId): RateServer;
   client(id: NodeId): RateClient;
   limiter(): CentralLimiter;
@@ -143,14 +145,23 @@ export function buildRateWorld(
   const ledger = new AnswerLedger(world, options.keep ?? false);
   const gate = gateConfigOf(params);
   const mode: Mode = params.mode;
-  world.addNode(LIMITER, (env: Env<RateMessage>) => new CentralLimiter(env, gate));
+  // The lab draws one limiter: the central one, or the first server's in local mode.
+  const samples: RateCluster['samples'] = [];
+  const drawn: GateConfig = {
+    ...gate,
+    onLevels: (levels) => {
+      for (const [key, level] of levels) samples.push({ t: world.now(), key, level });
+      if (samples.length >= 2 * MAX_LEVEL_SAMPLES) samples.splice(0, MAX_LEVEL_SAMPLES);
+    },
+  };
+  world.addNode(LIMITER, (env: Env<RateMessage>) => new CentralLimiter(env, mode === 'local' ? gate : drawn));
   servers.forEach((id, i) =>
     world.addNode(
       id,
       (env: Env<RateMessage>) =>
         new RateServer(env, {
           mode,
-          gate,
+          gate: mode === 'local' && i === 0 ? drawn : gate,
           limiterId: LIMITER,
           checkTimeoutMs: params.checkTimeoutMs,
           syncMs: params.syncMs,
@@ -185,7 +196,7 @@ export function buildRateWorld(
     servers,
     clients,
     ledger,
-    samples: [],
+    samples,
     server: (id) => world.node<RateServer>(id),
     client: (id) => world.node<RateClient>(id),
     limiter: () => world.node<CentralLimiter>(LIMITER),

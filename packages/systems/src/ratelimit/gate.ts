@@ -16,6 +16,8 @@ export interface GateConfig {
   /** When given, requests go through global → tenant → endpoint buckets instead of one limiter per tenant. */
   readonly hierarchy?: HierarchySpec;
   readonly mutant?: AlgorithmMutant | HierarchyMutant | string;
+  /** Told each decided key's level (share of quota left) right after each decision, for pictures. */
+  readonly onLevels?: (levels: readonly (readonly [string, number])[]) => void;
 }
 
 export interface GateDecision {
@@ -67,6 +69,7 @@ export class Gate {
     }
     const decision = entry.limiter.attempt(now, cost);
     this.note(entry.monitor.observe({ at: now, cost, admitted: decision.admitted }));
+    this.config.onLevels?.([[key, entry.limiter.level(now)]]);
     return decision;
   }
 
@@ -86,6 +89,14 @@ export class Gate {
         d.admitted,
       ),
     );
+    if (this.config.onLevels) {
+      const buckets = hierarchy.buckets();
+      this.config.onLevels(
+        ['global', `tenant:${tenant}`, `endpoint:${tenant}/${endpoint}`].map(
+          (key) => [key, (buckets.get(key) as { level(now: number): number }).level(now)] as const,
+        ),
+      );
+    }
     const conservation = hierarchy.conservationProblem();
     if (conservation !== undefined && this.conservation === undefined) this.conservation = conservation;
     return {

@@ -1,13 +1,11 @@
 /**
  * What the lab's rate-limit view draws of a live run: each bucket's level (the share of its quota left)
- * over the last seconds, sampled whenever the lab asks, and the answers servers gave — admitted or
- * refused — on the same time axis.
+ * right after each of its decisions over the last seconds, and the answers servers gave — admitted or
+ * refused — on the same time axis. Both are recorded as the run goes (bounded), so the picture of a
+ * moment is the same however the lab got there.
  */
 import type { LiveDetail } from '../contract';
-import { LIMITER, MAX_RECENT_ANSWERS, type RateCluster } from './cluster';
-
-/** Samples of levels kept for the picture (one per frame the lab draws). */
-export const MAX_LEVEL_SAMPLES = 600;
+import { LIMITER, MAX_LEVEL_SAMPLES, MAX_RECENT_ANSWERS, type RateCluster } from './cluster';
 
 export interface RateLiveDetail extends LiveDetail {
   readonly kind: 'ratelimit';
@@ -21,8 +19,8 @@ export interface RateLiveDetail extends LiveDetail {
   readonly limiter: string;
   /** Level (0–1) of each bucket or limiter, now. */
   readonly levels: readonly { readonly key: string; readonly level: number }[];
-  /** Earlier samples, oldest first (world time). */
-  readonly history: readonly { readonly t: number; readonly levels: Readonly<Record<string, number>> }[];
+  /** Each key's level right after each decision, oldest first (world time). */
+  readonly history: readonly { readonly t: number; readonly key: string; readonly level: number }[];
   /** Recent answers in world time. */
   readonly answers: readonly { readonly t: number; readonly admitted: boolean; readonly tenant: string }[];
   readonly admitted: number;
@@ -36,11 +34,6 @@ export function rateDetail(cluster: RateCluster): RateLiveDetail {
   if (params.mode !== 'synced' && world.isUp(limiter))
     levels = limiter === LIMITER ? cluster.limiter().snapshot().levels : cluster.server(limiter).levels();
   const now = world.now();
-  const samples = cluster.samples;
-  if (samples.length === 0 || (samples[samples.length - 1] as { t: number }).t < now) {
-    samples.push({ t: now, levels });
-    if (samples.length > MAX_LEVEL_SAMPLES) samples.splice(0, samples.length - MAX_LEVEL_SAMPLES);
-  }
   return {
     kind: 'ratelimit',
     now,
@@ -53,7 +46,7 @@ export function rateDetail(cluster: RateCluster): RateLiveDetail {
     levels: Object.entries(levels)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, level]) => ({ key, level })),
-    history: [...samples],
+    history: cluster.samples.slice(-MAX_LEVEL_SAMPLES),
     answers: cluster.ledger.recent.slice(-MAX_RECENT_ANSWERS),
     admitted: cluster.ledger.admitted,
     refused: cluster.ledger.refused,

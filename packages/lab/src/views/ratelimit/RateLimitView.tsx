@@ -18,15 +18,16 @@ function colourOf(index: number): string {
 }
 
 export function RateLimitView({ detail }: { readonly detail: Detail }) {
-  const to = detail.now;
-  const from = Math.max(0, to - SPAN_MS);
+  const to = Math.max(detail.now, SPAN_MS);
+  const from = to - SPAN_MS;
   const x = (t: number) => ((t - from) / SPAN_MS) * WIDTH;
-  const keys = detail.levels.map((l) => l.key);
-  const history = detail.history.filter((s) => s.t >= from);
-  const lines = keys.map((key) => {
-    const points = history
-      .filter((s) => s.levels[key] !== undefined)
-      .map((s) => `${x(s.t).toFixed(1)},${((1 - (s.levels[key] as number)) * LEVEL_HEIGHT).toFixed(1)}`);
+  const y = (level: number) => ((1 - level) * LEVEL_HEIGHT).toFixed(1);
+  const lines = detail.levels.map(({ key, level }) => {
+    const points = detail.history
+      .filter((s) => s.key === key && s.t >= from)
+      .map((s) => `${x(s.t).toFixed(1)},${y(s.level)}`);
+    // The level now: a bucket refills between decisions, so the line ends at today's level.
+    points.push(`${x(detail.now).toFixed(1)},${y(level)}`);
     return { key, points: points.join(' ') };
   });
   const bins = Math.ceil(SPAN_MS / BIN_MS);
@@ -50,7 +51,7 @@ export function RateLimitView({ detail }: { readonly detail: Detail }) {
         <span className="rl-ok">{detail.admitted} admitted</span>,{' '}
         <span className="rl-bad">{detail.refused} refused</span>.
       </p>
-      {keys.length === 0 ? (
+      {detail.levels.length === 0 ? (
         <p className="muted">
           {detail.mode === 'synced'
             ? 'Synced counters have no bucket to draw: each server counts its window.'
@@ -70,19 +71,26 @@ export function RateLimitView({ detail }: { readonly detail: Detail }) {
           ))}
         </ul>
       )}
+      <p className="rl-axis" aria-hidden>
+        quota left: 100% at the top, 0% at the line
+      </p>
       <svg
         className="rl-chart"
-        viewBox={`0 0 ${WIDTH} ${LEVEL_HEIGHT + BARS_HEIGHT + 24}`}
+        viewBox={`0 0 ${WIDTH} ${LEVEL_HEIGHT + BARS_HEIGHT + 8}`}
+        preserveAspectRatio="none"
         role="img"
         aria-label={`quota left per bucket over the last ${SPAN_MS / 1_000} s, and answers per ${BIN_MS} ms: ${recentAdmitted} admitted, ${recentRefused} refused`}
       >
-        <text x={4} y={12} className="rl-axis">
-          quota left (100%)
-        </text>
         <line x1={0} x2={WIDTH} y1={LEVEL_HEIGHT} y2={LEVEL_HEIGHT} className="rl-rule" />
-        <line x1={0} x2={WIDTH} y1={0} y2={0} className="rl-rule" />
         {lines.map((line, i) => (
-          <polyline key={line.key} points={line.points} fill="none" stroke={colourOf(i)} strokeWidth={2} />
+          <polyline
+            key={line.key}
+            points={line.points}
+            fill="none"
+            stroke={colourOf(i)}
+            strokeWidth={2}
+            vectorEffect="non-scaling-stroke"
+          />
         ))}
         <g transform={`translate(0 ${LEVEL_HEIGHT + 8})`}>
           {admitted.map((n, i) => {
@@ -109,13 +117,15 @@ export function RateLimitView({ detail }: { readonly detail: Detail }) {
             );
           })}
         </g>
-        <text x={4} y={LEVEL_HEIGHT + BARS_HEIGHT + 22} className="rl-axis">
-          {(from / 1_000).toFixed(1)} s
-        </text>
-        <text x={WIDTH - 4} y={LEVEL_HEIGHT + BARS_HEIGHT + 22} className="rl-axis" textAnchor="end">
-          {(to / 1_000).toFixed(1)} s
-        </text>
       </svg>
+      <p className="rl-axis rl-times" aria-hidden>
+        <span>{(from / 1_000).toFixed(1)} s</span>
+        <span>
+          in the last 5 s: <span className="rl-ok">{recentAdmitted} admitted</span>,{' '}
+          <span className="rl-bad">{recentRefused} refused</span>
+        </span>
+        <span>{(to / 1_000).toFixed(1)} s</span>
+      </p>
       <p className="rl-legend muted">
         Lines: share of each bucket&rsquo;s quota left. Bars: answers per {BIN_MS} ms,{' '}
         <span className="rl-ok">admitted</span> below, <span className="rl-bad">refused (429)</span> above.
