@@ -207,7 +207,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'H3',
-    status: 'partial',
+    status: 'done',
     title: 'Rate limiting',
     track: 'Services and networking',
     summary:
