@@ -470,6 +470,17 @@ export class AppServer implements SimNode<CacheMessage> {
     });
   }
 
+  /**
+   * Warms the cache: one bulk read of `keys`, then every key filled with this server's TTL rule (so
+   * with its jitter, if any). The harness calls it, as a deploy script would.
+   */
+  warm(keys: readonly string[]): void {
+    this.call(this.config.dbId, { type: 'db-scan', keys }, this.config.fetchTimeoutMs, (reply) => {
+      if (reply?.type !== 'db-reply' || reply.vals === undefined) return;
+      reply.vals.forEach((val, i) => this.fill(keys[i] as string, val, 0));
+    });
+  }
+
   /** Drops an in-process entry (an invalidation broadcast would call this). */
   forgetLocal(key: string): void {
     this.local?.delete(key);

@@ -37,6 +37,7 @@ export interface CacheServerConfig {
   readonly onSet?: (cache: NodeId, setId: number, key: string, ttlMs: number, val: Val) => void;
   readonly onServe?: (cache: NodeId, setId: number, key: string, val: Val) => void;
   readonly onStart?: (cache: NodeId) => void;
+  readonly onDelete?: (cache: NodeId, key: string) => void;
   readonly onLock?: (cache: NodeId, key: string, owner: string, ttlMs: number) => void;
   readonly onUnlock?: (cache: NodeId, key: string, owner: string) => void;
   readonly onAck?: (key: string, value: string) => void;
@@ -90,6 +91,7 @@ export class CacheServer implements SimNode<CacheMessage> {
       case 'del': {
         this.keepStale(msg.key, this.store.peek(msg.key)?.value.val);
         this.store.delete(msg.key);
+        this.config.onDelete?.(this.env.id, msg.key);
         this.leases.delete(msg.key); // a delete invalidates the outstanding lease: its fill would be stale
         this.env.send(from, { type: 'done', id: msg.id, ok: true });
         return;

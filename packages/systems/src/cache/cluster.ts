@@ -137,6 +137,7 @@ export function buildCacheWorld(params: CacheParams, seed: number, trace: TraceM
           onSet: (cache, setId, key, ttlMs, val) => ledger.cacheSet(cache, setId, key, ttlMs, val),
           onServe: (cache, setId) => ledger.cacheServe(cache, setId),
           onStart: (cache) => ledger.cacheStarted(cache),
+          onDelete: (_cache, key) => ledger.cacheDeleted(key),
           onLock: (cache, key, owner, ttlMs) => ledger.lockGranted(cache, key, owner, ttlMs),
           onUnlock: (cache, key, owner) => ledger.lockReleased(cache, key, owner),
           onAck: (key, value) => ledger.ack(key, value),
@@ -167,6 +168,7 @@ export function buildCacheWorld(params: CacheParams, seed: number, trace: TraceM
           requestTimeoutMs: params.requestTimeoutMs,
           nullTtlMs: params.nullTtlMs,
           onMiss: () => ledger.miss(),
+          onFetch: () => ledger.fetch(),
           onXfetch: (left, delta, early) => {
             if (delta > 0 && params.beta > 0) ledger.xfetch.push({ x: left / (delta * params.beta), early });
           },

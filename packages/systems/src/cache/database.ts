@@ -34,7 +34,10 @@ export interface DatabaseConfig {
   readonly mutant?: string;
 }
 
-type Query = { readonly from: NodeId; readonly msg: Extract<CacheMessage, { type: 'db-read' | 'db-write' }> };
+type Query = {
+  readonly from: NodeId;
+  readonly msg: Extract<CacheMessage, { type: 'db-read' | 'db-write' | 'db-scan' }>;
+};
 
 export class Database implements SimNode<CacheMessage> {
   private readonly table = new Map<string, { version: number; value: string; at: number }[]>();
@@ -66,7 +69,7 @@ export class Database implements SimNode<CacheMessage> {
   }
 
   onMessage(from: NodeId, msg: CacheMessage): void {
-    if (msg.type !== 'db-read' && msg.type !== 'db-write') return;
+    if (msg.type !== 'db-read' && msg.type !== 'db-write' && msg.type !== 'db-scan') return;
     if (this.inService < this.config.capacity || mutantActive(this.config.mutant, 'db-admits-all')) {
       this.start({ from, msg });
       return;
@@ -85,8 +88,13 @@ export class Database implements SimNode<CacheMessage> {
     const { from, msg } = query;
     this.inService++;
     this.peakInService = Math.max(this.peakInService, this.inService);
-    let val: Val;
-    if (msg.type === 'db-read') {
+    let val: Val = { version: 0, value: null };
+    let vals: Val[] | undefined;
+    if (msg.type === 'db-scan') {
+      this.reads++;
+      const at = this.env.monotonic() - this.config.replicaLagMs;
+      vals = msg.keys.map((key) => this.readAt(key, at));
+    } else if (msg.type === 'db-read') {
       this.reads++;
       this.config.onQuery?.('read', msg.key, from);
       val = this.readAt(msg.key, this.env.monotonic() - this.config.replicaLagMs);
@@ -98,7 +106,7 @@ export class Database implements SimNode<CacheMessage> {
     const ms = msg.type === 'db-read' ? this.config.readMs : this.config.writeMs;
     this.env.setTimer(ms, () => {
       this.inService--;
-      this.env.send(from, { type: 'db-reply', id: msg.id, ok: true, val });
+      this.env.send(from, { type: 'db-reply', id: msg.id, ok: true, val, ...(vals ? { vals } : {}) });
       const next = this.queue.shift();
       if (next !== undefined) this.start(next);
     });

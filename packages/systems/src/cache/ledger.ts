@@ -24,6 +24,11 @@ export class Ledger {
   freshness: string | undefined;
   /** Fills that put a version older than the database's current one into the cache. */
   staleFills = 0;
+  /** Fills older than the version the database had when the key was last deleted: put back after the delete. */
+  staleAfterDelete = 0;
+  private readonly deletedAt = new Map<string, number>();
+  /** True times at which application servers sent a database read (the demand, before any queue). */
+  readonly fetchAt: number[] = [];
   /** Versioned data keys rewritten with a different value (must stay 0). */
   dataOverwrites = 0;
   private readonly dataValues = new Map<string, string | null>();
@@ -40,6 +45,10 @@ export class Ledger {
   reads = 0;
   staleServed = 0;
   readonly from = new Map<string, number>();
+  /** Penetration: reads of keys that do not exist, those the filter let through, valid keys it refused. */
+  missingReads = 0;
+  missingPassed = 0;
+  validRejected = 0;
   /** XFetch decisions on hits: time left over Δ·β, and whether the reader recomputed. */
   readonly xfetch: { readonly x: number; readonly early: boolean }[] = [];
   /** Write-behind: acknowledged values, and values the database applied. */
@@ -57,8 +66,12 @@ export class Ledger {
     this.dbReadsByKey.set(key, (this.dbReadsByKey.get(key) ?? 0) + 1);
   }
 
+  /** True time of each key's last database write. */
+  readonly lastWriteAt = new Map<string, number>();
+
   dbWrite(key: string, val: Val): void {
     this.version.set(key, val.version);
+    this.lastWriteAt.set(key, this.world.now());
     if (val.value !== null) this.persisted.add(`${key}=${val.value}`);
   }
 
@@ -82,6 +95,15 @@ export class Ledger {
     }
     const base = key.endsWith('#ver') ? key.slice(0, -4) : key;
     if (val.version > 0 && val.version < (this.version.get(base) ?? 0)) this.staleFills++;
+    if (val.version > 0 && val.version < (this.deletedAt.get(key) ?? 0)) this.staleAfterDelete++;
+  }
+
+  cacheDeleted(key: string): void {
+    this.deletedAt.set(key, this.version.get(key) ?? 0);
+  }
+
+  fetch(): void {
+    this.fetchAt.push(this.world.now());
   }
 
   cacheServe(cache: NodeId, setId: number): void {
@@ -146,6 +168,10 @@ export class Ledger {
     }
     if (!open.write) {
       this.reads++;
+      const missing = open.key.startsWith('x');
+      if (missing) this.missingReads++;
+      if (missing && ok && from !== 'filter') this.missingPassed++;
+      if (!missing && from === 'filter') this.validRejected++;
       if (ok && val !== undefined && val.value !== null && val.version < open.minVersion) this.staleServed++;
     }
   }

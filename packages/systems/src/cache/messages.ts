@@ -21,8 +21,16 @@ export type CacheMessage =
   // application server (or a read-through / write-behind cache) ↔ database
   | { readonly type: 'db-read'; readonly id: number; readonly key: string }
   | { readonly type: 'db-write'; readonly id: number; readonly key: string; readonly value: string }
+  /** A bulk read of many keys in one query (a cache warm-up). */
+  | { readonly type: 'db-scan'; readonly id: number; readonly keys: readonly string[] }
   /** ok false: refused, the database is at capacity with a full queue. */
-  | { readonly type: 'db-reply'; readonly id: number; readonly ok: boolean; readonly val?: Val }
+  | {
+      readonly type: 'db-reply';
+      readonly id: number;
+      readonly ok: boolean;
+      readonly val?: Val;
+      readonly vals?: readonly Val[];
+    }
   // application server ↔ cache server
   | { readonly type: 'get'; readonly id: number; readonly key: string; readonly lease: boolean }
   | {
