@@ -104,7 +104,7 @@ export const luaBucketAsWritten: Scenario = {
       summary:
         `As written, ${asWritten.errors.length} of ${probe.length} calls errored (${[...kinds].join('; ')}). ` +
         `With tonumber and a reset every second it admitted ${toNumberTenth} within 100 ms of a reset (${round(toNumberTenth / N, 2)}× the limit); ` +
-        `the bucket refilled from TIME in the script admitted ${lazyTenth}, never past burst + rate·T.`,
+        `the bucket refilled from TIME in the script admitted ${lazyTenth} (worst excess over burst + rate·T across all intervals: ${round(Math.max(0, lazyExcess), 3)}).`,
       measurements: {
         calls: probe.length,
         errors: asWritten.errors.length,
@@ -214,7 +214,8 @@ export const zsetBlocksRetries: Scenario = {
         blocked && fixedServes && bounded && politeOk ? 'partly' : bounded && !blocked ? 'holds' : 'fails',
       summary:
         `A client sending 2× the limit for ${seconds} s got ${after['as-written']} requests through after the first second with the script as written ` +
-        `(${after['add-if-admitted']} when only admitted requests are added); neither admitted more than ${N} in any second, and a client at 0.8× was never refused.`,
+        `(${after['add-if-admitted']} when only admitted requests are added). The most either admitted in any second: ${Math.max(peak['as-written'] as number, peak['add-if-admitted'] as number)} (limit ${N}); ` +
+        `a client at 0.8× the limit was refused ${(politeRefused['as-written'] as number) + (politeRefused['add-if-admitted'] as number)} times.`,
       measurements: {
         asWrittenAfterFirstWindow: after['as-written'] as number,
         fixedAfterFirstWindow: after['add-if-admitted'] as number,

@@ -133,7 +133,8 @@ export const syncedCountersOverAdmit: Scenario = {
       observed: alwaysOver && grows && bounded ? 'fails' : 'holds',
       summary:
         `${servers} servers, a limit of ${limit} per second, 10× offered: a window admitted on average ${rows.map((r) => `${r[1]} (sync ${r[0]} ms)`).join(', ')} — ` +
-        `always more than the limit, never less, and more the longer the sync period (at most ${servers}× the limit).`,
+        `${alwaysOver ? 'always more than the limit' : 'not always more than the limit'}, ${grows ? 'more the longer the sync period' : 'not growing with the sync period'}; ` +
+        `the busiest window ${Math.max(...rows.map((r) => r[2] as number))} (${servers} servers × the limit: ${servers * limit}).`,
       measurements: { ...measurements, servers, limit },
       tables: [
         {
@@ -321,8 +322,9 @@ export const hierarchicalSketch: Scenario = {
       observed: sketchBreaks && correctKeeps ? 'fails' : 'holds',
       summary:
         `Limits global 100/s, tenant 40/s, endpoint 15/s; 3 tenants × 4 endpoints at 3× the endpoint limit. The sketch admitted ${round(sketch.globalRate, 1)}/s in all ` +
-        `and up to ${round(sketch.tenantRate, 1)}/s for one tenant, touched ${round(sketch.touchedPerRequest, 1)} buckets per request and sent no Retry-After; ` +
-        `checking every level admitted ${round(correct.globalRate, 1)}/s, at most ${round(correct.tenantRate, 1)}/s per tenant, touching 3 buckets, with Retry-After on every 429.`,
+        `and up to ${round(sketch.tenantRate, 1)}/s for one tenant, touched ${round(sketch.touchedPerRequest, 1)} buckets per request and sent Retry-After on ${round(sketch.retryAfterShare * 100, 1)}% of its 429s; ` +
+        `checking every level admitted ${round(correct.globalRate, 1)}/s, at most ${round(correct.tenantRate, 1)}/s per tenant, touching ${round(correct.touchedPerRequest, 1)} buckets per request, ` +
+        `with Retry-After on ${round(correct.retryAfterShare * 100, 1)}% of its 429s.`,
       measurements: {
         sketchGlobalRate: sketch.globalRate,
         sketchTenantRate: sketch.tenantRate,
