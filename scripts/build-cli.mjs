@@ -29,6 +29,7 @@ const recordPath = join(distDir, '.build.json'); // what the last build read and
 const entries = [
   { in: join(cliDir, 'src', 'main.ts'), out: 'dslab' },
   { in: join(cliDir, 'src', 'fuzz', 'worker.ts'), out: 'fuzz-worker' },
+  { in: join(cliDir, 'src', 'check-worker.ts'), out: 'check-worker' },
 ];
 
 /**
@@ -39,6 +40,10 @@ const relocations = {
   'packages/cli/src/fuzz/pool.ts': {
     '../../bin/ts-worker.mjs': './fuzz-worker.js', // the worker thread boots the built worker directly
     './worker.ts': './fuzz-worker.js',
+  },
+  'packages/cli/src/check-parallel.ts': {
+    '../bin/ts-worker.mjs': './check-worker.js', // parts of a history checked on worker threads
+    './check-worker.ts': './check-worker.js',
   },
   'packages/cli/src/commands/cluster.ts': {
     '../../bin/dslab.js': './dslab.js', // child processes run this same bundle

@@ -3,7 +3,6 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MODEL_NAMES,
-  checkLinearizable,
   detectFormat,
   modelFor,
   readHistory,
@@ -14,6 +13,7 @@ import {
   type ModelOptions,
 } from '@dslab/check';
 import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
+import { checkHistory } from '../check-parallel';
 
 interface CheckCliOptions {
   model: string;
@@ -106,7 +106,7 @@ export function registerCheckCommand(program: Command): void {
       'write a report page for the first history that is not linearizable (or the first)',
     )
     .option('--json', 'print results as JSON')
-    .action((inputs: string[], options: CheckCliOptions) => {
+    .action(async (inputs: string[], options: CheckCliOptions) => {
       if (!(MODEL_NAMES as readonly string[]).includes(options.model))
         throw new CliError(`unknown model '${options.model}' (known: ${MODEL_NAMES.join(', ')})`);
       if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format)) {
@@ -127,10 +127,19 @@ export function registerCheckCommand(program: Command): void {
           const text = readFileSync(file, 'utf8');
           const format = (options.format as HistoryFormat | undefined) ?? detectFormat(text);
           const history = readHistory(text, format);
-          const model = buildModel(options.model, format, usesKeyField(text, format), options);
-          const deadline = started + timeoutMs;
-          const result = checkLinearizable(history, model, {
-            deadlineReached: () => performance.now() > deadline,
+          const keyField = usesKeyField(text, format);
+          const model = buildModel(options.model, format, keyField, options);
+          // Parts on worker threads when there are many (check-parallel.ts); the deadline in wall-clock time.
+          const result = await checkHistory(history, model, {
+            spec: {
+              name: options.model,
+              format,
+              keyField,
+              initial: options.initial,
+              nilRead: options.nilRead,
+              failedCas: options.failedCas,
+            },
+            deadlineAt: Date.now() + timeoutMs - (performance.now() - started),
             ...(maxStates ? { maxStates } : {}),
           });
           const ms = performance.now() - started;
