@@ -44,3 +44,4 @@ export {
   type HistoryJudge,
 } from './kit';
 export * as rateLimiting from './ratelimit';
+export * as caching from './cache';
