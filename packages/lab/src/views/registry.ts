@@ -12,6 +12,7 @@ import { btreeView } from './btree';
 import { lsmView } from './lsm';
 import { clocksView } from './clocks';
 import { rateLimitView } from './ratelimit';
+import { quorumView } from './quorum';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -22,6 +23,7 @@ export const views: readonly ViewEntry[] = [
   lsmView,
   clocksView,
   rateLimitView,
+  quorumView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));

@@ -6,6 +6,8 @@ import { valuesOf } from './versions';
 
 /** Keys drawn at most (the first ones, in order). */
 export const DETAIL_KEYS = 24;
+/** Pending hints listed at most (the count says how many there are). */
+export const DETAIL_HINTS = 40;
 
 export interface QuorumReplicaDetail {
   readonly node: NodeId;
@@ -20,7 +22,7 @@ export interface QuorumKeyDetail {
   readonly position: number;
   readonly preference: readonly NodeId[];
   readonly replicas: readonly QuorumReplicaDetail[];
-  /** The preferred replicas do not all hold the same values. */
+  /** The preferred replicas that are up do not all hold the same values. */
   readonly divergent: boolean;
 }
 
@@ -48,6 +50,8 @@ export interface QuorumLiveDetail extends LiveDetail {
     readonly intended: NodeId;
     readonly siblings: number;
   }[];
+  /** Every pending hint, listed or not (the list stops at DETAIL_HINTS). */
+  readonly hintCount: number;
 }
 
 const RING = 2 ** 32;
@@ -60,7 +64,8 @@ export function quorumDetail(cluster: QuorumCluster): QuorumLiveDetail {
       const up = world.isUp(node);
       return { node, up, values: up ? valuesOf(cluster.node(node).replica(key)).sort() : [] };
     });
-    const shown = replicas.map((r) => r.values.join(','));
+    // Among the replicas that are up: a down one is drawn as down, not counted as a difference.
+    const shown = replicas.filter((r) => r.up).map((r) => r.values.join(','));
     return {
       key,
       position: murmur3(key) / RING,
@@ -70,9 +75,12 @@ export function quorumDetail(cluster: QuorumCluster): QuorumLiveDetail {
     };
   });
   const hints: QuorumLiveDetail['hints'][number][] = [];
+  let hintCount = 0;
   for (const id of cluster.nodes) {
     if (!world.isUp(id)) continue;
-    for (const hint of cluster.node(id).pendingHints()) hints.push({ holder: id, ...hint });
+    hintCount += cluster.node(id).hintCount;
+    for (const hint of cluster.node(id).pendingHints())
+      if (hints.length < DETAIL_HINTS) hints.push({ holder: id, ...hint });
   }
   return {
     kind: 'quorum',
@@ -92,5 +100,6 @@ export function quorumDetail(cluster: QuorumCluster): QuorumLiveDetail {
     points: cluster.ring.snapshot().points.map((p) => ({ position: p.position / RING, owner: p.owner })),
     keys,
     hints,
+    hintCount,
   };
 }

@@ -51,7 +51,7 @@ export const gossipRounds: Scenario = {
   rows: ['B2'],
   run({ seed, quick }): ScenarioResult {
     const sizes = quick ? [8, 16, 32, 64] : [8, 16, 32, 64, 128, 256];
-    const trials = quick ? 4 : 20;
+    const trials = quick ? 4 : 10;
     const rows: (string | number)[][] = [];
     const means: number[] = [];
     let withinBound = true;

@@ -1,0 +1,9 @@
+import { checkedLiveView } from '../live-view';
+import type { ViewEntry } from '../types';
+import { isQuorumDetail } from './detail';
+import { QuorumView } from './QuorumView';
+
+export const quorumView: ViewEntry = {
+  kind: 'quorum',
+  Live: checkedLiveView('quorum', isQuorumDetail, QuorumView),
+};
