@@ -20,6 +20,8 @@ export interface ClientConfig {
   readonly nextKey: (random: () => number) => string;
   /** Fraction of requests that are writes. */
   readonly writeFraction: number;
+  /** Requests in flight at most (1: strictly one after another); past it a tick is skipped. */
+  readonly maxInFlight: number;
   /** Always use this app (by index into `apps`); otherwise one at random per request. */
   readonly pinnedApp?: number;
   readonly onRequest?: (client: NodeId, id: number, key: string, write: boolean) => void;
@@ -59,7 +61,7 @@ export class CacheClient implements SimNode<CacheMessage> {
   }
 
   private request(): void {
-    if (this.inFlight.size >= CLIENT_IN_FLIGHT_BOUND) {
+    if (this.inFlight.size >= Math.min(CLIENT_IN_FLIGHT_BOUND, this.config.maxInFlight)) {
       this.skipped++;
       return;
     }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { simpleLink } from '../link-params';
 import { AppServer, appMutants, guards, writeModes } from './app';
 import { CacheServer, cacheServerMutants } from './cache-server';
-import { CacheClient } from './client';
+import { CLIENT_IN_FLIGHT_BOUND, CacheClient } from './client';
 import { DB_QUEUE_BOUND, Database, databaseMutants } from './database';
 import { Ledger } from './ledger';
 import type { CacheMessage } from './messages';
@@ -27,6 +27,8 @@ export const cacheParams = z
     keys: z.number().int().min(1).max(1_000_000).default(200),
     zipfS: z.number().min(0).max(3).default(0.9),
     writeFraction: z.number().min(0).max(1).default(0),
+    /** Requests a client keeps in flight at most (1: each waits for the previous answer). */
+    clientMaxInFlight: z.number().int().min(1).max(CLIENT_IN_FLIGHT_BOUND).default(CLIENT_IN_FLIGHT_BOUND),
     /** Fraction of reads for keys that do not exist… */
     missingFraction: z.number().min(0).max(1).default(0),
     /** …drawn from this many distinct missing keys (0: a fresh random key each time). */
@@ -200,6 +202,7 @@ export function buildCacheWorld(params: CacheParams, seed: number, trace: TraceM
           stopAtMs: params.durationMs,
           nextKey,
           writeFraction: params.writeFraction,
+          maxInFlight: params.clientMaxInFlight,
           onRequest: (client, rid, key, write) => ledger.request(client, rid, key, write),
           onResult: (client, rid, ok, val, from) => ledger.result(client, rid, ok, val, from),
         }),

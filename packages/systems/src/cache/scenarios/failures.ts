@@ -258,7 +258,10 @@ export const cacheAsideRace: Scenario = {
   rows: ['F1'],
   run({ seed, quick }): ScenarioResult {
     const cases: [string, CacheCluster][] = [
-      ['one client, no pauses', raceRun(seed, quick, { clients: 1, rate: 20 }, false)],
+      [
+        'one client, one request at a time',
+        raceRun(seed, quick, { clients: 1, rate: 20, clientMaxInFlight: 1 }, false),
+      ],
       ['6 clients, GC pauses on the app servers', raceRun(seed, quick, {}, true)],
       ['6 clients, reads from a replica 50 ms behind', raceRun(seed, quick, { replicaLagMs: 50 }, false)],
       ['6 clients, GC pauses, memcache leases', raceRun(seed, quick, { guard: 'lease' }, true)],
