@@ -14,16 +14,33 @@ export const TEST_ROWS: readonly Row[] = [
   { id: 2, value: 20 },
 ];
 
-/** One step: a session number (1-based) and its statement. Session 0 is a fresh autocommit session. */
-export type Step = readonly [session: number, statement: Statement];
+/** Let time pass (deadlock_timeout, lock_timeout) before the next step. */
+export interface Sleep {
+  readonly kind: 'sleep';
+  readonly ms: number;
+}
 
-export interface AnomalyTest {
+/**
+ * One step: a session number (1-based) and its statement, or a pause. Session 0 is a fresh autocommit
+ * session.
+ */
+export type Step = readonly [session: number, statement: Statement | Sleep];
+
+/** A script of interleaved sessions on some tables: an anomaly test, or a claim's experiment. */
+export interface Script {
   readonly id: string;
   readonly title: string;
-  /** Adya's / Berenson's phenomenon, or the name Hermitage uses. */
-  readonly phenomenon: string;
+  /** The tables and their rows at the start (default: `test` with (1,10), (2,20)). */
+  readonly tables?: readonly { readonly schema: TableSchema; readonly rows: readonly Row[] }[];
   readonly steps: readonly Step[];
 }
+
+export interface AnomalyTest extends Script {
+  /** Adya's / Berenson's phenomenon, or the name Hermitage uses. */
+  readonly phenomenon: string;
+}
+
+export const TEST_TABLES = [{ schema: TEST_TABLE, rows: TEST_ROWS }] as const;
 
 const BEGIN = stmt.begin();
 const COMMIT = stmt.commit();

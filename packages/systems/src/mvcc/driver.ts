@@ -4,8 +4,7 @@
  * rows returned, whether the statement blocked and which step unblocked it, the error's SQLSTATE, and
  * at the end the committed table, so two targets' records can be compared field by field.
  */
-import type { AnomalyTest } from './anomalies';
-import { TEST_ROWS, TEST_TABLE } from './anomalies';
+import { TEST_TABLES, type Script, type Sleep } from './anomalies';
 import { buildMvccWorld, mvccParams } from './cluster';
 import {
   toSql,
@@ -39,15 +38,17 @@ export interface TestRecord {
   readonly id: string;
   readonly level: IsolationLevel;
   readonly steps: readonly StepRecord[];
-  /** `select * from test` after the test, by a fresh session. */
+  /** Every row of the first table after the test, read by a fresh session. */
   readonly final: readonly Row[];
 }
 
 /** What the driver needs from a database. */
 export interface AnomalyTarget {
-  /** A fresh `test` table holding (1,10), (2,20), and sessions 0…`sessions`. */
-  start(sessions: number): Promise<void>;
+  /** Fresh tables holding their rows, and sessions 0…`sessions`. */
+  start(sessions: number, tables: NonNullable<Script['tables']>): Promise<void>;
   submit(session: number, statement: Statement): void;
+  /** Lets `ms` pass (virtual time for the engine, real time for a server). */
+  sleep(ms: number): Promise<void>;
   /**
    * Returns once every submitted statement has either completed or is waiting for a lock, with the
    * results of those that completed since the last call.
@@ -67,7 +68,8 @@ export function sortRows(rows: readonly Row[]): Row[] {
 }
 
 /** The statement with the run's level put into its BEGIN. */
-function withLevel(statement: Statement, level: IsolationLevel): Statement {
+function withLevel(statement: Statement | Sleep, level: IsolationLevel): Statement | Sleep {
+  if (statement.kind === 'sleep') return statement;
   return statement.kind === 'begin' && statement.level === undefined
     ? stmt.begin(level, statement.readOnly)
     : statement;
@@ -86,11 +88,12 @@ function describeResult(statement: Statement, result: StatementResult): Partial<
 
 export async function runAnomalyTest(
   target: AnomalyTarget,
-  test: AnomalyTest,
+  test: Script,
   level: IsolationLevel,
 ): Promise<TestRecord> {
   const sessions = Math.max(...test.steps.map(([s]) => s));
-  await target.start(sessions);
+  const tables = test.tables ?? TEST_TABLES;
+  await target.start(sessions, tables);
   const records: { -readonly [K in keyof StepRecord]: StepRecord[K] }[] = [];
   const inFlight = new Map<number, number>(); // session → step
   const take = (results: ReadonlyMap<number, StatementResult>, now: number) => {
@@ -109,8 +112,14 @@ export async function runAnomalyTest(
   };
   try {
     for (let i = 0; i < test.steps.length; i++) {
-      const [session, original] = test.steps[i] as readonly [number, Statement];
+      const [session, original] = test.steps[i] as readonly [number, Statement | Sleep];
       const statement = withLevel(original, level);
+      if (statement.kind === 'sleep') {
+        records.push({ step: i, session, sql: `-- ${statement.ms} ms pass`, blocked: false });
+        await target.sleep(statement.ms);
+        take(await target.settle(), i);
+        continue;
+      }
       records.push({ step: i, session, sql: toSql(statement), blocked: false });
       if (inFlight.has(session)) {
         Object.assign(records[i] as StepRecord, { error: 'session still blocked' });
@@ -121,7 +130,7 @@ export async function runAnomalyTest(
       take(await target.settle(), i);
       for (const [, step] of inFlight) if (step === i) (records[i] as { blocked: boolean }).blocked = true;
     }
-    target.submit(0, stmt.select(TEST_TABLE.name));
+    target.submit(0, stmt.select((tables[0] as (typeof tables)[number]).schema.name));
     inFlight.set(0, -1);
     const last = await target.settle();
     const final = last.get(0)?.rows ?? [];
@@ -144,17 +153,14 @@ export class EngineTarget implements AnomalyTarget {
     private readonly seed = 1,
   ) {}
 
-  async start(sessions: number): Promise<void> {
+  async start(sessions: number, tables: NonNullable<Script['tables']>): Promise<void> {
     const params = mvccParams.parse({ sessions: sessions + 1, jitterMs: 0 });
     const ids = Array.from({ length: sessions + 1 }, (_, i) => `s${i}`);
-    this.cluster = buildMvccWorld(
-      params,
-      this.seed,
-      'hash',
-      [{ schema: TEST_TABLE, rows: TEST_ROWS }],
-      ids,
-      this.engine,
-    );
+    this.cluster = buildMvccWorld(params, this.seed, 'hash', tables, ids, this.engine);
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.world.world.runFor(ms);
   }
 
   private get world() {

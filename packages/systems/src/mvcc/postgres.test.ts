@@ -7,9 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { usePostgres } from '@dslab/runtime/testing';
 import { anomalyTests, TESTED_LEVELS } from './anomalies';
 import { EngineTarget, runAnomalyTest } from './driver';
+import { allExperiments } from './experiments';
 import { PostgresTarget } from './test-support/postgres-target';
 
-const postgres = usePostgres({ settings: { autovacuum: 'off', deadlock_timeout: '10s' } });
+const postgres = usePostgres({ settings: { autovacuum: 'off', deadlock_timeout: '200ms' } });
 
 describe.skipIf(postgres.missing !== undefined)('anomaly suite: engine and PostgreSQL 15 agree', () => {
   const target = new PostgresTarget(() => postgres.connect());
@@ -20,6 +21,23 @@ describe.skipIf(postgres.missing !== undefined)('anomaly suite: engine and Postg
       it(`${test.id} at ${level}`, async () => {
         const real = await runAnomalyTest(target, test, level);
         const ours = await runAnomalyTest(new EngineTarget(), test, level);
+        expect(ours).toEqual(real);
+      });
+});
+
+describe.skipIf(postgres.missing !== undefined)('claim experiments: engine and PostgreSQL 15 agree', () => {
+  const target = new PostgresTarget(() => postgres.connect());
+  afterAll(() => target.close());
+
+  for (const experiment of allExperiments)
+    for (const level of experiment.levels)
+      it(`${experiment.id} at ${level}`, async () => {
+        const real = await runAnomalyTest(target, experiment, level);
+        const ours = await runAnomalyTest(
+          new EngineTarget({ deadlockTimeoutMs: experiment.deadlockTimeoutMs ?? 200 }),
+          experiment,
+          level,
+        );
         expect(ours).toEqual(real);
       });
 });

@@ -4,7 +4,7 @@
  * (pg_blocking_pids is not empty) from one still running.
  */
 import type { PostgresClient } from '@dslab/runtime/testing';
-import { TEST_ROWS, TEST_TABLE } from '../anomalies';
+import type { Script } from '../anomalies';
 import type { AnomalyTarget } from '../driver';
 import {
   createTableSql,
@@ -70,15 +70,19 @@ export class PostgresTarget implements AnomalyTarget {
 
   constructor(private readonly connect: () => Promise<PostgresClient>) {}
 
-  async start(sessions: number): Promise<void> {
+  async start(sessions: number, tables: NonNullable<Script['tables']>): Promise<void> {
     this.monitor ??= await this.connect();
-    await resetTable(this.monitor, TEST_TABLE, TEST_ROWS);
+    for (const { schema, rows } of tables) await resetTable(this.monitor, schema, rows);
     this.sessions = [];
     for (let i = 0; i <= sessions; i++) {
       const client = await this.connect();
       const pid = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
       this.sessions.push({ client, pid });
     }
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   submit(session: number, statement: Statement): void {
