@@ -56,7 +56,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B2',
-    status: 'partial',
+    status: 'done',
     title: 'Leaderless quorum store (Dynamo / Cassandra style)',
     track: 'Replication and consistency',
     summary:

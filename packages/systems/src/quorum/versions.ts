@@ -210,8 +210,13 @@ export function merge(local: Stored | undefined, incoming: Stored, mutant?: Quor
       return { ok: true, state: lwwWins(local as LwwState, incoming) ? local : incoming };
     case 'vv': {
       const mine = local as Extract<Stored, { kind: 'vv' }>;
-      if (vvDescends(mine.vv, incoming.vv)) return { ok: true, state: mine };
-      if (vvDescends(incoming.vv, mine.vv)) return { ok: true, state: incoming };
+      const ahead = vvDescends(mine.vv, incoming.vv);
+      const behind = vvDescends(incoming.vv, mine.vv);
+      // Equal vectors can hold different values: one replica unioned a sibling in that a later write
+      // had superseded, and one vector cannot say which (the flaw dots fix). Keep the union, so
+      // replicas agree on the false conflict rather than disagree forever under one vector.
+      if (ahead && !behind) return { ok: true, state: mine };
+      if (behind && !ahead) return { ok: true, state: incoming };
       const values = [...new Set([...mine.values, ...incoming.values])].sort();
       if (values.length > MAX_SIBLINGS) return { ok: false };
       return { ok: true, state: { kind: 'vv', vv: vvJoin(mine.vv, incoming.vv), values } };

@@ -118,7 +118,7 @@ export const dvvSiblings: Scenario = {
         `One server, v1 and v2 written with empty contexts, then v3 with v1's context: dotted version vectors keep {${classic.dvv.join(', ')}}, ` +
         `per-server vectors {${classic.vv.join(', ')}} (v1 a false conflict), last-write-wins {${classic.lww.join(', ')}} (v2 lost). ` +
         `Two clients writing one key ${count} times each with the context of their previous write: at most ${maxOf(dvvStale.siblings)} siblings with dots, ` +
-        `${maxOf(vvStale.siblings)} without (${vvStale.refused} writes refused at the ${MAX_SIBLINGS}-sibling limit). ` +
+        `${maxOf(vvStale.siblings)} without (${vvStale.refused} ${vvStale.refused === 1 ? 'write' : 'writes'} refused at the ${MAX_SIBLINGS}-sibling limit, after which a write whose context covered the whole object replaced them all). ` +
         `Vectors never held more than ${Math.max(dvvStale.maxVectorEntries, vvStale.maxVectorEntries)} entries (3 servers) either way.`,
       measurements: {
         classicDvvSiblings: classic.dvv.length,

@@ -310,7 +310,7 @@ export const faultToleranceAndLatency: Scenario = {
     const costs: LevelCost[] = [];
     for (const kind of ['put', 'get'] as const)
       for (const level of ['one', 'quorum', 'all'] as const)
-        costs.push(levelCost(seed, kind, level, costRequests));
+        costs.push(levelCost(kind === 'put' ? 2 * seed : 2 * seed + 1, kind, level, costRequests)); // reads and writes draw their own latencies
     const p50 = (kind: 'put' | 'get', level: Level) =>
       costs.find((c) => c.kind === kind && c.level === level)?.p50 ?? NaN;
     const ordered = (['put', 'get'] as const).every(
