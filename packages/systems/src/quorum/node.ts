@@ -21,7 +21,6 @@ import {
   type ClientReply,
   type ClientRequest,
   type HintView,
-  type Level,
   type QuorumError,
   type QuorumMessage,
   type QuorumMutant,
@@ -935,6 +934,3 @@ export class QuorumNode implements SimNode<QuorumMessage> {
 export function entryBytes(key: string, state: Stored): number {
   return key.length + encodeStored(state).length;
 }
-
-/** Levels a client may ask for, re-exported for the params schema. */
-export type { Level };
