@@ -136,7 +136,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'E3',
-    status: 'planned',
+    status: 'partial',
     title: 'MVCC and isolation levels',
     track: 'Storage and indexing',
     summary:
@@ -144,7 +144,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'E4',
-    status: 'planned',
+    status: 'partial',
     title: 'Locks and deadlocks',
     track: 'Storage and indexing',
     summary:

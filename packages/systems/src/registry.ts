@@ -16,6 +16,7 @@ import { clockSystem } from './clocks';
 import { rateLimitSystem } from './ratelimit';
 import { quorumSystem } from './quorum';
 import { cacheSystem } from './cache';
+import { mvccSystem } from './mvcc';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -34,6 +35,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   rateLimitSystem as SystemDefinition<unknown>,
   quorumSystem as SystemDefinition<unknown>,
   cacheSystem as SystemDefinition<unknown>,
+  mvccSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {

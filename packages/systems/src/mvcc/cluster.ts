@@ -5,7 +5,7 @@ import { simpleLink } from '../link-params';
 import { MvccClient } from './client';
 import type { MvccMessage } from './messages';
 import { MvccServer } from './node';
-import { ISOLATION_LEVELS, type Row, type TableSchema } from './statements';
+import type { Row, TableSchema } from './statements';
 import { mvccMutants, type EngineOptions } from './types';
 
 export const DB = 'db';
@@ -14,7 +14,9 @@ export const mvccParams = z
   .object({
     /** Client sessions (nodes c1…cN). */
     sessions: z.number().int().min(1).max(32).default(4),
-    level: z.enum(ISOLATION_LEVELS as [string, ...string[]]).default('serializable'),
+    level: z
+      .enum(['read uncommitted', 'read committed', 'repeatable read', 'serializable'])
+      .default('serializable'),
     /** Keys of the list-append workload (rows of `lists`). */
     keys: z.number().int().min(1).max(64).default(4),
     /** Micro-operations per transaction. */

@@ -150,6 +150,8 @@ export interface EngineStats {
   xidsAssigned: number;
   wraparoundWarnings: number;
   wraparoundRefusals: number;
+  /** Statements that had to wait for a lock. */
+  lockWaits: number;
 }
 
 export class MvccEngine {
@@ -165,6 +167,7 @@ export class MvccEngine {
     xidsAssigned: 0,
     wraparoundWarnings: 0,
     wraparoundRefusals: 0,
+    lockWaits: 0,
   };
   /** Set when the oldest unfrozen xid passed freezeMaxAge: autovacuum would now force a freezing vacuum. */
   antiWraparoundVacuumDue = false;
@@ -753,8 +756,13 @@ export class MvccEngine {
       if (!old) continue;
       if (txn.sxact) this.ssi.conflictIn(txn.sxact, table.schema.name, old.tid, false, snap);
       if (set) {
+        // The mutant writes what it computed from the version its snapshot saw: a lost update.
+        const base =
+          mutantActive(this.options.mutant, 'no-first-updater-wins') && this.usesXactSnapshot(txn)
+            ? found
+            : old;
         const values: Record<string, Value> = { ...old.values };
-        for (const [column, expr] of Object.entries(set)) values[column] = evalExpr(expr, old.values);
+        for (const [column, expr] of Object.entries(set)) values[column] = evalExpr(expr, base.values);
         const key = values[table.schema.key] as number;
         if (key !== old.values[table.schema.key]) {
           yield* this.checkUnique(txn, table, key);
@@ -872,6 +880,7 @@ export class MvccEngine {
   // ---- waiting, lock timeouts, deadlocks -----------------------------------------------------------
 
   private startWait(session: Session, wait: Wait): void {
+    this.stats.lockWaits++;
     const waiting: Waiting = {
       wait,
       since: this.host.now(),

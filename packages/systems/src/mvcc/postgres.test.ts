@@ -8,6 +8,7 @@ import { usePostgres } from '@dslab/runtime/testing';
 import { anomalyTests, TESTED_LEVELS } from './anomalies';
 import { EngineTarget, runAnomalyTest } from './driver';
 import { allExperiments } from './experiments';
+import { documentedOutcomes, summarize } from './outcomes';
 import { PostgresTarget } from './test-support/postgres-target';
 
 const postgres = usePostgres({ settings: { autovacuum: 'off', deadlock_timeout: '200ms' } });
@@ -22,6 +23,8 @@ describe.skipIf(postgres.missing !== undefined)('anomaly suite: engine and Postg
         const real = await runAnomalyTest(target, test, level);
         const ours = await runAnomalyTest(new EngineTarget(), test, level);
         expect(ours).toEqual(real);
+        // The outcomes the engine's scenario compares against are PostgreSQL's.
+        expect(summarize(real)).toBe(documentedOutcomes[test.id]?.[level]);
       });
 });
 
