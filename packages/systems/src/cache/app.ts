@@ -209,9 +209,10 @@ export class AppServer implements SimNode<CacheMessage> {
     key: string,
     msg: DistributiveOmit<CacheMessage, 'id'>,
     then: (r: Reply | undefined) => void,
+    timeoutMs = this.config.cacheTimeoutMs,
   ): void {
     const node = this.cacheFor(key);
-    this.call(node, msg, this.config.cacheTimeoutMs, (reply) => {
+    this.call(node, msg, timeoutMs, (reply) => {
       if (reply === undefined) this.down.set(node, this.env.monotonic() + this.config.cacheDownMs);
       then(reply);
     });
@@ -269,11 +270,17 @@ export class AppServer implements SimNode<CacheMessage> {
       return this.finish(req, { version: 0, value: null }, 'filter');
     if (this.config.writeMode === 'versioned') return this.readVersioned(req);
     if (this.config.readThrough) {
-      this.cacheCall(key, { type: 'read-through', key, ttlMs: this.ttl() }, (reply) => {
-        if (reply?.type === 'done' && reply.ok && reply.val) this.answer(req, reply.val, 'cache');
-        else if (reply === undefined) this.fetch(key, (val) => this.answer(req, val, 'db'));
-        else this.finish(req, undefined);
-      });
+      // The cache may load from the database before it answers: wait as long as a database read.
+      this.cacheCall(
+        key,
+        { type: 'read-through', key, ttlMs: this.ttl() },
+        (reply) => {
+          if (reply?.type === 'done' && reply.ok && reply.val) this.answer(req, reply.val, 'cache');
+          else if (reply === undefined) this.fetch(key, (val) => this.answer(req, val, 'db'));
+          else this.finish(req, undefined);
+        },
+        this.config.cacheTimeoutMs + this.config.fetchTimeoutMs,
+      );
       return;
     }
     this.lookup(req);

@@ -172,7 +172,9 @@ export class Ledger {
       if (missing) this.missingReads++;
       if (missing && ok && from !== 'filter') this.missingPassed++;
       if (!missing && from === 'filter') this.validRejected++;
-      if (ok && val !== undefined && val.value !== null && val.version < open.minVersion) this.staleServed++;
+      // Version 0 with a value: written behind, not yet versioned by the database; not judged.
+      if (ok && val !== undefined && val.value !== null && val.version > 0 && val.version < open.minVersion)
+        this.staleServed++;
     }
   }
 

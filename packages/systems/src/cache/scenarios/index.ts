@@ -10,6 +10,7 @@ import {
   writeBehindLoss,
   writeThroughNoTransaction,
 } from './failures';
+import { readWritePatterns } from './patterns';
 import { scanResistance } from './policies';
 import { hotKeyStampede, mutexOneQuery, singleFlightPerInstance, xfetchEarly } from './stampede';
 
@@ -27,4 +28,5 @@ export const cacheScenarios: readonly Scenario[] = [
   writeBehindLoss,
   scanResistance,
   twoLevel,
+  readWritePatterns,
 ];
