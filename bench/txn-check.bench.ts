@@ -49,6 +49,7 @@ function measure(txns: TxnHistory, consistency: ConsistencyModel) {
     txnPerSecond: Math.round((txns.length / wallMs) * 1000),
     cpuMs: Number(cpuMs.toFixed(1)),
     txnPerCpuSecond: Math.round((txns.length / cpuMs) * 1000),
+    heapMegabytes: Math.round(process.memoryUsage().heapUsed / 1e6),
     valid: result.valid,
     counts: result.counts,
     edges: result.stats.edges,

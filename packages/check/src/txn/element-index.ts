@@ -19,7 +19,7 @@ export class ElementIndex {
   private readonly appended: number[];
   private readonly seen: number[];
 
-  constructor(values: readonly Scalar[], ops: readonly number[]) {
+  constructor(values: readonly Scalar[], ops: ArrayLike<number>) {
     let min = Infinity;
     let max = -Infinity;
     let integers = true;

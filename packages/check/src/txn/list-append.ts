@@ -19,17 +19,23 @@ import type { MicroOp, Scalar } from './types';
 
 interface KeyState {
   readonly key: Scalar;
+  /** Dense number of the key, in order of first appearance. */
+  readonly index: number;
   /**
-   * The append ops on this key. Who wrote which element is looked up once per key, when its order is
-   * known, through a map built then and dropped: a map per key kept for the whole check would be
-   * most of its memory, and collecting it slow.
+   * The key's append ops are `orders.appends[appendFrom .. appendTo)`. Who wrote which element is
+   * looked up once per key, when its order is known, through an index built then and dropped: a map
+   * per key kept for the whole check would be most of its memory, and collecting it slow.
    */
-  readonly appends: number[];
+  appendFrom: number;
+  appendTo: number;
   /** The longest external read: its op and the length of its external part. */
   longestOp: number;
   longestLength: number;
-  /** Writer op per position of the version order (NONE: unknown; a repeat of an earlier element is NONE). */
-  writerAt: number[];
+  /**
+   * Writer op of position p of the version order is `orders.writers[orderStart + p]` (NONE: unknown;
+   * a repeat of an earlier element is NONE).
+   */
+  orderStart: number;
   /** Positions whose element was appended by an aborted transaction, or by nobody. */
   readonly badPositions: number[];
   /** External reads of committed transactions that later append to the key (lost-update candidates). */
@@ -50,10 +56,12 @@ export function inferListAppend(context: Context): ListAppendSummary {
     if (!s) {
       s = {
         key,
-        appends: [],
+        index: keys.size,
+        appendFrom: 0,
+        appendTo: 0,
         longestOp: NONE,
         longestLength: 0,
-        writerAt: [],
+        orderStart: 0,
         badPositions: [],
         readModifyWrites: [],
       };
@@ -71,6 +79,8 @@ export function inferListAppend(context: Context): ListAppendSummary {
   const reads = new IntList(context.ops.size);
   const positions = new KeyPositions();
   const later = new Set<Scalar>();
+  const appendKeys = new IntList();
+  const appendOps = new IntList();
   for (const txn of history) {
     const base = ops.start[txn.index] as number;
     later.clear();
@@ -79,7 +89,8 @@ export function inferListAppend(context: Context): ListAppendSummary {
       if (op.f !== 'append') continue;
       if (later.has(op.key)) overwritten[base + i] = 1;
       else later.add(op.key);
-      state(op.key).appends.push(base + i);
+      appendKeys.push(state(op.key).index);
+      appendOps.push(base + i);
     }
     if (txn.type !== 'ok') continue;
     const byKey = positions.use(txn.ops);
@@ -104,7 +115,8 @@ export function inferListAppend(context: Context): ListAppendSummary {
     }
   }
 
-  for (const s of keys.values()) ambiguousWrites += versionOrder(context, s);
+  const orders = groupByKey(keys, appendKeys, appendOps);
+  for (const s of keys.values()) ambiguousWrites += versionOrder(context, s, orders);
 
   // Each committed read against its key's order: incompatible, or one wr and one rw edge.
   const firstReader = new Map<KeyState, Map<number, { reader: number; count: number }>>();
@@ -132,16 +144,17 @@ export function inferListAppend(context: Context): ListAppendSummary {
       if (seen) seen.count++;
       else byPosition.set(position, { reader: id, count: 1 });
     }
-    if (length > 0) readEdge(context, s, id, length, overwritten);
+    if (length > 0)
+      readEdge(context, s, orders.writers[s.orderStart + length - 1] as number, id, overwritten);
     if (length < s.longestLength) {
-      const next = s.writerAt[length] as number;
+      const next = orders.writers[s.orderStart + length] as number;
       const to = next >= 0 ? (ops.txnOf[next] as number) : NONE;
       if (to !== NONE && to !== reader && mayHaveCommitted(context, to))
         context.edges.add(reader, to, RW, id, next);
     }
   }
 
-  reportBadElements(context, firstReader);
+  reportBadElements(context, firstReader, orders);
   reportLostUpdates(context, keys.values(), external);
   return { keys: keys.size, ambiguousWrites };
 }
@@ -185,20 +198,53 @@ function externalLength(context: Context, txnIndex: number, at: number, onKey: O
   return NONE;
 }
 
+/** Per-key data in flat arrays (see KeyState): appends grouped by key, writers per order position. */
+interface Orders {
+  readonly appends: Int32Array;
+  readonly writers: Int32Array;
+}
+
+/** Groups the append ops by key (a counting sort) and lays out each key's order positions. */
+function groupByKey(keys: Map<Scalar, KeyState>, appendKeys: IntList, appendOps: IntList): Orders {
+  const states = Array.from(keys.values());
+  const offsets = new Int32Array(states.length + 1);
+  for (let i = 0; i < appendKeys.length; i++) {
+    const key = appendKeys.at(i) + 1;
+    offsets[key] = (offsets[key] as number) + 1;
+  }
+  for (let k = 0; k < states.length; k++)
+    offsets[k + 1] = (offsets[k + 1] as number) + (offsets[k] as number);
+  const appends = new Int32Array(appendKeys.length);
+  const fill = offsets.slice(0, states.length);
+  for (let i = 0; i < appendKeys.length; i++) {
+    const key = appendKeys.at(i);
+    const slot = fill[key] as number;
+    appends[slot] = appendOps.at(i);
+    fill[key] = slot + 1;
+  }
+  let positions = 0;
+  for (const s of states) {
+    s.appendFrom = offsets[s.index] as number;
+    s.appendTo = offsets[s.index + 1] as number;
+    s.orderStart = positions;
+    if (s.longestOp !== NONE) positions += s.longestLength;
+  }
+  return { appends, writers: new Int32Array(positions).fill(NONE) };
+}
+
 /**
  * The version order of a key from its longest read: writers per position, ww edges, duplicates, bad
  * elements. Returns how many elements of the key were appended more than once.
  */
-function versionOrder(context: Context, s: KeyState): number {
-  const values: Scalar[] = new Array(s.appends.length);
-  for (let i = 0; i < s.appends.length; i++)
-    values[i] = microOp(context, s.appends[i] as number).value as Scalar;
-  const elements = new ElementIndex(values, s.appends);
+function versionOrder(context: Context, s: KeyState, orders: Orders): number {
+  const appends = orders.appends.subarray(s.appendFrom, s.appendTo);
+  const values: Scalar[] = new Array(appends.length);
+  for (let i = 0; i < appends.length; i++) values[i] = microOp(context, appends[i] as number).value as Scalar;
+  const elements = new ElementIndex(values, appends);
   if (s.longestOp === NONE) return elements.ambiguous();
   const order = microOp(context, s.longestOp).value as readonly Scalar[];
   const length = s.longestLength;
-  // A plain array: tens of thousands of short typed arrays cost more than their contents.
-  s.writerAt = new Array<number>(length).fill(NONE);
+  const writerAt = orders.writers.subarray(s.orderStart, s.orderStart + length);
   let garbage: Map<Scalar, number> | undefined;
   for (let p = 0; p < length; p++) {
     const element = order[p] as Scalar;
@@ -229,12 +275,12 @@ function versionOrder(context: Context, s: KeyState): number {
       continue; // a repeat says nothing about order
     }
     if (writer === AMBIGUOUS) continue;
-    s.writerAt[p] = writer;
+    writerAt[p] = writer;
     if (!mayHaveCommitted(context, context.ops.txnOf[writer] as number)) s.badPositions.push(p);
   }
   for (let p = 1; p < length; p++) {
-    const a = s.writerAt[p - 1] as number;
-    const b = s.writerAt[p] as number;
+    const a = writerAt[p - 1] as number;
+    const b = writerAt[p] as number;
     if (a < 0 || b < 0) continue;
     const from = context.ops.txnOf[a] as number;
     const to = context.ops.txnOf[b] as number;
@@ -252,8 +298,7 @@ function isPrefix(list: readonly Scalar[], length: number, context: Context, s: 
 }
 
 /** The wr edge from the appender of the last element seen, and G1b when that append was not its last. */
-function readEdge(context: Context, s: KeyState, id: number, length: number, overwritten: Uint8Array): void {
-  const writer = s.writerAt[length - 1] as number;
+function readEdge(context: Context, s: KeyState, writer: number, id: number, overwritten: Uint8Array): void {
   if (writer < 0) return;
   const reader = context.ops.txnOf[id] as number;
   const from = context.ops.txnOf[writer] as number;
@@ -281,13 +326,14 @@ function readEdge(context: Context, s: KeyState, id: number, length: number, ove
 function reportBadElements(
   context: Context,
   firstReader: Map<KeyState, Map<number, { reader: number; count: number }>>,
+  orders: Orders,
 ): void {
   for (const [s, byPosition] of firstReader) {
     const order = microOp(context, s.longestOp).value as readonly Scalar[];
     for (const [position, { reader, count }] of byPosition) {
       const element = order[position] as Scalar;
       // A bad position has a writer that aborted, or none (ambiguous elements are never bad).
-      const writer = s.writerAt[position] as number;
+      const writer = orders.writers[s.orderStart + position] as number;
       const reads = count === 1 ? '' : ` (${count} reads saw it)`;
       if (writer === NONE) {
         context.log.add('garbage-read', () => ({

@@ -152,7 +152,7 @@ export function simulateStore(options: SimulatedStoreOptions): TxnHistory {
   const apply = (base: Value, txn: Running, key: Scalar): Value => {
     if (list) {
       const own = txn.appends.get(key);
-      return own ? [...(base as readonly Scalar[]), ...own] : base;
+      return own ? (base as readonly Scalar[]).concat(own) : base;
     }
     return txn.writes.has(key) ? (txn.writes.get(key) as Scalar) : base;
   };
@@ -175,7 +175,7 @@ export function simulateStore(options: SimulatedStoreOptions): TxnHistory {
     const value = op.value as Scalar;
     if (options.store === 'dirty') {
       const current = shared.get(op.key) ?? (list ? [] : null);
-      shared.set(op.key, list ? [...(current as readonly Scalar[]), value] : value);
+      shared.set(op.key, list ? (current as readonly Scalar[]).concat([value]) : value);
       return;
     }
     if (list) {
