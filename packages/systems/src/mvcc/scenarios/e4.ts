@@ -29,20 +29,23 @@ const num = (row: Row | undefined, column: string): number => {
   return typeof v === 'number' ? v : 0;
 };
 
-type TransferStrategy = 'read-then-write' | 'for-update' | 'for-update-ordered';
+export type TransferStrategy = 'read-then-write' | 'for-update' | 'for-update-ordered';
 
-interface TransferStats {
+export interface TransferStats {
   committed: number;
   retries: number;
+  deadlocks: number;
 }
 
-function* transfers(
+/** Random transfers between two accounts; `thinkMs` passes after each read (the application computing). */
+export function* transfers(
   rng: Rng,
   accounts: number,
   count: number,
   strategy: TransferStrategy,
   level: IsolationLevel,
   stats: TransferStats,
+  thinkMs = 2,
 ): Program {
   for (let t = 0; t < count; t++) {
     const a = 1 + rng.int(accounts);
@@ -61,10 +64,12 @@ function* transfers(
           strategy === 'read-then-write' ? {} : { lock: 'update' },
         );
         if (failed(r)) {
+          if (failed(r, '40P01')) stats.deadlocks++;
           error = true;
           break;
         }
         balances.set(id, num(r.rows?.[0], 'balance'));
+        yield { kind: 'pause', ms: thinkMs };
       }
       if (!error)
         for (const [id, delta] of [
@@ -77,6 +82,7 @@ function* transfers(
             eq('id', id),
           );
           if (failed(r)) {
+            if (failed(r, '40P01')) stats.deadlocks++;
             error = true;
             break;
           }
@@ -111,7 +117,7 @@ const transfersScenario: Scenario = {
           rows: Array.from({ length: accounts }, (_, i) => ({ id: i + 1, balance: 1000 })),
         },
       ]);
-      const stats: TransferStats = { committed: 0, retries: 0 };
+      const stats: TransferStats = { committed: 0, retries: 0, deadlocks: 0 };
       const rng = new Rng(seed).fork(`transfers-${strategy}`);
       const programs = new Map<string, Program>();
       for (const id of cluster.clients)
@@ -179,11 +185,12 @@ const deadlockVictim: Scenario = {
   },
 };
 
-interface QueueStats {
+export interface QueueStats {
   processed: Map<number, number>;
 }
 
-function* worker(skipLocked: boolean, workMs: number, stats: QueueStats): Program {
+/** A queue worker: claims the next queued job (FOR UPDATE, optionally SKIP LOCKED), works on it, marks it done. */
+export function* worker(skipLocked: boolean, workMs: number, stats: QueueStats): Program {
   for (;;) {
     yield stmt.begin('read committed');
     const r: StatementResult = yield stmt.select('jobs', cmp('status', '=', 0), {

@@ -6,6 +6,7 @@
 import type { PostgresClient } from '@dslab/runtime/testing';
 import type { Script } from '../anomalies';
 import type { AnomalyTarget } from '../driver';
+import type { Program } from '../programs';
 import {
   createTableSql,
   stmt,
@@ -138,4 +139,27 @@ export class PostgresTarget implements AnomalyTarget {
     await this.monitor?.end().catch(() => undefined);
     this.monitor = undefined;
   }
+}
+
+/** Runs client programs against PostgreSQL, one connection each, concurrently. */
+export async function runProgramsOnPostgres(
+  connect: () => Promise<PostgresClient>,
+  programs: ReadonlyMap<string, Program>,
+): Promise<void> {
+  await Promise.all(
+    [...programs.values()].map(async (program) => {
+      const client = await connect();
+      let result: StatementResult | undefined;
+      for (;;) {
+        const next = result === undefined ? program.next() : program.next(result);
+        if (next.done) break;
+        const action = next.value;
+        if (action.kind === 'pause') {
+          await new Promise((resolve) => setTimeout(resolve, action.ms));
+          result = { tag: 'PAUSE' };
+        } else result = await runSql(client, action);
+      }
+      await client.end();
+    }),
+  );
 }
