@@ -13,6 +13,7 @@ import { lsmView } from './lsm';
 import { clocksView } from './clocks';
 import { rateLimitView } from './ratelimit';
 import { quorumView } from './quorum';
+import { cacheView } from './cache';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -24,6 +25,7 @@ export const views: readonly ViewEntry[] = [
   clocksView,
   rateLimitView,
   quorumView,
+  cacheView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));

@@ -16,11 +16,16 @@ import {
 } from './cluster';
 import { cacheScenarios } from './scenarios';
 import { SETTLE_MS } from './scenarios/common';
+import { cacheDetail } from './view-detail';
 
 export * from './policies';
 export { ZipfSampler, zipfTrace, hitRatio, xfetchRecompute } from './zipf';
 export { cacheParams, buildCacheWorld, type CacheParams, type CacheCluster } from './cluster';
 export { quantile, perBucket } from './ledger';
+export { stampedeRun } from './scenarios/stampede';
+export { figures, type Figures } from './scenarios/common';
+export { guards, type Guard } from './app';
+export { DETAIL_SPAN_MS, type CacheLiveDetail } from './view-detail';
 
 export const CONVERGES = 'cache converges to the database';
 
@@ -53,6 +58,7 @@ export const cacheSimulation: SimulationSpec<CacheParams, CacheCluster> = {
     'stale fills': ledger.staleFills,
   }),
   nodes: nodeCards,
+  detail: cacheDetail,
   fuzz: {
     mutants: [
       {
@@ -164,5 +170,6 @@ export const cacheSystem: SystemDefinition<CacheParams> = {
     'a two-level cache, each measured.',
   params: cacheParams,
   scenarios: cacheScenarios,
+  view: 'cache',
   ...simulatedSystem(cacheSimulation),
 };
