@@ -64,12 +64,18 @@ export interface ParallelCheckOptions {
   readonly deadlineAt?: number;
   /** Worker threads (default: the machine's parallelism). */
   readonly workers?: number;
-  /** Fewest operations, over all parts, worth starting threads for (default 10,000). */
+  /** Fewest operations, over all parts, worth starting threads for (default 50,000). */
   readonly minOperations?: number;
 }
 
 /** Below this many operations in all, threads cost more than they save (docs/decisions/0014). */
-export const PARALLEL_MIN_OPERATIONS = 10_000;
+export const PARALLEL_MIN_OPERATIONS = 50_000;
+
+/** Threads to use: DSLAB_CHECK_WORKERS when set (1 keeps every part in this thread), else one per core. */
+export function defaultWorkers(): number {
+  const set = Number(process.env.DSLAB_CHECK_WORKERS);
+  return Number.isInteger(set) && set > 0 ? set : availableParallelism();
+}
 
 /** Checks `history` against `model`, its parts on worker threads when it has several and is large. */
 export async function checkHistory(
@@ -79,7 +85,7 @@ export async function checkHistory(
 ): Promise<CheckResult> {
   const parts = partsToCheck(history, model);
   const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const workers = Math.min(options.workers ?? availableParallelism(), parts.length);
+  const workers = Math.min(options.workers ?? defaultWorkers(), parts.length);
   const { deadlineAt, maxStates } = options;
   if (
     options.spec === undefined ||
