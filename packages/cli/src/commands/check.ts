@@ -14,6 +14,7 @@ import {
 } from '@dslab/check';
 import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { checkHistory } from '../check-parallel';
+import { TXN_MODELS, runTxnCheck } from './check-txn';
 
 interface CheckCliOptions {
   model: string;
@@ -25,6 +26,9 @@ interface CheckCliOptions {
   maxStates?: string;
   html?: string;
   json?: boolean;
+  consistency: string;
+  processOrder?: boolean;
+  realtime?: boolean;
 }
 
 function parseDuration(text: string): number {
@@ -85,10 +89,10 @@ export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description(
-      'check histories for linearizability (one line per history; a folder is checked in one process)',
+      'check histories for linearizability, or transactional histories for anomalies (list-append, rw-register)',
     )
     .argument('<files...>', 'history files or folders')
-    .requiredOption('--model <name>', `model: ${MODEL_NAMES.join(', ')}`)
+    .requiredOption('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS].join(', ')}`)
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
     .option(
       '--initial <json>',
@@ -106,9 +110,25 @@ export function registerCheckCommand(program: Command): void {
       'write a report page for the first history that is not linearizable (or the first)',
     )
     .option('--json', 'print results as JSON')
+    .option(
+      '--consistency <model>',
+      'for list-append / rw-register: serializable, snapshot-isolation, read-committed or strict-serializable',
+      'serializable',
+    )
+    .option(
+      '--process-order',
+      'transactional histories: order each process’s transactions (session guarantees)',
+    )
+    .option('--realtime', 'transactional histories: add real-time order (implied by strict-serializable)')
     .action(async (inputs: string[], options: CheckCliOptions) => {
+      if ((TXN_MODELS as readonly string[]).includes(options.model)) {
+        checkTransactional(inputs, options);
+        return;
+      }
       if (!(MODEL_NAMES as readonly string[]).includes(options.model))
-        throw new CliError(`unknown model '${options.model}' (known: ${MODEL_NAMES.join(', ')})`);
+        throw new CliError(
+          `unknown model '${options.model}' (known: ${[...MODEL_NAMES, ...TXN_MODELS].join(', ')})`,
+        );
       if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format)) {
         throw new CliError(`unknown format '${options.format}' (known: edn, jepsen-log, json)`);
       }
@@ -188,4 +208,25 @@ export function registerCheckCommand(program: Command): void {
       }
       process.exitCode = worst;
     });
+}
+
+/** `--model list-append|rw-register`: each file through the transactional checker; the worst exit code wins. */
+function checkTransactional(inputs: readonly string[], options: CheckCliOptions): void {
+  if (options.format !== undefined && options.format !== 'edn' && options.format !== 'json')
+    throw new CliError(`unknown format '${options.format}' for a transactional history (known: edn, json)`);
+  let worst = EXIT_VALID;
+  for (const file of expandInputs(inputs)) {
+    const result = runTxnCheck(readFileSync(file, 'utf8'), {
+      model: options.model as (typeof TXN_MODELS)[number],
+      consistency: options.consistency,
+      ...(options.format !== undefined ? { format: options.format as 'edn' | 'json' } : {}),
+      ...(options.html !== undefined ? { html: options.html } : {}),
+      ...(options.processOrder ? { processOrder: true } : {}),
+      ...(options.realtime ? { realtime: true } : {}),
+    });
+    if (result.exitCode === EXIT_ERROR) console.error(`dslab: ${file}: ${result.output}`);
+    else console.log(`${file}: ${result.output}`);
+    worst = Math.max(worst, result.exitCode);
+  }
+  process.exitCode = worst;
 }
