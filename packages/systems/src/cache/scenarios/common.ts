@@ -17,16 +17,20 @@ export function run(
   return cluster;
 }
 
-/** Writes a new value of `key` straight into the database every `everyMs` (another service writing). */
+/**
+ * Writes a new value of `key` straight into the database (another service writing), at Poisson times
+ * `everyMs` apart on average: random times, so no strategy gains from the phase of a fixed schedule.
+ */
 export function updateEvery(key: string, everyMs: number): (cluster: CacheCluster) => void {
   return (cluster) => {
+    const rng = cluster.world.rng.fork(`updates:${key}`);
     let n = 0;
     const tick = () => {
       if (cluster.world.now() >= cluster.params.durationMs) return;
       cluster.db().writeDirect(key, `${key}@direct${++n}`);
-      cluster.world.after(everyMs, `update ${key}`, tick);
+      cluster.world.after(rng.exponential(everyMs), `update ${key}`, tick);
     };
-    cluster.world.after(everyMs, `update ${key}`, tick);
+    cluster.world.after(rng.exponential(everyMs), `update ${key}`, tick);
   };
 }
 

@@ -25,7 +25,7 @@ export function stampedeParams(
   };
 }
 
-/** The hot key's value changes in the database every 200 ms, so serving an old one is measurable. */
+/** The hot key's value changes in the database every 200 ms on average, so serving an old one is measurable. */
 const UPDATE_EVERY_MS = 200;
 
 export function stampedeRun(
