@@ -21,7 +21,8 @@ function client(port: number): Redis {
     port,
     host: '127.0.0.1',
     password,
-    maxRetriesPerRequest: 2,
+    // Generous: on a loaded machine a freshly started or restarted node may take seconds to listen.
+    maxRetriesPerRequest: 20,
     commandTimeout: 8_000,
   });
   redis.on('error', () => undefined);
