@@ -88,12 +88,30 @@ export interface Txn {
   readonly startedAt: number;
   sxact: SerXact | undefined;
   readonly advisory: Map<number, number>;
+  /** Columns this transaction added (undone if it aborts). */
+  readonly addedColumns: { readonly table: string; readonly column: string }[];
 }
 
 /** A statement that waits: for a transaction to end, or for an advisory lock. */
 export type Wait =
   | { readonly kind: 'xid'; readonly xid: Xid; readonly what: string }
-  | { readonly kind: 'advisory'; readonly key: number; readonly shared: boolean };
+  | { readonly kind: 'advisory'; readonly key: number; readonly shared: boolean }
+  | { readonly kind: 'relation'; readonly table: string; readonly mode: RelationLockMode };
+
+/** Table-level lock modes (the ones statements here take). */
+export type RelationLockMode = 'access share' | 'row share' | 'row exclusive' | 'access exclusive';
+
+/** ACCESS EXCLUSIVE conflicts with every mode; the others (among these four) only with it. */
+function relationConflicts(a: RelationLockMode, b: RelationLockMode): boolean {
+  return a === 'access exclusive' || b === 'access exclusive';
+}
+
+interface RelationLock {
+  /** session → modes granted to its transaction. */
+  readonly granted: Map<string, Set<RelationLockMode>>;
+  /** Requests waiting, in arrival order: a new request queues behind a conflicting waiter. */
+  readonly queue: { readonly session: string; readonly mode: RelationLockMode }[];
+}
 
 export { SqlError };
 
@@ -120,7 +138,7 @@ interface Session {
 }
 
 interface Table {
-  readonly schema: TableSchema;
+  schema: TableSchema;
   readonly heap: Tuple[];
   /** Primary-key index: key → tids of every version carrying it. */
   readonly index: Map<number, Set<number>>;
@@ -178,6 +196,7 @@ export class MvccEngine {
   private readonly sessions = new Map<string, Session>();
   /** Advisory locks: key → holders (session → exclusive count / shared count, session + xact). */
   private readonly advisoryLocks = new Map<number, Map<string, { exclusive: number; shared: number }>>();
+  private readonly relationLocks = new Map<string, RelationLock>();
   private nextVxid = 1;
   private waitOrder = 0;
   private waking = false;
@@ -222,6 +241,7 @@ export class MvccEngine {
     const session = this.sessions.get(id);
     if (!session) return;
     this.cancelWait(session);
+    this.leaveRelationQueues(id);
     session.running = undefined;
     if (session.txn) this.abort(session.txn);
     session.txn = undefined;
@@ -364,6 +384,13 @@ export class MvccEngine {
 
   private *runDml(session: Session, txn: Txn, s: Statement): Generator<Wait, StatementResult> {
     if (s.kind === 'advisory') return yield* this.advisoryStatement(session, txn, s.fn, s.key);
+    if (s.kind === 'add column') return yield* this.addColumn(session, txn, s.table, s.column);
+    if (s.kind === 'select' || s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete') {
+      this.table(s.table);
+      const mode: RelationLockMode =
+        s.kind === 'select' ? (s.lock ? 'row share' : 'access share') : 'row exclusive';
+      yield* this.lockRelation(session, s.table, mode);
+    }
     const snapshot = this.statementSnapshot(txn);
     switch (s.kind) {
       case 'select':
@@ -397,6 +424,7 @@ export class MvccEngine {
       startedAt: this.host.now(),
       sxact: undefined,
       advisory: new Map(),
+      addedColumns: [],
     };
   }
 
@@ -464,6 +492,10 @@ export class MvccEngine {
       this.xidOwner.delete(txn.xid);
     }
     if (txn.sxact) this.ssi.abort(txn.sxact);
+    for (const { table, column } of txn.addedColumns.reverse()) {
+      const t = this.tables.get(table);
+      if (t) t.schema = { ...t.schema, columns: t.schema.columns.filter((c) => c !== column) };
+    }
     this.releaseXactLocks(txn);
     txn.state = 'failed';
     this.stats.aborts++;
@@ -471,7 +503,8 @@ export class MvccEngine {
   }
 
   private releaseXactLocks(txn: Txn): void {
-    // Row locks live on tuples under the xid and end with it; advisory xact locks are dropped here.
+    // Row locks live on tuples under the xid and end with it; table and advisory xact locks are dropped here.
+    for (const lock of this.relationLocks.values()) lock.granted.delete(txn.session);
     if (txn.advisory.size > 0) {
       for (const [key, count] of txn.advisory) this.advisoryRelease(txn.session, key, false, count);
       txn.advisory.clear();
@@ -913,13 +946,86 @@ export class MvccEngine {
   /** Ends a waiting statement with an error (lock timeout, deadlock victim). */
   private interrupt(session: Session, error: SqlError): void {
     this.cancelWait(session);
+    this.leaveRelationQueues(session.id);
     this.advance(session, error);
     this.wakeWaiters();
   }
 
   private waitCleared(session: Session, wait: Wait): boolean {
     if (wait.kind === 'xid') return !this.inProgress(wait.xid);
+    if (wait.kind === 'relation')
+      return this.relationBlockers(session.id, wait.table, wait.mode).length === 0;
     return this.advisoryGrantable(session.id, wait.key, wait.shared);
+  }
+
+  // ---- table locks ---------------------------------------------------------------------------------
+
+  /**
+   * Who stands in the way of `mode` on `table` for a session: holders of a conflicting mode, and
+   * conflicting requests queued ahead of it (a request queues behind a waiting ACCESS EXCLUSIVE: the
+   * reason one ALTER TABLE stuck behind a long transaction stops every later query).
+   */
+  private relationBlockers(session: string, table: string, mode: RelationLockMode): string[] {
+    const lock = this.relationLocks.get(table);
+    if (!lock) return [];
+    const out: string[] = [];
+    for (const [holder, modes] of lock.granted)
+      if (holder !== session && [...modes].some((m) => relationConflicts(m, mode))) out.push(holder);
+    for (const entry of lock.queue) {
+      if (entry.session === session) break;
+      if (relationConflicts(entry.mode, mode) && !out.includes(entry.session)) out.push(entry.session);
+    }
+    return out;
+  }
+
+  private *lockRelation(session: Session, table: string, mode: RelationLockMode): Generator<Wait, void> {
+    let lock = this.relationLocks.get(table);
+    if (!lock) this.relationLocks.set(table, (lock = { granted: new Map(), queue: [] }));
+    const held = lock.granted.get(session.id);
+    if (held && (held.has(mode) || held.has('access exclusive'))) return;
+    // A transaction that already holds a lock here does not queue behind a later request (no self-deadlock).
+    const queued = () => lock.queue.findIndex((e) => e.session === session.id);
+    for (;;) {
+      const blockers = this.relationBlockers(session.id, table, mode).filter(
+        (b) => !(held && lock.queue.some((e) => e.session === b)),
+      );
+      if (blockers.length === 0) {
+        const at = queued();
+        if (at >= 0) lock.queue.splice(at, 1);
+        const modes = lock.granted.get(session.id) ?? new Set<RelationLockMode>();
+        modes.add(mode);
+        lock.granted.set(session.id, modes);
+        return;
+      }
+      if (queued() < 0) lock.queue.push({ session: session.id, mode });
+      yield { kind: 'relation', table, mode };
+    }
+  }
+
+  /** Drops a session's queued table-lock request (it gave up: lock timeout, deadlock, disconnect). */
+  private leaveRelationQueues(session: string): void {
+    for (const lock of this.relationLocks.values()) {
+      const at = lock.queue.findIndex((e) => e.session === session);
+      if (at >= 0) lock.queue.splice(at, 1);
+    }
+  }
+
+  private *addColumn(
+    session: Session,
+    txn: Txn,
+    tableName: string,
+    column: string,
+  ): Generator<Wait, StatementResult> {
+    const table = this.table(tableName);
+    if (table.schema.columns.includes(column))
+      throw new SqlError('42701', `column "${column}" of relation "${tableName}" already exists`);
+    this.assignXid(txn);
+    yield* this.lockRelation(session, tableName, 'access exclusive');
+    // A nullable column without a default is a catalog change only: no row is rewritten.
+    table.schema = { ...table.schema, columns: [...table.schema.columns, column] };
+    txn.addedColumns.push({ table: tableName, column });
+    txn.cid++;
+    return { tag: 'ALTER TABLE' };
   }
 
   /** Resumes, in the order they started waiting, every statement whose wait is over. */
@@ -949,6 +1055,7 @@ export class MvccEngine {
       const owner = this.xidOwner.get(wait.xid);
       return owner ? [owner.session] : [];
     }
+    if (wait.kind === 'relation') return this.relationBlockers(session.id, wait.table, wait.mode);
     const holders = this.advisoryLocks.get(wait.key);
     if (!holders) return [];
     const out: string[] = [];
@@ -964,7 +1071,13 @@ export class MvccEngine {
     for (const session of this.sessions.values()) {
       const waiting = session.waiting;
       if (!waiting) continue;
-      const what = waiting.wait.kind === 'xid' ? waiting.wait.what : `advisory lock ${waiting.wait.key}`;
+      const w = waiting.wait;
+      const what =
+        w.kind === 'xid'
+          ? w.what
+          : w.kind === 'relation'
+            ? `${w.mode} lock on ${w.table}`
+            : `advisory lock ${w.key}`;
       for (const holder of this.holdersOf(session))
         edges.push({ waiter: session.id, holder, what, since: waiting.since });
     }

@@ -82,7 +82,9 @@ export type Statement =
   /** SET lock_timeout (milliseconds; 0 = wait forever) for the session. */
   | { readonly kind: 'set lock_timeout'; readonly ms: number }
   | { readonly kind: 'advisory'; readonly fn: AdvisoryFunction; readonly key: number }
-  | { readonly kind: 'vacuum'; readonly table: string; readonly freeze?: boolean };
+  | { readonly kind: 'vacuum'; readonly table: string; readonly freeze?: boolean }
+  /** ALTER TABLE … ADD COLUMN … int: a catalog change under an ACCESS EXCLUSIVE lock. */
+  | { readonly kind: 'add column'; readonly table: string; readonly column: string };
 
 /** What a statement returned: PostgreSQL's command tag, rows for SELECT/RETURNING, or an error. */
 export interface StatementResult {
@@ -167,6 +169,7 @@ export const stmt = {
     table,
     ...(freeze ? { freeze } : {}),
   }),
+  addColumn: (table: string, column: string): Statement => ({ kind: 'add column', table, column }),
 };
 
 // ---- evaluation -----------------------------------------------------------------------------------
@@ -321,6 +324,8 @@ export function toSql(s: Statement): string {
       return `select ${s.fn}(${s.key}) as result`;
     case 'vacuum':
       return `vacuum${s.freeze ? ' (freeze)' : ''} ${s.table}`;
+    case 'add column':
+      return `alter table ${s.table} add column ${s.column} int`;
   }
 }
 

@@ -398,10 +398,53 @@ const advisoryScenario: Scenario = {
   },
 };
 
+const addColumnScenario: Scenario = {
+  id: 'add-column-lock-queue',
+  title: 'ALTER TABLE … ADD COLUMN behind a long transaction',
+  claim: 'Adding a nullable column is zero-downtime.',
+  expected: 'partly',
+  corrected:
+    'The change itself is instant (no row is rewritten), but it needs an ACCESS EXCLUSIVE lock: queued behind a long transaction it blocks every later query of the table. Set lock_timeout so it gives up (and retry) instead.',
+  rows,
+  async run(): Promise<ScenarioResult> {
+    const r = await recordOf(experiments.addColumn, 'read committed');
+    const firstAlter = step(r, 3);
+    const queuedReads = [step(r, 4), step(r, 5)].filter((s) => s.blocked && s.unblockedBy === 6).length;
+    const timedOut = firstAlter.error === '55P03' ? 1 : 0;
+    const secondAlter = step(r, 8);
+    const readBehindSecond = step(r, 9);
+    const readAfter = step(r, 11);
+    const waitedForLongTxn = secondAlter.blocked && secondAlter.unblockedBy === 10 ? 1 : 0;
+    const blockedBehindSecond = readBehindSecond.blocked && readBehindSecond.unblockedBy === 10 ? 1 : 0;
+    const partly =
+      queuedReads === 2 &&
+      timedOut === 1 &&
+      waitedForLongTxn === 1 &&
+      blockedBehindSecond === 1 &&
+      !readAfter.blocked;
+    return {
+      observed: partly ? 'partly' : queuedReads === 0 ? 'holds' : 'fails',
+      summary: `A transaction had read the table and stayed open. ADD COLUMN with lock_timeout 300 ms waited for ACCESS EXCLUSIVE and ${queuedReads} plain COUNTs that arrived after it queued behind it until it gave up with ${firstAlter.error ?? 'no error'}. Without a timeout it waited for the long transaction (${waitedForLongTxn}), a read queued behind it (${blockedBehindSecond}), and once the long transaction committed both finished at once; a later read did not wait.`,
+      measurements: {
+        readsQueuedBehindAlter: queuedReads,
+        alterTimedOut: timedOut,
+        alterWaitedForLongTxn: waitedForLongTxn,
+      },
+      counterexample: {
+        steps: r.steps.map(
+          (s) =>
+            `${s.session}: ${s.sql}${s.blocked ? ` (blocked until step ${s.unblockedBy})` : ''}${s.error ? ` → ${s.error}` : ''}`,
+        ),
+      },
+    };
+  },
+};
+
 export const e4Scenarios: readonly Scenario[] = [
   transfersScenario,
   deadlockVictim,
   skipLockedScenario,
   reaperScenario,
   advisoryScenario,
+  addColumnScenario,
 ];

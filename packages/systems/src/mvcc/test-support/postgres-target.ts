@@ -43,7 +43,8 @@ export async function runSql(client: PostgresClient, statement: Statement): Prom
       statement.kind === 'advisory' ||
       (statement.kind === 'update' && statement.returning);
     return {
-      tag: r.command,
+      // pg keeps the command tag's first word: ALTER TABLE arrives as ALTER.
+      tag: r.command === 'ALTER' ? 'ALTER TABLE' : r.command,
       ...(rows ? { rows: r.rows.map((row) => normalizeRow(row as Record<string, unknown>)) } : {}),
       ...(r.rowCount !== null ? { rowCount: r.rowCount } : {}),
     };
