@@ -64,7 +64,7 @@ interface WholeRun {
 }
 
 /** One `dslab check` process (the built CLI), with its CPU time and peak memory when GNU time is there. */
-function dslabCheck(args: string[]): WholeRun {
+function dslabCheck(args: string[], env: Record<string, string> = {}): WholeRun {
   const loadBefore = load();
   const gnuTime = existsSync('/usr/bin/time');
   const command = gnuTime ? '/usr/bin/time' : process.execPath;
@@ -75,7 +75,12 @@ function dslabCheck(args: string[]): WholeRun {
     ...args,
   ];
   const started = performance.now();
-  const child = spawnSync(command, argv, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const child = spawnSync(command, argv, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, ...env },
+  });
   const wallMs = performance.now() - started;
   if (child.status !== 0 && child.status !== 1)
     throw new Error(`dslab check exited ${child.status}: ${child.stderr}`);
@@ -249,6 +254,39 @@ const benchmark: Benchmark = {
         });
       }
 
+      // ---- one large history (150,000 operations, 4 keys): `dslab check` with one thread, then with one
+      // worker per core — the case the worker threads are for (docs/decisions/0015).
+      const largeHistory = generateKvHistory({
+        seed: 9,
+        operations: 150_000,
+        processes: 50,
+        keys: 4,
+        infoRate: 0.01,
+        failRate: 0.02,
+      });
+      const largeFile = join(folder, 'kv-large.json');
+      writeFileSync(largeFile, [...historyToJsonLines(largeHistory)].join(''));
+      const largeRun = (workers: number) => {
+        const run = dslabCheck([largeFile, '--model', 'kv', '--json', '--timeout', '600s'], {
+          DSLAB_CHECK_WORKERS: String(workers),
+        });
+        const line = (JSON.parse(run.stdout) as { results: { verdict: string; ms: number }[] }).results[0];
+        return {
+          workers,
+          verdict: line?.verdict,
+          wallMs: round(run.wallMs),
+          cpuMs: run.cpuMs !== undefined ? round(run.cpuMs) : undefined,
+          inCheckerMs: line?.ms,
+          maxRssMb: run.maxRssKb !== undefined ? Math.round(run.maxRssKb / 1024) : undefined,
+          load: run.loadBefore,
+        };
+      };
+      const large = {
+        operations: largeHistory.length,
+        keys: 4,
+        runs: [largeRun(1), largeRun(availableParallelism()), largeRun(1), largeRun(availableParallelism())],
+      };
+
       return {
         loadAverageAtEnd: load(),
         cores: availableParallelism(),
@@ -284,6 +322,7 @@ const benchmark: Benchmark = {
           },
         },
         kv: { target: '20,000+ operations, 50 clients, under 1 s', cases: kv },
+        largeKvOnWorkers: large,
       };
     } finally {
       rmSync(folder, { recursive: true, force: true });

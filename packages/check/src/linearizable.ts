@@ -322,7 +322,8 @@ function search<S>(
       if (explored >= limit) return 'full';
       g = newGroup(hash, sid);
     } else {
-      // Is an explored optional set a subset of this one? Drop the explored supersets of this one.
+      // Is an explored optional set a subset of this one? Drop the explored supersets of this one (the
+      // last set takes the place of a dropped one).
       let sets = groupSets[g] as Int32Array;
       let size = groupSize[g] as number;
       for (let i = 0; i < size;) {
@@ -335,7 +336,10 @@ function search<S>(
           if ((a & ~o) !== 0) sub = false;
           if ((o & ~a) !== 0) sup = false;
         }
-        if (sub) return 'seen';
+        if (sub) {
+          groupSize[g] = size;
+          return 'seen';
+        }
         if (sup) {
           size--;
           sets.copyWithin(at, size * PW, size * PW + PW);
