@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@dslab/sim';
 import { usePostgres } from '@dslab/runtime/testing';
-import { ACCOUNTS, JOBS } from './experiments';
+import { JOBS } from './experiments';
 import type { Program } from './programs';
 import {
+  accountsTable,
   transfers,
   worker,
   type QueueStats,
@@ -23,8 +24,9 @@ describe.skipIf(postgres.missing !== undefined)('E4 on PostgreSQL 15', () => {
   async function transferRun(strategy: TransferStrategy) {
     const admin = await postgres.connect();
     const accounts = 5;
-    await resetTable(admin, ACCOUNTS.schema, ACCOUNTS.rows.slice(0, accounts));
-    const stats: TransferStats = { committed: 0, retries: 0, deadlocks: 0 };
+    const table = accountsTable(accounts, 100);
+    await resetTable(admin, table.schema, table.rows);
+    const stats: TransferStats = { committed: 0, retries: 0, deadlocks: 0, versionConflicts: 0 };
     const rng = new Rng(7).fork(strategy);
     const programs = new Map<string, Program>();
     for (let c = 1; c <= 4; c++)
@@ -35,11 +37,14 @@ describe.skipIf(postgres.missing !== undefined)('E4 on PostgreSQL 15', () => {
     return { drift: Math.abs(total - accounts * 100), ...stats };
   }
 
-  it('transfers: read-then-write races, FOR UPDATE waits (and deadlocks unless ordered)', async () => {
+  it('transfers: read-then-write races, FOR UPDATE waits (and deadlocks unless ordered), version checks retry', async () => {
     const race = await transferRun('read-then-write');
     const locked = await transferRun('for-update');
     const ordered = await transferRun('for-update-ordered');
-    console.log('PostgreSQL transfers', { race, locked, ordered });
+    const optimistic = await transferRun('optimistic');
+    console.log('PostgreSQL transfers', { race, locked, ordered, optimistic });
+    expect(optimistic.drift).toBe(0);
+    expect(optimistic.versionConflicts).toBeGreaterThan(0);
     expect(race.drift).toBeGreaterThan(0);
     expect(locked.drift).toBe(0);
     expect(locked.deadlocks).toBeGreaterThan(0);

@@ -29,12 +29,26 @@ const num = (row: Row | undefined, column: string): number => {
   return typeof v === 'number' ? v : 0;
 };
 
-export type TransferStrategy = 'read-then-write' | 'for-update' | 'for-update-ordered';
+/**
+ * read-then-write: plain reads, then writes of what was computed; for-update: the reads lock the rows;
+ * for-update-ordered: the same, lowest id first; optimistic: plain reads of balance and version, then
+ * writes conditional on the version being unchanged (a write that matches no row means retry).
+ */
+export type TransferStrategy = 'read-then-write' | 'for-update' | 'for-update-ordered' | 'optimistic';
+
+/** The accounts table of the transfer workloads (with a version column for the optimistic strategy). */
+export function accountsTable(accounts: number, balance: number) {
+  return {
+    schema: { name: 'accounts', columns: ['id', 'balance', 'version'], key: 'id' },
+    rows: Array.from({ length: accounts }, (_, i) => ({ id: i + 1, balance, version: 0 })),
+  };
+}
 
 export interface TransferStats {
   committed: number;
   retries: number;
   deadlocks: number;
+  versionConflicts: number;
 }
 
 /** Random transfers between two accounts; `thinkMs` passes after each read (the application computing). */
@@ -47,6 +61,7 @@ export function* transfers(
   stats: TransferStats,
   thinkMs = 2,
 ): Program {
+  const locking = strategy === 'for-update' || strategy === 'for-update-ordered';
   for (let t = 0; t < count; t++) {
     const a = 1 + rng.int(accounts);
     let b = 1 + rng.int(accounts - 1);
@@ -56,12 +71,14 @@ export function* transfers(
       yield stmt.begin(level);
       const order = strategy === 'for-update-ordered' ? [Math.min(a, b), Math.max(a, b)] : [a, b];
       const balances = new Map<number, number>();
+      const versions = new Map<number, number>();
       let error = false;
+      let conflict = false;
       for (const id of order) {
         const r: StatementResult = yield stmt.select(
           'accounts',
           eq('id', id),
-          strategy === 'read-then-write' ? {} : { lock: 'update' },
+          locking ? { lock: 'update' } : {},
         );
         if (failed(r)) {
           if (failed(r, '40P01')) stats.deadlocks++;
@@ -69,6 +86,7 @@ export function* transfers(
           break;
         }
         balances.set(id, num(r.rows?.[0], 'balance'));
+        versions.set(id, num(r.rows?.[0], 'version'));
         yield { kind: 'pause', ms: thinkMs };
       }
       if (!error)
@@ -76,13 +94,21 @@ export function* transfers(
           [a, -amount],
           [b, amount],
         ] as const) {
-          const r: StatementResult = yield stmt.update(
-            'accounts',
-            { balance: (balances.get(id) ?? 0) + delta },
-            eq('id', id),
-          );
+          const version = versions.get(id) ?? 0;
+          const r: StatementResult = yield strategy === 'optimistic'
+            ? stmt.update(
+                'accounts',
+                { balance: (balances.get(id) ?? 0) + delta, version: version + 1 },
+                and(eq('id', id), eq('version', version)),
+              )
+            : stmt.update('accounts', { balance: (balances.get(id) ?? 0) + delta }, eq('id', id));
           if (failed(r)) {
             if (failed(r, '40P01')) stats.deadlocks++;
+            error = true;
+            break;
+          }
+          if (strategy === 'optimistic' && r.rowCount === 0) {
+            conflict = true; // someone changed the row since it was read
             error = true;
             break;
           }
@@ -93,13 +119,15 @@ export function* transfers(
         break;
       }
       stats.retries++;
+      if (conflict) stats.versionConflicts++;
     }
   }
 }
 
 const transfersScenario: Scenario = {
   id: 'transfers-lock-order',
-  title: 'Concurrent transfers: unlocked, FOR UPDATE, FOR UPDATE in id order',
+  title:
+    'Concurrent transfers: unlocked, FOR UPDATE, FOR UPDATE in id order, optimistic with a version column',
   claim:
     'SELECT … FOR UPDATE makes concurrent transfers wait instead of race; locking accounts in ascending id order prevents deadlock: run random transfer pairs ordered and unordered.',
   expected: 'holds',
@@ -110,14 +138,9 @@ const transfersScenario: Scenario = {
     const accounts = 5;
     const table: (string | number)[][] = [];
     const figures: Record<string, number> = {};
-    for (const strategy of ['read-then-write', 'for-update', 'for-update-ordered'] as const) {
-      const cluster = world(seed, clients, [
-        {
-          schema: { name: 'accounts', columns: ['id', 'balance'], key: 'id' },
-          rows: Array.from({ length: accounts }, (_, i) => ({ id: i + 1, balance: 1000 })),
-        },
-      ]);
-      const stats: TransferStats = { committed: 0, retries: 0, deadlocks: 0 };
+    for (const strategy of ['read-then-write', 'for-update', 'for-update-ordered', 'optimistic'] as const) {
+      const cluster = world(seed, clients, [accountsTable(accounts, 1000)]);
+      const stats: TransferStats = { committed: 0, retries: 0, deadlocks: 0, versionConflicts: 0 };
       const rng = new Rng(seed).fork(`transfers-${strategy}`);
       const programs = new Map<string, Program>();
       for (const id of cluster.clients)
@@ -131,26 +154,37 @@ const transfersScenario: Scenario = {
         stats.committed,
         drift,
         engine.stats.deadlocks,
+        stats.versionConflicts,
         stats.retries,
         Math.round(cluster.world.now()),
       ]);
       figures[`${strategy}:moneyCreatedOrLost`] = drift;
+      figures[`${strategy}:versionConflicts`] = stats.versionConflicts;
       figures[`${strategy}:deadlocks`] = engine.stats.deadlocks;
       figures[`${strategy}:committed`] = stats.committed;
     }
     const raced = (figures['read-then-write:moneyCreatedOrLost'] ?? 0) > 0;
     const lockedSafe =
       figures['for-update:moneyCreatedOrLost'] === 0 &&
-      figures['for-update-ordered:moneyCreatedOrLost'] === 0;
+      figures['for-update-ordered:moneyCreatedOrLost'] === 0 &&
+      figures['optimistic:moneyCreatedOrLost'] === 0;
     const orderedNoDeadlock = figures['for-update-ordered:deadlocks'] === 0;
     const unorderedDeadlocked = (figures['for-update:deadlocks'] ?? 0) > 0;
     return {
       observed: raced && lockedSafe && orderedNoDeadlock && unorderedDeadlocked ? 'holds' : 'fails',
-      summary: `${clients} clients × ${perClient} random transfers over ${accounts} accounts at READ COMMITTED: read-then-write lost or created ${figures['read-then-write:moneyCreatedOrLost']} in total balance; FOR UPDATE kept the total (${figures['for-update:moneyCreatedOrLost']}) but deadlocked ${figures['for-update:deadlocks']} times; FOR UPDATE in ascending id order kept the total with ${figures['for-update-ordered:deadlocks']} deadlocks.`,
+      summary: `${clients} clients × ${perClient} random transfers over ${accounts} accounts at READ COMMITTED: read-then-write lost or created ${figures['read-then-write:moneyCreatedOrLost']} in total balance; FOR UPDATE kept the total (${figures['for-update:moneyCreatedOrLost']}) but deadlocked ${figures['for-update:deadlocks']} times; FOR UPDATE in ascending id order kept the total with ${figures['for-update-ordered:deadlocks']} deadlocks. Optimistic (version column) transfers kept it too (${figures['optimistic:moneyCreatedOrLost']}), retrying ${figures['optimistic:versionConflicts']} version conflicts instead of waiting.`,
       measurements: figures,
       tables: [
         {
-          columns: ['strategy', 'committed', 'balance drift', 'deadlocks', 'retries', 'virtual ms'],
+          columns: [
+            'strategy',
+            'committed',
+            'balance drift',
+            'deadlocks',
+            'version conflicts',
+            'retries',
+            'virtual ms',
+          ],
           rows: table,
         },
       ],
