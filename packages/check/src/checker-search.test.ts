@@ -243,6 +243,20 @@ describe('etcd-shaped histories', () => {
     }
   });
 
+  it('with more than 32 open info operations (several words per optional set), every order agrees with the construction', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.boolean(), (seed, staleRead) => {
+        const generated = generateEtcdHistory({ seed, operations: 110, infoRate: 0.5, staleRead });
+        const open = generated.history.filter((op) => op.outcome === 'info' && op.f !== 'read').length;
+        fc.pre(open > 32);
+        const expected = generated.linearizable ? 'linearizable' : 'not-linearizable';
+        for (const order of ['adaptive', 'enable-first', 'required-first'] as const)
+          expect(checkLinearizable(generated.history, model(), { order }).verdict).toBe(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('a stale read is explained: the search stops at the changed read or before it', () => {
     const generated = generateEtcdCorpus({ count: 10 }).find((h) => !h.linearizable)!;
     const part = checkLinearizable(generated.history, model()).parts[0]!;
