@@ -45,3 +45,5 @@ export {
 } from './kit';
 export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
+export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
+export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';

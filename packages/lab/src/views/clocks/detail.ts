@@ -1,46 +1,18 @@
 /**
- * The clocks system's live detail as this view reads it. It crosses the worker boundary as plain data
- * typed `LiveDetail`; `isClocksDetail` checks the shape at run time before the view trusts it.
- * (The system's own type is `ClockLiveDetail` in packages/systems/src/clocks/view-detail.ts.)
+ * The clocks system's live detail, typed by the system itself. It crosses the worker boundary as plain
+ * data typed `LiveDetail`; `isClocksDetail` checks the shape at run time before the view trusts it.
  */
-import type { LiveDetail } from '@dslab/systems';
+import type {
+  ClockEventDetail as ClockEventView,
+  ClockLiveDetail as ClocksDetail,
+  LiveDetail,
+} from '@dslab/systems';
 
-export interface ClockEventView {
-  readonly seq: number;
-  readonly node: string;
-  readonly t: number;
-  readonly kind: 'local' | 'send' | 'receive';
-  readonly index: number;
-  readonly peer?: string;
-  readonly message?: string;
-  readonly action?: string;
-  readonly lamport: number;
-  readonly vector: Readonly<Record<string, number>>;
-  readonly hlc: { readonly l: number; readonly c: number };
-  readonly pt: number;
-  readonly sentBy?: number;
-}
-
-export interface ClockNodeView {
-  readonly id: string;
-  readonly up: boolean;
-  readonly paused: boolean;
-  readonly reference: boolean;
-  readonly offsetMs: number;
-  readonly driftPpm: number;
-  readonly errorMs?: number;
-  readonly estimatedFrequencyPpm?: number;
-  readonly trueTime?: { readonly earliest: number; readonly latest: number };
-}
-
-export interface ClocksDetail extends LiveDetail {
-  readonly kind: 'clocks';
-  readonly now: number;
-  readonly nodes: readonly ClockNodeView[];
-  readonly events: readonly ClockEventView[];
-  readonly epsilonMs: number;
-  readonly maxCounter: number;
-}
+export type {
+  ClockEventDetail as ClockEventView,
+  ClockNodeDetail as ClockNodeView,
+  ClockLiveDetail as ClocksDetail,
+} from '@dslab/systems';
 
 function isEvent(value: unknown): value is ClockEventView {
   const e = value as Partial<ClockEventView> | null;
