@@ -186,18 +186,6 @@ function search<S>(
     last = e;
   }
   next[last] = END;
-  const unlink = (e: number) => {
-    const p = prev[e] as number;
-    const n = next[e] as number;
-    next[p] = n;
-    if (n !== END) prev[n] = p;
-  };
-  const relink = (e: number) => {
-    const p = prev[e] as number;
-    const n = next[e] as number;
-    next[p] = e;
-    if (n !== END) prev[n] = e;
-  };
 
   // Optional operations in call order; sameBefore[j]: the previous one that is the same request.
   opt.sort((a, b) => a.call - b.call || a.id - b.id);
@@ -221,146 +209,9 @@ function search<S>(
   const zobrist = Int32Array.from({ length: R }, (_, r) => mix32(Math.imul(r + 1, 0x9e3779b9)));
   let reqHash = 0;
 
-  // Model states, interned: equal keys get one small id (stateOf: one state per id).
-  const idOfValue = new Map<unknown, number>();
-  const idOfKey = new Map<string, number>();
-  const stateOf: S[] = [];
-  const stateId = (s: S): number => {
-    let id = idOfValue.get(s);
-    if (id !== undefined) return id;
-    const key = model.key(s);
-    id = idOfKey.get(key);
-    if (id === undefined) {
-      id = stateOf.length;
-      idOfKey.set(key, id);
-      stateOf.push(s);
-    }
-    idOfValue.set(s, id);
-    return id;
-  };
-  // Transitions, cached: a model's step is a function of the state and the operation, so each
-  // (operation, state id) pair is computed once — for the first CACHED_STATES states (registers have a
-  // handful; a queue's states are many and each is met rarely). Entries: 0 unknown, 1 impossible, id + 2.
-  const transitions: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(R + P);
-  /** The id of the state after operation k (required r is k = r, optional j is R + j) from state `from`, or -1. */
-  const apply = (k: number, op: Operation, from: number): number => {
-    if (from >= CACHED_STATES) {
-      const after = model.step(stateOf[from] as S, op);
-      return after === undefined ? -1 : stateId(after);
-    }
-    let row = transitions[k];
-    if (row === undefined) transitions[k] = row = new Int32Array(CACHED_STATES);
-    const known = row[from] as number;
-    if (known !== 0) return known - 2;
-    const after = model.step(stateOf[from] as S, op);
-    const id = after === undefined ? -1 : stateId(after);
-    row[from] = id + 2;
-    return id;
-  };
-
-  // The memo: groups of configurations with the same required set and state, found through a
-  // power-of-two bucket table over the Zobrist hash; each group keeps the optional sets explored with
-  // them as an antichain (a set that includes an explored one is dominated and never stored).
-  let groups = 0;
-  let groupHash = new Int32Array(256);
-  let groupSid = new Int32Array(256);
-  let groupNext = new Int32Array(256);
-  let groupReq = new Int32Array(256 * RW);
-  const groupSets: Int32Array[] = [];
-  const groupSize: number[] = [];
-  let buckets = new Int32Array(256).fill(-1);
-  let mask = buckets.length - 1;
-  let explored = 0;
-  const reqView = new Int32Array(reqBits.buffer);
-  const optView = new Int32Array(optBits.buffer);
-  const newGroup = (hash: number, sid: number): number => {
-    if (groups === groupHash.length) {
-      const n = groups * 2;
-      const widen = (a: Int32Array, size: number) => {
-        const b = new Int32Array(size);
-        b.set(a);
-        return b;
-      };
-      groupHash = widen(groupHash, n);
-      groupSid = widen(groupSid, n);
-      groupNext = widen(groupNext, n);
-      groupReq = widen(groupReq, n * RW);
-      buckets = new Int32Array(n * 2).fill(-1);
-      mask = buckets.length - 1;
-      for (let g = 0; g < groups; g++) {
-        const b = (groupHash[g] as number) & mask;
-        groupNext[g] = buckets[b] as number;
-        buckets[b] = g;
-      }
-    }
-    const g = groups++;
-    const b = hash & mask;
-    groupHash[g] = hash;
-    groupSid[g] = sid;
-    groupNext[g] = buckets[b] as number;
-    buckets[b] = g;
-    groupReq.set(reqView, g * RW);
-    groupSets.push(new Int32Array(PW * 4));
-    groupSize.push(0);
-    return g;
-  };
-  /** 'seen' when this configuration, or one that dominates it, was explored; 'full' past the budget. */
-  const remember = (sid: number): 'new' | 'seen' | 'full' => {
-    const hash = mix32(reqHash + Math.imul(sid + 1, 0x27d4eb2f));
-    let g = buckets[hash & mask] as number;
-    for (; g !== -1; g = groupNext[g] as number) {
-      if (groupHash[g] !== hash || groupSid[g] !== sid) continue;
-      let same = true;
-      for (let w = 0, at = g * RW; w < RW; w++)
-        if (groupReq[at + w] !== reqView[w]) {
-          same = false;
-          break;
-        }
-      if (same) break;
-    }
-    if (g === -1) {
-      if (explored >= limit) return 'full';
-      g = newGroup(hash, sid);
-    } else {
-      // Is an explored optional set a subset of this one? Drop the explored supersets of this one (the
-      // last set takes the place of a dropped one).
-      let sets = groupSets[g] as Int32Array;
-      let size = groupSize[g] as number;
-      for (let i = 0; i < size;) {
-        const at = i * PW;
-        let sub = true;
-        let sup = true;
-        for (let w = 0; w < PW; w++) {
-          const a = sets[at + w] as number;
-          const o = optView[w] as number;
-          if ((a & ~o) !== 0) sub = false;
-          if ((o & ~a) !== 0) sup = false;
-        }
-        if (sub) {
-          groupSize[g] = size;
-          return 'seen';
-        }
-        if (sup) {
-          size--;
-          sets.copyWithin(at, size * PW, size * PW + PW);
-        } else i++;
-      }
-      if (explored >= limit) return 'full';
-      if ((size + 1) * PW > sets.length) {
-        const bigger = new Int32Array(sets.length * 2);
-        bigger.set(sets);
-        groupSets[g] = sets = bigger;
-      }
-      groupSize[g] = size;
-    }
-    const sets = groupSets[g] as Int32Array;
-    const size = groupSize[g] as number;
-    sets.set(optView, size * PW);
-    groupSize[g] = size + 1;
-    explored++;
-    return 'new';
-  };
-
+  const states = new States(model, R + P);
+  const stateOf = states.stateOf;
+  const memo = new Memo(RW, PW, limit, new Int32Array(reqBits.buffer), new Int32Array(optBits.buffer));
   // The path: linearized operations (r ≥ 0 required, ~j optional), the state before each, and for
   // optional ones where the search was when it chose them (the entry, and the mode: ENABLE or BLOCKED).
   const pathOp = new Int32Array(R + P);
@@ -368,8 +219,8 @@ function search<S>(
   const pathEntry = new Int32Array(R + P);
   const pathMode = new Uint8Array(R + P);
   let depth = 0;
-  let sid = stateId(model.init());
-  remember(sid);
+  let sid = states.id(model.init());
+  memo.remember(reqHash, sid);
   let remaining = R;
   let steps = 0;
   let longest: number[] = [];
@@ -386,7 +237,7 @@ function search<S>(
   const unknown = (reason: string): PartResult => ({
     verdict: 'unknown',
     operations: ops.length,
-    states: explored,
+    states: memo.explored,
     reason,
   });
   const full = () => (limit < maxStates ? undefined : unknown(`more than ${maxStates} configurations`));
@@ -397,7 +248,7 @@ function search<S>(
       if (cursor === END) break; // cannot happen while required operations remain
       if ((cursor & 1) === 0) {
         const r = cursor >> 1;
-        const afterId = apply(r, req[r] as Operation, sid);
+        const afterId = states.apply(r, req[r] as Operation, sid);
         if (afterId === -1) {
           // Not possible in this state: first try the optional operations that would make it possible.
           if (enableFirst && P > 0 && cursor === next[HEAD]) {
@@ -408,16 +259,16 @@ function search<S>(
         }
         reqBits[r >>> 5] = (reqBits[r >>> 5] as number) ^ (1 << (r & 31));
         reqHash ^= zobrist[r] as number;
-        const memo = remember(afterId);
-        if (memo === 'full') return full();
-        if (memo === 'new') {
+        const seen = memo.remember(reqHash, afterId);
+        if (seen === FULL) return full();
+        if (seen === NEW) {
           pathOp[depth] = r;
           pathSid[depth] = sid;
           depth++;
           sid = afterId;
           remaining--;
-          unlink(cursor);
-          unlink(cursor + 1);
+          unlink(next, prev, cursor);
+          unlink(next, prev, cursor + 1);
           cursor = next[HEAD] as number;
           continue;
         }
@@ -439,14 +290,15 @@ function search<S>(
       if ((optBits[j >>> 5] as number) & (1 << (j & 31))) continue;
       const same = sameBefore[j] as number;
       if (same >= 0 && ((optBits[same >>> 5] as number) & (1 << (same & 31))) === 0) continue;
-      const afterId = apply(R + j, opt[j] as Operation, sid);
+      const afterId = states.apply(R + j, opt[j] as Operation, sid);
       // Impossible here, or changes nothing (the configuration without it covers this one).
       if (afterId === -1 || afterId === sid) continue;
-      if (mode === ENABLE && apply(cursor >> 1, req[cursor >> 1] as Operation, afterId) === -1) continue;
+      if (mode === ENABLE && states.apply(cursor >> 1, req[cursor >> 1] as Operation, afterId) === -1)
+        continue;
       optBits[j >>> 5] = (optBits[j >>> 5] as number) ^ (1 << (j & 31));
-      const memo = remember(afterId);
-      if (memo === 'full') return full();
-      if (memo === 'new') {
+      const seen = memo.remember(reqHash, afterId);
+      if (seen === FULL) return full();
+      if (seen === NEW) {
         pathOp[depth] = ~j;
         pathSid[depth] = sid;
         pathEntry[depth] = cursor;
@@ -481,8 +333,8 @@ function search<S>(
       reqBits[o >>> 5] = (reqBits[o >>> 5] as number) ^ (1 << (o & 31));
       reqHash ^= zobrist[o] as number;
       remaining++;
-      relink(2 * o + 1);
-      relink(2 * o);
+      relink(next, prev, 2 * o + 1);
+      relink(next, prev, 2 * o);
       mode = WALK;
       cursor = next[2 * o] as number;
     } else {
@@ -493,13 +345,206 @@ function search<S>(
       j = k + 1;
     }
   }
-  if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: explored };
+  if (remaining === 0) return { verdict: 'linearizable', operations: ops.length, states: memo.explored };
   return {
     verdict: 'not-linearizable',
     operations: ops.length,
-    states: explored,
+    states: memo.explored,
     longestLinearization: longest,
     ...(stuck !== undefined ? { stuckOperation: stuck } : {}),
     stateAfterLongest: longestState,
   };
+}
+
+/** Removes entry e from the doubly linked list (next, prev); END ends it. */
+function unlink(next: Int32Array, prev: Int32Array, e: number): void {
+  const p = prev[e] as number;
+  const n = next[e] as number;
+  next[p] = n;
+  if (n !== END) prev[n] = p;
+}
+
+/** Puts entry e back where it was (entries come back in reverse order of removal). */
+function relink(next: Int32Array, prev: Int32Array, e: number): void {
+  const p = prev[e] as number;
+  const n = next[e] as number;
+  next[p] = e;
+  if (n !== END) prev[n] = e;
+}
+
+/**
+ * Model states, interned: equal keys get one small id (stateOf: one state per id); and transitions,
+ * cached: a model's step is a function of the state and the operation, so each (operation, state id)
+ * pair is computed once — for the first CACHED_STATES states (registers have a handful; a queue's
+ * states are many and each is met rarely). Cache entries: 0 unknown, 1 impossible, id + 2.
+ * (Classes rather than closures: their methods stay the same functions from one search to the next,
+ * so the compiled search is not thrown away at each history.)
+ */
+class States<S> {
+  readonly stateOf: S[] = [];
+  private readonly idOfValue = new Map<unknown, number>();
+  private readonly idOfKey = new Map<string, number>();
+  private readonly transitions: (Int32Array | undefined)[];
+
+  constructor(
+    private readonly model: Model<S>,
+    operations: number,
+  ) {
+    this.transitions = new Array<Int32Array | undefined>(operations);
+  }
+
+  id(s: S): number {
+    let id = this.idOfValue.get(s);
+    if (id !== undefined) return id;
+    const key = this.model.key(s);
+    id = this.idOfKey.get(key);
+    if (id === undefined) {
+      id = this.stateOf.length;
+      this.idOfKey.set(key, id);
+      this.stateOf.push(s);
+    }
+    this.idOfValue.set(s, id);
+    return id;
+  }
+
+  /** The id of the state after operation k (required r is k = r, optional j is R + j) from state `from`, or -1. */
+  apply(k: number, op: Operation, from: number): number {
+    if (from >= CACHED_STATES) {
+      const after = this.model.step(this.stateOf[from] as S, op);
+      return after === undefined ? -1 : this.id(after);
+    }
+    let row = this.transitions[k];
+    if (row === undefined) this.transitions[k] = row = new Int32Array(CACHED_STATES);
+    const known = row[from] as number;
+    if (known !== 0) return known - 2;
+    const after = this.model.step(this.stateOf[from] as S, op);
+    const id = after === undefined ? -1 : this.id(after);
+    row[from] = id + 2;
+    return id;
+  }
+}
+
+const NEW = 0;
+const SEEN = 1;
+const FULL = 2;
+
+/**
+ * The memo: groups of configurations with the same required set and state, found through a
+ * power-of-two bucket table over the Zobrist hash of the required set and the state id; each group keeps
+ * the optional sets explored with them as an antichain (a set that includes an explored one is
+ * dominated and never stored). reqView and optView are the search's live bitsets.
+ */
+class Memo {
+  explored = 0;
+  private groups = 0;
+  private groupHash = new Int32Array(256);
+  private groupSid = new Int32Array(256);
+  private groupNext = new Int32Array(256);
+  private groupReq: Int32Array;
+  private readonly groupSets: Int32Array[] = [];
+  private readonly groupSize: number[] = [];
+  private buckets = new Int32Array(256).fill(-1);
+  private mask = 255;
+
+  constructor(
+    private readonly RW: number,
+    private readonly PW: number,
+    private readonly limit: number,
+    private readonly reqView: Int32Array,
+    private readonly optView: Int32Array,
+  ) {
+    this.groupReq = new Int32Array(256 * RW);
+  }
+
+  /** SEEN when this configuration, or one that dominates it, was explored; FULL past the limit. */
+  remember(reqHash: number, sid: number): number {
+    const { RW, PW, reqView, optView } = this;
+    const hash = mix32(reqHash + Math.imul(sid + 1, 0x27d4eb2f));
+    let g = this.buckets[hash & this.mask] as number;
+    for (; g !== -1; g = this.groupNext[g] as number) {
+      if (this.groupHash[g] !== hash || this.groupSid[g] !== sid) continue;
+      let same = true;
+      for (let w = 0, at = g * RW; w < RW; w++)
+        if (this.groupReq[at + w] !== reqView[w]) {
+          same = false;
+          break;
+        }
+      if (same) break;
+    }
+    if (g === -1) {
+      if (this.explored >= this.limit) return FULL;
+      g = this.newGroup(hash, sid);
+    } else {
+      // Is an explored optional set a subset of this one? Drop the explored supersets of this one (the
+      // last set takes the place of a dropped one).
+      let sets = this.groupSets[g] as Int32Array;
+      let size = this.groupSize[g] as number;
+      for (let i = 0; i < size;) {
+        const at = i * PW;
+        let sub = true;
+        let sup = true;
+        for (let w = 0; w < PW; w++) {
+          const a = sets[at + w] as number;
+          const o = optView[w] as number;
+          if ((a & ~o) !== 0) sub = false;
+          if ((o & ~a) !== 0) sup = false;
+        }
+        if (sub) {
+          this.groupSize[g] = size;
+          return SEEN;
+        }
+        if (sup) {
+          size--;
+          sets.copyWithin(at, size * PW, size * PW + PW);
+        } else i++;
+      }
+      if (this.explored >= this.limit) return FULL;
+      if ((size + 1) * PW > sets.length) {
+        const bigger = new Int32Array(sets.length * 2);
+        bigger.set(sets);
+        this.groupSets[g] = sets = bigger;
+      }
+      this.groupSize[g] = size;
+    }
+    const sets = this.groupSets[g] as Int32Array;
+    const size = this.groupSize[g] as number;
+    sets.set(optView, size * PW);
+    this.groupSize[g] = size + 1;
+    this.explored++;
+    return NEW;
+  }
+
+  private newGroup(hash: number, sid: number): number {
+    const RW = this.RW;
+    if (this.groups === this.groupHash.length) {
+      const n = this.groups * 2;
+      this.groupHash = widen(this.groupHash, n);
+      this.groupSid = widen(this.groupSid, n);
+      this.groupNext = widen(this.groupNext, n);
+      this.groupReq = widen(this.groupReq, n * RW);
+      this.buckets = new Int32Array(n * 2).fill(-1);
+      this.mask = this.buckets.length - 1;
+      for (let g = 0; g < this.groups; g++) {
+        const b = (this.groupHash[g] as number) & this.mask;
+        this.groupNext[g] = this.buckets[b] as number;
+        this.buckets[b] = g;
+      }
+    }
+    const g = this.groups++;
+    const b = hash & this.mask;
+    this.groupHash[g] = hash;
+    this.groupSid[g] = sid;
+    this.groupNext[g] = this.buckets[b] as number;
+    this.buckets[b] = g;
+    this.groupReq.set(this.reqView, g * RW);
+    this.groupSets.push(new Int32Array(this.PW * 4));
+    this.groupSize.push(0);
+    return g;
+  }
+}
+
+function widen(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
 }
