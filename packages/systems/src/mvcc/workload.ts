@@ -44,23 +44,36 @@ export interface WorkloadOptions {
   readonly untilMs: number;
 }
 
-function* listAppendClient(
-  cluster: MvccCluster,
+export interface ClientOptions {
+  readonly level: IsolationLevel;
+  readonly keys: number;
+  readonly opsPerTxn: number;
+  /** Whether to start another transaction. */
+  more(): boolean;
+  /** The time recorded for invocations and completions. */
+  now(): number;
+  /** Think time after each statement (0: none). */
+  readonly thinkMs?: number;
+}
+
+/** One client of the workload: the same program runs on the engine and on PostgreSQL. */
+export function* listAppendProgram(
   process: string,
   index: number,
   rng: Rng,
   recorder: TxnRecorder,
-  options: WorkloadOptions,
+  options: ClientOptions,
 ): Program {
   let nextValue = 1;
-  while (cluster.world.now() < options.untilMs) {
+  const think = options.thinkMs ?? 0;
+  while (options.more()) {
     const ops: MicroOp[] = [];
     for (let i = 0; i < options.opsPerTxn; i++) {
       const key = rng.int(options.keys);
       if (rng.next() < 0.5) ops.push({ f: 'append', key, value: index * 1_000_000 + nextValue++ });
       else ops.push({ f: 'r', key, value: null });
     }
-    const id = recorder.invoke(process, ops, cluster.world.now());
+    const id = recorder.invoke(process, ops, options.now());
     const done: MicroOp[] = [];
     let error = false;
     const begin: StatementResult = yield stmt.begin(options.level);
@@ -75,16 +88,18 @@ function* listAppendClient(
         );
         if (failed(r)) error = true;
         else done.push(op);
+        if (think > 0) yield { kind: 'pause', ms: think };
       } else {
         const r: StatementResult = yield stmt.select('lists', eq('id', op.key as number));
         const list = r.rows?.[0]?.value;
         if (failed(r) || !Array.isArray(list)) error = true;
         else done.push({ f: 'r', key: op.key, value: list });
+        if (think > 0) yield { kind: 'pause', ms: think };
       }
     }
     const end: StatementResult = yield error ? stmt.rollback() : stmt.commit();
-    if (!error && end.tag === 'COMMIT') recorder.ok(id, done, cluster.world.now());
-    else recorder.fail(id, cluster.world.now());
+    if (!error && end.tag === 'COMMIT') recorder.ok(id, done, options.now());
+    else recorder.fail(id, options.now());
   }
 }
 
@@ -98,7 +113,14 @@ export function startListAppend(
   const rng = new Rng(seed).fork('list-append');
   const programs = new Map<string, Program>();
   cluster.clients.forEach((id, i) =>
-    programs.set(id, listAppendClient(cluster, id, i + 1, rng.fork(id), recorder, options)),
+    programs.set(
+      id,
+      listAppendProgram(id, i + 1, rng.fork(id), recorder, {
+        ...options,
+        more: () => cluster.world.now() < options.untilMs,
+        now: () => cluster.world.now(),
+      }),
+    ),
   );
   return { recorder, running: startPrograms(cluster, programs) };
 }
