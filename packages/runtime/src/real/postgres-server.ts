@@ -22,6 +22,16 @@ export interface PostgresServer {
 export interface PostgresOptions {
   /** Extra `-c name=value` server settings (deadlock_timeout, autovacuum, …). */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Start with this next transaction id (pg_resetwal -x after initdb, with the commit-log segment it
+   * needs created empty): a way to reach transaction ids two hundred million ahead at once.
+   */
+  readonly nextXid?: number;
+  /**
+   * Binary-upgrade mode (`postgres -b`): among other things no autovacuum, not even against
+   * wraparound, so a test can watch the id limits without a worker racing to fix them.
+   */
+  readonly binaryUpgrade?: boolean;
 }
 
 /** Why PostgreSQL cannot be started here (binaries absent), or undefined when it can. */
@@ -74,6 +84,32 @@ export async function startPostgresServer(options: PostgresOptions = {}): Promis
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout || init.error}`);
   }
+  if (options.nextXid !== undefined) {
+    // pg_xact keeps 2 status bits per transaction: 32 pages of 8 kB per segment, 1,048,576 ids each.
+    const segment = Math.floor(options.nextXid / 1_048_576)
+      .toString(16)
+      .toUpperCase()
+      .padStart(4, '0');
+    const file = join(dataDir, 'pg_xact', segment);
+    if (!existsSync(file)) {
+      writeFileSync(file, Buffer.alloc(262_144));
+      if (account) chownSync(file, account.uid, account.gid);
+    }
+    const reset = spawnSync(
+      join(postgresBinDir, 'pg_resetwal'),
+      ['-x', String(options.nextXid), '-D', dataDir],
+      {
+        ...as,
+        env,
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
+    if (reset.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`pg_resetwal failed (${reset.status}): ${reset.stderr || reset.stdout || reset.error}`);
+    }
+  }
   const port = await freePort();
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
@@ -89,7 +125,7 @@ export async function startPostgresServer(options: PostgresOptions = {}): Promis
   };
   writeFileSync(join(dir, 'settings.txt'), JSON.stringify(settings)); // for a person looking at the dir
   if (account) chownSync(join(dir, 'settings.txt'), account.uid, account.gid);
-  const args = ['-D', dataDir];
+  const args = ['-D', dataDir, ...(options.binaryUpgrade ? ['-b'] : [])];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
   const child = spawn(join(postgresBinDir, 'postgres'), args, {
     ...as,

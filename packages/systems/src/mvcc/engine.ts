@@ -1280,7 +1280,7 @@ export class MvccEngine {
       this.stats.wraparoundRefusals++;
       throw new SqlError(
         '54000',
-        'database is not accepting commands that assign new transaction IDs to avoid wraparound data loss in database "postgres"',
+        'database is not accepting commands to avoid wraparound data loss in database "postgres"',
       );
     }
     if (left <= this.options.warnMargin) this.stats.wraparoundWarnings++;
