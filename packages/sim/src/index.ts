@@ -8,6 +8,7 @@ export {
   type WorldStats,
   type TraceMode,
   type ClockControl,
+  type InvariantFinding,
 } from './world';
 export { Network, defaultLink, validateLink, type LinkConfig, type LinkEnd } from './network';
 export { sampleLatency, validateLatency, type LatencyModel } from './latency';

@@ -324,3 +324,17 @@ describe('World: running a fresh world', () => {
     expect(quiet.runUntilQuiet(5)).toBe(false);
   });
 });
+
+describe('World: a check that judges several properties', () => {
+  it('reports the property it names, not the check it is registered under', () => {
+    const world = threeRecorders();
+    let broken = false;
+    world.addInvariant('all of them', () =>
+      broken ? { name: 'one of them', detail: 'it broke' } : undefined,
+    );
+    world.runFor(1);
+    broken = true;
+    rec(world, 'a').env.send('b', { type: 'probe', n: 1 });
+    expect(() => world.runFor(10)).toThrow(/invariant 'one of them' violated: it broke/);
+  });
+});

@@ -83,9 +83,15 @@ interface NodeSlot {
   timers: Map<TimerId, TimerEvent>;
 }
 
+/** Which of the properties a combined invariant judges broke, and how. */
+export interface InvariantFinding {
+  readonly name: string;
+  readonly detail: string;
+}
+
 interface Invariant {
   readonly name: string;
-  readonly check: () => string | undefined;
+  readonly check: () => string | InvariantFinding | undefined;
 }
 
 export class World {
@@ -371,8 +377,12 @@ export class World {
 
   // ---- checking and tracing ----
 
-  /** A safety property checked after every event; returning a string reports a violation. */
-  addInvariant(name: string, check: () => string | undefined): void {
+  /**
+   * A safety property checked after every event; returning a string reports a violation under `name`.
+   * A check that judges several properties at once (cheaper than one check each) may return the
+   * property that broke as `{ name, detail }`.
+   */
+  addInvariant(name: string, check: () => string | InvariantFinding | undefined): void {
     this.invariants.push({ name, check });
   }
 
@@ -554,7 +564,8 @@ export class World {
     for (const inv of this.invariants) {
       const problem = inv.check();
       if (problem !== undefined) {
-        throw new InvariantViolation(inv.name, problem, this.time, this.seed, this.stats.events);
+        const named = typeof problem === 'string' ? { name: inv.name, detail: problem } : problem;
+        throw new InvariantViolation(named.name, named.detail, this.time, this.seed, this.stats.events);
       }
     }
   }
