@@ -4,6 +4,7 @@
  */
 import type { Env, NodeId, SimNode, TimerId } from '@dslab/sim';
 import type { MvccMessage } from './messages';
+import { nextBoot } from './node';
 import type { Statement, StatementResult } from './statements';
 
 export interface Pending {
@@ -18,17 +19,29 @@ export class MvccClient implements SimNode<MvccMessage> {
   private readonly epoch: number;
   private pending: Pending | undefined;
   private retryTimer: TimerId | undefined;
+  /** The server incarnation this connection belongs to, once it answered. */
+  private server: number | undefined;
   /** Every statement and its result, in order. */
   readonly log: { readonly statement: Statement; readonly result: StatementResult; readonly at: number }[] =
     [];
 
   constructor(
     private readonly env: Env<MvccMessage>,
-    private readonly server: NodeId,
+    private readonly db: NodeId,
     private readonly retryMs: number,
   ) {
-    this.epoch = Math.floor(env.random() * 2 ** 31);
+    this.epoch = nextBoot(env);
+    this.hello();
   }
+
+  /** Tells the server this is a new life (it closes the old one's session), until it acknowledges. */
+  private hello(): void {
+    if (this.welcomed) return;
+    this.env.send(this.db, { type: 'hello', epoch: this.epoch });
+    this.env.setTimer(this.retryMs, () => this.hello());
+  }
+
+  private welcomed = false;
 
   get busy(): boolean {
     return this.pending !== undefined;
@@ -44,11 +57,12 @@ export class MvccClient implements SimNode<MvccMessage> {
   private send(): void {
     const pending = this.pending;
     if (!pending) return;
-    this.env.send(this.server, {
+    this.env.send(this.db, {
       type: 'exec',
       epoch: this.epoch,
       seq: pending.seq,
       statement: pending.statement,
+      ...(this.server !== undefined ? { server: this.server } : {}),
     });
     this.retryTimer = this.env.setTimer(this.retryMs, () => {
       this.retryTimer = undefined;
@@ -57,10 +71,13 @@ export class MvccClient implements SimNode<MvccMessage> {
   }
 
   onMessage(_from: NodeId, msg: MvccMessage): void {
+    if (msg.type === 'welcome' && msg.epoch === this.epoch) this.welcomed = true;
     if (msg.type !== 'result' || msg.epoch !== this.epoch) return;
     const pending = this.pending;
     if (!pending || msg.seq !== pending.seq) return;
     this.pending = undefined;
+    // A reconnect after the server restarted: the next statement opens a session on the new incarnation.
+    this.server = msg.server;
     if (this.retryTimer !== undefined) this.env.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
     const at = this.env.now();

@@ -37,11 +37,25 @@ import {
 } from './types';
 import { BOOTSTRAP_XID, FIRST_NORMAL_XID, FROZEN_XID, INVALID_XID, XidSpace, type Xid } from './xid';
 
+/** One committed change of a row, as the commit record logs it (logical redo). */
+export type RowChange =
+  | { readonly table: string; readonly oldKey?: number; readonly row: Row }
+  | { readonly table: string; readonly oldKey: number; readonly row?: undefined }
+  | { readonly table: string; readonly addColumn: string };
+
+/** What a commit makes durable: the transaction's id and its changes, in order. */
+export interface CommitRecord {
+  readonly xid: Xid;
+  readonly changes: readonly RowChange[];
+}
+
 /** What the engine needs from its host: a clock and timers (the node's Env in the simulator). */
 export interface EngineHost {
   now(): number;
   setTimer(ms: number, fire: () => void): number;
   clearTimer(timer: number): void;
+  /** Makes a commit durable before it is acknowledged (the server appends it to its log and syncs). */
+  logCommit?(record: CommitRecord): void;
 }
 
 export type ClogStatus = 'in progress' | 'committed' | 'aborted';
@@ -90,6 +104,8 @@ export interface Txn {
   readonly advisory: Map<number, number>;
   /** Columns this transaction added (undone if it aborts). */
   readonly addedColumns: { readonly table: string; readonly column: string }[];
+  /** Its row changes, for the commit record. */
+  readonly changes: RowChange[];
 }
 
 /** A statement that waits: for a transaction to end, or for an advisory lock. */
@@ -425,6 +441,7 @@ export class MvccEngine {
       sxact: undefined,
       advisory: new Map(),
       addedColumns: [],
+      changes: [],
     };
   }
 
@@ -475,6 +492,8 @@ export class MvccEngine {
 
   private commit(txn: Txn): void {
     if (txn.sxact) this.ssi.preCommit(txn.sxact); // may throw 40001
+    if (txn.xid !== undefined && txn.changes.length > 0)
+      this.host.logCommit?.({ xid: txn.xid, changes: txn.changes });
     if (txn.xid !== undefined) {
       this.clog.set(txn.xid, 'committed');
       this.xidOwner.delete(txn.xid);
@@ -804,7 +823,8 @@ export class MvccEngine {
         const fresh = this.placeTuple(table, values, me, txn.cid);
         old.next = fresh.tid;
         if (returning) rows.push(fresh.values);
-      }
+        txn.changes.push({ table: tableName, oldKey: old.values[table.schema.key] as number, row: values });
+      } else txn.changes.push({ table: tableName, oldKey: old.values[table.schema.key] as number });
       old.xmax = me;
       old.cmax = txn.cid;
       count++;
@@ -840,6 +860,7 @@ export class MvccEngine {
       for (const column of table.schema.columns)
         full[column] = row[column] ?? (table.schema.arrays?.includes(column) ? [] : 0);
       this.placeTuple(table, full, me, txn.cid);
+      txn.changes.push({ table: tableName, row: full });
       txn.work++;
     }
     txn.cid++;
@@ -1024,6 +1045,7 @@ export class MvccEngine {
     // A nullable column without a default is a catalog change only: no row is rewritten.
     table.schema = { ...table.schema, columns: [...table.schema.columns, column] };
     txn.addedColumns.push({ table: tableName, column });
+    txn.changes.push({ table: tableName, addColumn: column });
     txn.cid++;
     return { tag: 'ALTER TABLE' };
   }
@@ -1362,6 +1384,12 @@ export class MvccEngine {
 
   nextTransactionId(): Xid {
     return this.nextXid;
+  }
+
+  /** After recovery: the next id continues after the last one the log saw. */
+  resumeXidsAfter(xid: Xid): void {
+    this.nextXid = this.xids.next(xid);
+    for (const table of this.tables.values()) table.relfrozenxid = this.nextXid;
   }
 
   /** Consumes `n` ids at once, as that many committed one-row transactions would (for wraparound scenarios). */

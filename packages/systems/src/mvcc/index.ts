@@ -140,7 +140,7 @@ export const mvccSimulation: SimulationSpec<MvccParams, MvccRun> = {
         endMs: params.durationMs - 100,
         meanIntervalMs: 200,
         maxDurationMs: 300,
-        families: ['partition', 'pause', 'link'],
+        families: ['partition', 'pause', 'link', 'crash'],
       }),
     drive: (run, params) => {
       const finished = run.world.runUntilCondition(() => run.running() === 0, params.durationMs + 60_000);

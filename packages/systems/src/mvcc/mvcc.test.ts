@@ -198,3 +198,30 @@ describe('list-append histories judged by the transactional checker', () => {
 function add10() {
   return { op: '+' as const, left: col('value'), right: 10 };
 }
+
+describe('durability: the commit log on the simulated disk', () => {
+  it('a crash keeps committed rows and loses what was in progress; sessions of the old life get 08006', () => {
+    const params = mvccParams.parse({ sessions: 2, jitterMs: 0 });
+    const cluster = buildMvccWorld(params, 3, 'hash', [{ schema: TEST_TABLE, rows: [{ id: 1, value: 10 }] }]);
+    const results: string[] = [];
+    const run = (client: string, statement: Parameters<ReturnType<typeof cluster.client>['submit']>[0]) => {
+      cluster.client(client).submit(statement, (r) => results.push(`${client} ${r.error?.code ?? r.tag}`));
+      cluster.world.runFor(20);
+    };
+    run('c1', stmt.insert('test', { id: 2, value: 20 })); // autocommit: durable
+    run('c2', stmt.begin());
+    run('c2', stmt.insert('test', { id: 3, value: 30 })); // never committed
+    cluster.world.crash('db');
+    cluster.world.runFor(10);
+    cluster.world.restart('db');
+    run('c2', stmt.commit()); // its session died with the server
+    run('c1', stmt.select('test'));
+    expect(results).toEqual(['c1 INSERT', 'c2 BEGIN', 'c2 INSERT', 'c2 08006', 'c1 08006']);
+    run('c1', stmt.select('test'));
+    expect(cluster.server().recovered).toBe(1);
+    expect(cluster.client('c1').log.at(-1)?.result.rows).toEqual([
+      { id: 1, value: 10 },
+      { id: 2, value: 20 },
+    ]);
+  });
+});

@@ -39,7 +39,10 @@ export function startPrograms(cluster: MvccCluster, programs: ReadonlyMap<string
     };
     cluster.world.at(cluster.world.now(), `start ${id}`, () => step(undefined));
   }
-  return () => running.size;
+  // A program whose client crashed is dead: it no longer counts as running.
+  const clients = new Map([...programs.keys()].map((id) => [id, cluster.client(id)]));
+  return () =>
+    [...running].filter((id) => cluster.world.isUp(id) && cluster.client(id) === clients.get(id)).length;
 }
 
 /** True when the result is an error with this SQLSTATE (or any error when no code is given). */

@@ -99,6 +99,8 @@ export function* listAppendProgram(
     }
     const end: StatementResult = yield error ? stmt.rollback() : stmt.commit();
     if (!error && end.tag === 'COMMIT') recorder.ok(id, done, options.now());
+    else if (!error && end.error?.code.startsWith('08'))
+      recorder.info(id, options.now()); // the commit's fate is unknown
     else recorder.fail(id, options.now());
   }
 }
