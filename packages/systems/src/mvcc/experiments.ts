@@ -98,6 +98,18 @@ export const experiments = {
       [2, COMMIT],
     ],
   },
+  /** DDL in progress: a plain reader of the table waits for it. */
+  ddlBlocksReaders: {
+    id: 'ddl-blocks-readers',
+    title: 'A plain SELECT while ALTER TABLE … ADD COLUMN is in progress',
+    levels: ['read committed'],
+    steps: [
+      [1, BEGIN],
+      [1, stmt.addColumn('test', 'note')],
+      [2, stmt.select('test')],
+      [1, stmt.rollback()],
+    ],
+  },
   /** A repeated COUNT with an insert committed between. */
   phantomCount: {
     id: 'phantom-count',
