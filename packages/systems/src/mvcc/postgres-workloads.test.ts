@@ -63,7 +63,7 @@ describe.skipIf(postgres.missing !== undefined)('E4 on PostgreSQL 15', () => {
       await resetTable(admin, JOBS.schema, jobs);
       const stats: QueueStats = { processed: new Map() };
       const programs = new Map<string, Program>();
-      for (let w = 1; w <= 4; w++) programs.set(`w${w}`, worker(skip, 25, stats));
+      for (let w = 1; w <= 4; w++) programs.set(`w${w}`, worker(skip, 40, stats));
       const started = performance.now();
       await runProgramsOnPostgres(() => postgres.connect(), programs);
       times[skip ? 'skip' : 'plain'] = performance.now() - started;
