@@ -684,6 +684,12 @@ export class MvccEngine {
     s: Extract<Statement, { kind: 'select' }>,
   ): Generator<Wait, StatementResult> {
     const table = this.table(s.table);
+    // A locking read writes row locks: refused up front in a READ ONLY transaction, rows or not.
+    if (s.lock && txn.readOnly)
+      throw new SqlError(
+        '25006',
+        `cannot execute SELECT FOR ${s.lock.toUpperCase()} in a read-only transaction`,
+      );
     let rows = this.scan(txn, snap, table, s.where);
     if (s.orderBy) {
       const by = s.orderBy;

@@ -110,6 +110,27 @@ export const experiments = {
       [1, stmt.rollback()],
     ],
   },
+  /**
+   * Fekete et al.'s read-only anomaly with the reader declared READ ONLY (Ports & Grittner's read-only
+   * optimizations apply to it).
+   */
+  readOnlyDeclared: {
+    id: 'read-only-declared',
+    title: 'The read-only anomaly with T3 declared READ ONLY',
+    levels: three,
+    steps: [
+      [1, BEGIN],
+      [1, stmt.select('test')],
+      [2, BEGIN],
+      [2, stmt.update('test', { value: { op: '+', left: { col: 'value' }, right: 5 } }, eq('id', 2))],
+      [2, COMMIT],
+      [3, { kind: 'begin', readOnly: true }],
+      [3, stmt.select('test')],
+      [3, COMMIT],
+      [1, stmt.update('test', { value: 0 }, eq('id', 1))],
+      [1, COMMIT],
+    ],
+  },
   /** A repeated COUNT with an insert committed between. */
   phantomCount: {
     id: 'phantom-count',

@@ -39,7 +39,7 @@ export function randomScript(seed: number): Script {
   const rng = new Rng(seed).fork('random-script');
   const per = [2 + rng.int(3), 2 + rng.int(3)];
   const queues: Statement[][] = per.map((n) => [
-    stmt.begin(),
+    rng.next() < 0.2 ? { kind: 'begin', readOnly: true } : stmt.begin(),
     ...Array.from({ length: n }, () => randomStatement(rng)),
     rng.next() < 0.8 ? stmt.commit() : stmt.rollback(),
   ]);
