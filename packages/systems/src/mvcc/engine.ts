@@ -613,7 +613,6 @@ export class MvccEngine {
    */
   private scan(txn: Txn, snap: Snapshot, table: Table, where: Pred | undefined): Tuple[] {
     const sxact = txn.sxact;
-    if (sxact) this.ssi.checkNotDoomed(sxact);
     const keys = keyLookup(where, table.schema.key);
     const found: Tuple[] = [];
     if (keys !== undefined) {
@@ -653,6 +652,9 @@ export class MvccEngine {
 
   /** HeapCheckForSerializableConflictOut: which writer's id the examined version points at, if concurrent. */
   private conflictOut(txn: Txn, sxact: SerXact, t: Tuple, visible: boolean): void {
+    // A doomed transaction fails at the next version it examines (not before: a lookup that finds no
+    // version succeeds), as CheckForSerializableConflictOutNeeded does.
+    this.ssi.checkNotDoomed(sxact);
     const state = this.tupleState(t);
     let xid: Xid;
     switch (state) {

@@ -35,9 +35,9 @@ function randomStatement(rng: Rng): Statement {
   }
 }
 
-export function randomScript(seed: number): Script {
-  const rng = new Rng(seed).fork('random-script');
-  const per = [2 + rng.int(3), 2 + rng.int(3)];
+export function randomScript(seed: number, sessions = 2): Script {
+  const rng = new Rng(seed).fork(sessions === 2 ? 'random-script' : `random-script-${sessions}`);
+  const per = Array.from({ length: sessions }, () => 2 + rng.int(3));
   const queues: Statement[][] = per.map((n) => [
     rng.next() < 0.2 ? { kind: 'begin', readOnly: true } : stmt.begin(),
     ...Array.from({ length: n }, () => randomStatement(rng)),
