@@ -824,12 +824,16 @@ export class MvccEngine {
         const values: Record<string, Value> = { ...old.values };
         for (const [column, expr] of Object.entries(set)) values[column] = evalExpr(expr, base.values);
         const key = values[table.schema.key] as number;
-        if (key !== old.values[table.schema.key]) {
-          yield* this.checkUnique(txn, table, key);
-          if (txn.sxact) this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, true, snap);
-        }
+        // The new version goes into the heap first; a changed key is then inserted into the index,
+        // where the unique check may wait (others see the new version as being inserted meanwhile).
         const fresh = this.placeTuple(table, values, me, txn.cid);
         old.next = fresh.tid;
+        old.xmax = me;
+        old.cmax = txn.cid;
+        if (key !== old.values[table.schema.key]) {
+          yield* this.checkUnique(txn, table, key, fresh.tid);
+          if (txn.sxact) this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, true, snap);
+        }
         if (returning) rows.push(fresh.values);
         txn.changes.push({ table: tableName, oldKey: old.values[table.schema.key] as number, row: values });
       } else txn.changes.push({ table: tableName, oldKey: old.values[table.schema.key] as number });
@@ -858,17 +862,18 @@ export class MvccEngine {
     for (const row of rows) {
       const key = row[table.schema.key];
       if (typeof key !== 'number') throw new SqlError('23502', `null value in column "${table.schema.key}"`);
-      yield* this.checkUnique(txn, table, key);
-      if (txn.sxact) {
-        const snap = txn.snapshot as Snapshot;
-        this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, false, snap);
-        this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, true, snap);
-      }
+      // heap_insert first (its SSI check covers the relation), then the index insertion with the
+      // unique check, which may wait while the new tuple is visible to others as being inserted.
+      if (txn.sxact)
+        this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, false, txn.snapshot as Snapshot);
       const full: Record<string, Value> = {};
       for (const column of table.schema.columns)
         full[column] = row[column] ?? (table.schema.arrays?.includes(column) ? [] : 0);
-      this.placeTuple(table, full, me, txn.cid);
+      const fresh = this.placeTuple(table, full, me, txn.cid);
       txn.changes.push({ table: tableName, row: full });
+      yield* this.checkUnique(txn, table, key, fresh.tid);
+      if (txn.sxact)
+        this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, true, txn.snapshot as Snapshot);
       txn.work++;
     }
     txn.cid++;
@@ -876,13 +881,13 @@ export class MvccEngine {
   }
 
   /** _bt_check_unique: a live or in-progress version with the key is a duplicate, or a reason to wait. */
-  private *checkUnique(txn: Txn, table: Table, key: number): Generator<Wait, void> {
+  private *checkUnique(txn: Txn, table: Table, key: number, self: number): Generator<Wait, void> {
     for (;;) {
       let waitFor: Xid | undefined;
       let duplicate = false;
       for (const tid of table.index.get(key) ?? []) {
         const t = table.heap[tid] as Tuple;
-        if (t.removed) continue;
+        if (t.removed || tid === self) continue;
         const mine = (x: Xid) => x === txn.xid;
         if (!t.frozen && !mine(t.xmin)) {
           const s = this.status(t.xmin);
@@ -908,6 +913,10 @@ export class MvccEngine {
         yield { kind: 'xid', xid: waitFor, what: `key ${key} of ${table.schema.name}_pkey` };
         continue;
       }
+      // Before reporting the violation, a serializable writer checks the index page as if it were going
+      // to write it, so an rw-conflict the violation would hide is reported instead (_bt_check_unique).
+      if (duplicate && txn.sxact && txn.snapshot)
+        this.ssi.conflictIn(txn.sxact, table.schema.name, undefined, true, txn.snapshot);
       if (duplicate)
         throw new SqlError(
           '23505',

@@ -18,10 +18,20 @@ function randomStatement(rng: Rng): Statement {
       return stmt.select('test', eq('id', id));
     case 2:
       return stmt.select('test', cmp(mod(col('value'), 20), '=', 0));
-    case 3:
-      return stmt.select('test', eq('id', id), { lock: rng.next() < 0.5 ? 'update' : 'share' });
+    case 3: {
+      const policy = rng.int(3);
+      return stmt.select('test', rng.next() < 0.7 ? eq('id', id) : cmp('value', '>', value), {
+        lock: rng.next() < 0.5 ? 'update' : 'share',
+        ...(policy === 1
+          ? { waitPolicy: 'nowait' as const }
+          : policy === 2
+            ? { waitPolicy: 'skip locked' as const }
+            : {}),
+        ...(rng.next() < 0.3 ? { orderBy: 'id', limit: 1 } : {}),
+      });
+    }
     case 4:
-      return stmt.update('test', { value }, eq('id', id));
+      return stmt.update('test', { value }, eq('id', id), rng.next() < 0.3);
     case 5:
       return stmt.update('test', { value: add(col('value'), 1) }, cmp('value', '>', value));
     case 6:
