@@ -84,7 +84,7 @@ export class PostgresTarget implements AnomalyTarget {
   }
 
   async sleep(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await wallSleep(ms);
   }
 
   submit(session: number, statement: Statement): void {
@@ -118,7 +118,7 @@ export class PostgresTarget implements AnomalyTarget {
       const after = [...this.pending.values()].filter((p) => p.result).length;
       calm = running === 0 && before === after ? calm + 1 : 0;
       if (round > 2000) throw new Error('a statement neither completed nor waited for a lock within 20 s');
-      await new Promise((resolve) => setTimeout(resolve, calm > 0 ? 25 : 5));
+      await wallSleep(calm > 0 ? 25 : 5);
     }
     const done = new Map<number, StatementResult>();
     for (const [session, pending] of this.pending)
@@ -156,11 +156,17 @@ export async function runProgramsOnPostgres(
         if (next.done) break;
         const action = next.value;
         if (action.kind === 'pause') {
-          await new Promise((resolve) => setTimeout(resolve, action.ms));
+          await wallSleep(action.ms);
           result = { tag: 'PAUSE' };
         } else result = await runSql(client, action);
       }
       await client.end();
     }),
   );
+}
+
+/** Waits in real time: the other side of this driver is a real PostgreSQL server, not a World. */
+function wallSleep(ms: number): Promise<void> {
+  // allow-ambient: a real server's locks and waits take wall-clock time; the simulated side uses Env.
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
