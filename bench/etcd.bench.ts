@@ -1,21 +1,23 @@
-// The Raft KV against etcd 3.4 (Debian's etcd-server), side by side in one run: three members each on
-// loopback with fsync on, the same Node load generator (etcd3 for etcd, ioredis over RESP for dslab),
-// 8-byte keys and 256-byte values, 1 client and 100 clients. Throughput, p50/p99 latency and the
-// members' resident memory, and the ratios. Installs etcd-server when run as root.
+// The Raft KV against etcd 3.4 (Debian's etcd-server), side by side in one run (issue 21 §4): three
+// members each on loopback with fsync on, PUTs of 8-byte keys (over 10,000) and 256-byte values sent to
+// the leader. Both are driven by the same load generator of equal cost per request: wrk (C, one
+// thread) with `bench/wrk/put.lua`, etcd through its v3 JSON gateway and dslab through its HTTP/JSON API.
+// A Node client would cost more per etcd request (gRPC) than per dslab request (RESP) and, on two cores,
+// decide the race; so wrk's own CPU is reported beside every figure. Throughput, p50/p99 latency and
+// the members' resident memory at 1, 10 and 100 connections, and the ratios. Installs etcd-server and
+// wrk when run as root.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Etcd3 } from 'etcd3';
-import { Redis } from 'ioredis';
 import { LocalCluster, freePort } from '@dslab/runtime';
 import type { Benchmark } from './benchmark';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const VALUE = 'v'.repeat(256);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,10,100').split(',').map(Number);
+const VALUE_SIZE = 256;
 const KEYSPACE = 10_000;
-const key = (n: number) => String(n % KEYSPACE).padStart(8, '0');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMb(pids: readonly number[]): number {
@@ -31,51 +33,112 @@ function rssMb(pids: readonly number[]): number {
   return kb / 1024;
 }
 
-interface LoadResult {
-  clients: number;
-  ops: number;
+/** What one wrk run printed (bench/wrk/put.lua's last line) plus wrk's CPU and the servers' memory. */
+interface WrkResult {
+  connections: number;
+  requests: number;
   errors: number;
-  opsPerSecond: number;
+  writesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
+  /** wrk's user + system CPU over the run's wall time: 1.0 is one core. Low means it did not decide. */
+  loadGeneratorCores: number;
+  /** The three members' resident memory, the largest sum sampled every 500 ms. */
   rssMb: number;
 }
 
-async function load(
-  clients: number,
-  put: (client: number, k: string) => Promise<unknown>,
+const wrkOutput = /^\{"requests".*\}$/m;
+const childTimes = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/;
+
+/** Runs wrk under bash so that `times` reports wrk's CPU (the shell's children) when it exits. */
+async function wrk(
+  target: 'etcd' | 'dslab',
+  url: string,
+  connections: number,
+  seconds: number,
   pids: () => number[],
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let n = 0;
-  const end = performance.now() + SECONDS * 1000;
+  scriptDir: string,
+): Promise<WrkResult> {
+  const script = join(scriptDir, `put-${target}.lua`);
+  writeFileSync(
+    script,
+    `target = "${target}"\nkeyspace = ${KEYSPACE}\nvalue_size = ${VALUE_SIZE}\n` +
+      readFileSync(fileURLToPath(new URL('./wrk/put.lua', import.meta.url)), 'utf8'),
+  );
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pids()))), 500);
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (performance.now() < end) {
-        const started = performance.now();
-        try {
-          await put(c, key(n++));
-          latencies.push(performance.now() - started);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url];
+  const child = spawn('bash', ['-c', 'wrk "$@" && times', 'bash', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
-  latencies.sort((a, b) => a - b);
+  const json = wrkOutput.exec(out);
+  if (code !== 0 || !json) throw new Error(`wrk against ${target} failed (exit ${code}):\n${out}`);
+  const r = JSON.parse(json[0]) as Record<string, number>;
+  const lines = out.trim().split('\n');
+  const cpu = childTimes.exec(lines[lines.length - 1] ?? '');
+  const cpuSeconds = cpu
+    ? Number(cpu[1]) * 60 + Number(cpu[2]) + Number(cpu[3]) * 60 + Number(cpu[4])
+    : Number.NaN;
+  const wallSeconds = (r.durationUs as number) / 1e6;
+  const ms = (us: number | undefined) => Number(((us ?? 0) / 1000).toFixed(2));
   return {
-    clients,
-    ops: latencies.length,
-    errors,
-    opsPerSecond: latencies.length / SECONDS,
-    p50Ms: Number((latencies[Math.floor(latencies.length * 0.5)] ?? 0).toFixed(2)),
-    p99Ms: Number((latencies[Math.floor(latencies.length * 0.99)] ?? 0).toFixed(2)),
+    connections,
+    requests: r.requests as number,
+    errors:
+      (r.connectErrors as number) +
+      (r.readErrors as number) +
+      (r.writeErrors as number) +
+      (r.statusErrors as number) +
+      (r.timeouts as number),
+    writesPerSecond: Math.round((r.requests as number) / wallSeconds),
+    p50Ms: ms(r.p50Us),
+    p99Ms: ms(r.p99Us),
+    maxMs: ms(r.maxUs),
+    loadGeneratorCores: Number((cpuSeconds / wallSeconds).toFixed(3)),
     rssMb: Number(peakRss.toFixed(1)),
   };
+}
+
+/** The member etcd calls leader: the one whose own id is the leader id its status reports. */
+async function etcdLeader(endpoints: readonly string[]): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (const endpoint of endpoints) {
+      try {
+        const response = await fetch(`http://${endpoint}/v3/maintenance/status`, {
+          method: 'POST',
+          body: '{}',
+        });
+        const status = (await response.json()) as { header?: { member_id?: string }; leader?: string };
+        if (status.leader !== undefined && status.leader === status.header?.member_id) return endpoint;
+      } catch {
+        /* not up yet */
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error('etcd elected no leader in 20 s');
+}
+
+/** The dslab member whose status says leader. */
+async function dslabLeader(ports: readonly number[]): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (const port of ports) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/v1/status`);
+        const status = (await response.json()) as { role?: string };
+        if (status.role === 'leader') return port;
+      } catch {
+        /* not up yet */
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error('dslab elected no leader in 20 s');
 }
 
 async function startEtcd(dir: string): Promise<{ processes: ChildProcess[]; endpoints: string[] }> {
@@ -135,64 +198,37 @@ const bench: Benchmark = {
       // etcd's default timing (100 ms heartbeat, 1 s election), so both tolerate the same stalls.
       params: ['electionMinMs=1000', 'electionMaxMs=2000', 'heartbeatMs=100', 'snapshotEvery=10000'],
     });
-    const etcdClient = new Etcd3({ hosts: etcd.endpoints.map((e) => `http://${e}`) });
-    const redisClients: Redis[] = [];
+    const etcdPids = () => etcd.processes.flatMap((p) => (p.pid ? [p.pid] : []));
     try {
-      for (let i = 0; i < 100; i++) {
-        await etcdClient
-          .put('warmup')
-          .value('x')
-          .catch(() => undefined);
-        if (i > 50) break;
-        await sleep(100);
-      }
-      await etcdClient.put('warmup').value('x');
-      const ports = dslab.members.map((m) => m.respPort);
-      for (let i = 0; i < 100; i++) {
-        const redis = new Redis({
-          port: ports[i % ports.length] as number,
-          host: '127.0.0.1',
-          maxRetriesPerRequest: 3,
-        });
-        redis.on('error', () => undefined);
-        redisClients.push(redis);
-      }
-      for (let i = 0; i < 100; i++) {
-        try {
-          await redisClients[0]?.set('warmup', 'x');
-          break;
-        } catch {
-          await sleep(200);
-        }
-      }
+      const etcdUrl = `http://${await etcdLeader(etcd.endpoints)}`;
+      const dslabUrl = `http://127.0.0.1:${await dslabLeader(dslab.members.map((m) => m.httpPort))}`;
+      const scriptDir = join(dir, 'scripts');
+      execFileSync('mkdir', ['-p', scriptDir]);
+      // Warm both up (connections, JIT, first fsyncs) before anything is measured.
+      await wrk('etcd', etcdUrl, 10, 2, etcdPids, scriptDir);
+      await wrk('dslab', dslabUrl, 10, 2, () => dslab.pids(), scriptDir);
       const results: Record<string, unknown> = {};
-      for (const clients of [1, 100]) {
-        const e = await load(
-          clients,
-          (_c, k) => etcdClient.put(k).value(VALUE).exec(),
-          () => etcd.processes.flatMap((p) => (p.pid ? [p.pid] : [])),
-        );
-        const d = await load(
-          clients,
-          (c, k) => (redisClients[c] as Redis).set(k, VALUE),
-          () => dslab.pids(),
-        );
-        results[`clients${clients}`] = {
+      for (const connections of CONNECTIONS) {
+        const e = await wrk('etcd', etcdUrl, connections, SECONDS, etcdPids, scriptDir);
+        const d = await wrk('dslab', dslabUrl, connections, SECONDS, () => dslab.pids(), scriptDir);
+        results[`connections${connections}`] = {
           etcd: e,
           dslab: d,
-          throughputRatio: Number((d.opsPerSecond / Math.max(1, e.opsPerSecond)).toFixed(3)),
+          throughputRatio: Number((d.writesPerSecond / Math.max(1, e.writesPerSecond)).toFixed(3)),
           p99Ratio: Number((d.p99Ms / Math.max(0.001, e.p99Ms)).toFixed(3)),
+          memoryRatio: Number((d.rssMb / Math.max(1, e.rssMb)).toFixed(3)),
         };
       }
       return {
-        setup: `3 members each, loopback, fsync on, ${SECONDS} s per run, 8-byte keys, 256-byte values, writes only`,
+        setup:
+          `3 members each, loopback, fsync on, ${SECONDS} s per point, PUTs of 8-byte keys over ${KEYSPACE} and ` +
+          `${VALUE_SIZE}-byte values to the leader; wrk -t1 with bench/wrk/put.lua for both ` +
+          '(etcd: POST /v3/kv/put on the JSON gateway; dslab: PUT /v1/kv/{key})',
         etcdVersion: execFileSync('/usr/bin/etcd', ['--version']).toString().split('\n')[0],
-        goal: 'dslab ≥ etcd write throughput at 100 clients with p99 no worse',
+        goal: "dslab ≥ 1.0× etcd write throughput at 1, 10 and 100 connections, p99 no worse, members' memory ≤ etcd's",
         ...results,
       };
     } finally {
-      etcdClient.close();
-      for (const r of redisClients) r.disconnect();
       for (const p of etcd.processes) p.kill('SIGTERM');
       await dslab.stop();
       rmSync(dir, { recursive: true, force: true });

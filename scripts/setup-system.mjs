@@ -16,6 +16,7 @@ export const systemPackages = [
 /** Needed only by benchmarks (`npm run bench etcd`): installed on demand, not by `npm test`. */
 export const benchPackages = [
   { binary: '/usr/bin/etcd', deb: 'etcd-server', why: 'the etcd side of the Raft KV comparison' },
+  { binary: '/usr/bin/wrk', deb: 'wrk', why: 'one load generator of equal cost for etcd and dslab' },
 ];
 
 /**
