@@ -189,8 +189,16 @@ const bench: Benchmark = {
     );
     const dir = mkdtempSync(join(tmpdir(), 'dslab-vs-etcd-'));
     const etcd = await startEtcd(join(dir, 'etcd'));
+    // The built CLI, as `npm run dslab` runs it (bin/dslab.js compiles the sources at start through tsx).
+    execFileSync(
+      process.execPath,
+      [fileURLToPath(new URL('../scripts/build-cli.mjs', import.meta.url)), '--if-stale'],
+      {
+        stdio: 'inherit',
+      },
+    );
     const dslab = await LocalCluster.start({
-      command: [process.execPath, fileURLToPath(new URL('../packages/cli/bin/dslab.js', import.meta.url))],
+      command: [process.execPath, fileURLToPath(new URL('../packages/cli/dist/dslab.js', import.meta.url))],
       system: 'raft',
       nodes: 3,
       dataDir: join(dir, 'dslab'),

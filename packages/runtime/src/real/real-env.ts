@@ -20,10 +20,15 @@ export interface RealNodeOptions<M extends Message> {
   readonly local?: (from: NodeId, to: NodeId, msg: unknown) => boolean;
 }
 
+type PendingTimer =
+  | { readonly timeout: ReturnType<typeof setTimeout> }
+  | { readonly immediate: ReturnType<typeof setImmediate> };
+
 export class RealNode<M extends Message> {
   readonly env: Env<M>;
   readonly node: SimNode<M>;
-  private readonly timers = new Map<TimerId, ReturnType<typeof setTimeout>>();
+  /** Pending timers; a zero-delay one is an immediate (see `setTimer`). */
+  private readonly timers = new Map<TimerId, PendingTimer>();
   private nextTimer = 1;
   private stopped = false;
 
@@ -41,16 +46,19 @@ export class RealNode<M extends Message> {
       },
       setTimer: (ms, fire) => {
         const id = this.nextTimer++;
-        const handle = setTimeout(() => {
+        const run = () => {
           this.timers.delete(id);
           if (!this.stopped) fire();
-        }, ms);
-        this.timers.set(id, handle);
+        };
+        // Node clamps setTimeout(0) to 1 ms. A node asks for 0 to run "after the messages in hand" (a
+        // leader batching requests into one AppendEntries), which is what an immediate does, without
+        // adding a millisecond to every write.
+        this.timers.set(id, ms <= 0 ? { immediate: setImmediate(run) } : { timeout: setTimeout(run, ms) });
         return id;
       },
       clearTimer: (id) => {
         const handle = this.timers.get(id);
-        if (handle !== undefined) clearTimeout(handle);
+        if (handle !== undefined) this.cancel(handle);
         this.timers.delete(id);
       },
       trace: (name, data) => options.trace?.(name, data),
@@ -67,9 +75,14 @@ export class RealNode<M extends Message> {
     this.node.onMessage(from, msg as M);
   }
 
+  private cancel(handle: PendingTimer): void {
+    if ('timeout' in handle) clearTimeout(handle.timeout);
+    else clearImmediate(handle.immediate);
+  }
+
   stop(): void {
     this.stopped = true;
-    for (const handle of this.timers.values()) clearTimeout(handle);
+    for (const handle of this.timers.values()) this.cancel(handle);
     this.timers.clear();
   }
 }

@@ -68,8 +68,11 @@ export class Replication {
     for (const peer of this.progress.peerIds()) this.sendAppend(peer, true);
   }
 
-  /** Sends `peer` what it is missing from its next index (a snapshot when that is compacted away). */
-  sendAppend(peer: NodeId, heartbeat: boolean): void {
+  /**
+   * Sends `peer` what it is missing from its next index (a snapshot when that is compacted away).
+   * `beforeLogSync`: the entries may leave before the leader's own copy is durable (see `scheduleFlush`).
+   */
+  sendAppend(peer: NodeId, heartbeat: boolean, beforeLogSync = false): void {
     const s = this.s;
     // Committing can end leadership (a leader's own removal) or drop the peer from the configuration.
     const p = this.progress.get(peer);
@@ -81,7 +84,7 @@ export class Replication {
     const entries = s.log.slice(p.next, s.config.maxBatch);
     if (entries.length === 0 && !heartbeat) return;
     const prevIndex = p.next - 1;
-    s.send(peer, {
+    const append: AppendEntries = {
       type: 'append',
       term: s.term,
       prevIndex,
@@ -89,19 +92,26 @@ export class Replication {
       entries,
       leaderCommit: s.commitIndex,
       round: this.round,
-    });
+    };
+    if (beforeLogSync) s.sendBeforeLogSync(peer, append);
+    else s.send(peer, append);
     if (!p.probing) p.next += entries.length;
   }
 
-  /** New entries go out on the next turn of the event loop, so a burst of requests shares a message. */
+  /**
+   * New entries go out on the next turn of the event loop, so a burst of requests shares a message.
+   * They leave before the leader's fsync, which then runs while the followers write theirs (Ongaro's
+   * dissertation §10.2.1; etcd does the same): the leader counts itself toward a commit only up to its
+   * durable index, so a copy a crash could lose never makes an entry committed.
+   */
   private scheduleFlush(): void {
     const s = this.s;
     if (this.flushTimer !== undefined) return;
     this.flushTimer = s.env.setTimer(0, () => {
       this.flushTimer = undefined;
       if (s.role !== 'leader') return;
+      for (const peer of this.progress.peerIds()) this.sendAppend(peer, false, true);
       s.sync(); // one fsync for everything appended since the last one (group commit)
-      for (const peer of this.progress.peerIds()) this.sendAppend(peer, false);
       this.parts.commit.advance(); // a lone voter commits once its own copy is durable
     });
   }

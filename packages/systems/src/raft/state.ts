@@ -112,6 +112,15 @@ export class ServerState {
     this.env.send(to, msg);
   }
 
+  /**
+   * A leader's AppendEntries that may leave before its log is durable. Term and vote (and a snapshot's
+   * rename) are made durable first all the same: only the log's new records may still be in flight.
+   */
+  sendBeforeLogSync(to: NodeId, msg: RaftMessage): void {
+    if (this.storage.replacedSinceFlush) this.sync();
+    this.env.send(to, msg);
+  }
+
   sync(): void {
     this.storage.flush();
     this.durableIndex = this.log.lastIndex;

@@ -64,6 +64,8 @@ const decoder = new TextDecoder();
 
 export class RaftStorage {
   private dirty = false;
+  /** A file was replaced (meta, snapshot, log rewrite) whose rename is durable only after the next flush. */
+  replacedSinceFlush = false;
   /** Log records appended since the last flush, encoded once at the flush. */
   private pendingLog = '';
 
@@ -105,6 +107,7 @@ export class RaftStorage {
     this.disk.sync();
     this.disk.rename(`${name}.tmp`, name);
     this.dirty = true;
+    this.replacedSinceFlush = true;
   }
 
   /** Hands the records appended since the last flush to the disk, in one write. */
@@ -120,6 +123,7 @@ export class RaftStorage {
     this.writePendingLog();
     this.disk.sync();
     this.dirty = false;
+    this.replacedSinceFlush = false;
   }
 
   recover(): Recovered {
