@@ -17,7 +17,9 @@
  *   state.ts        what they share: term, vote, log, commit/applied/durable indexes, the state machine
  *
  * Durability rule: a node's writes are flushed to disk before the next message leaves it (see
- * `ServerState.send`), so a vote or an acknowledgement is never given for state a crash could lose.
+ * `ServerState.send`), so a vote or an acknowledgement is never given for state a crash could lose. The
+ * one exception is a leader's new entries, which leave while its own fsync runs (`sendBeforeLogSync`):
+ * the leader counts its copy toward a commit only once it is durable.
  */
 import type { Env, NodeId, SimNode } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
