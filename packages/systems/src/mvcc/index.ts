@@ -8,6 +8,7 @@ import type { IsolationLevel } from './statements';
 import { mvccScenarios } from './scenarios';
 import { mvccMutants, type MvccMutant } from './types';
 import { LISTS, checkListAppend, listRows, startListAppend } from './workload';
+import { downDetail, mvccDetail } from './view-detail';
 
 export { mvccMutants } from './types';
 export { MvccEngine } from './engine';
@@ -94,6 +95,10 @@ export const mvccSimulation: SimulationSpec<MvccParams, MvccRun> = {
   durationMs: (params) => params.durationMs + 2_000,
   metrics,
   nodes,
+  detail: (run) =>
+    run.world.isUp(DB)
+      ? mvccDetail(run.cluster.server().engine, [LISTS], run.world.now())
+      : downDetail(run.world.now()),
   liveChecks: (run) => ({
     'no deadlock left waiting': run.cluster
       .server()
@@ -171,6 +176,7 @@ export const mvccSystem: SystemDefinition<MvccParams> = {
   params: mvccParams,
   scenarios: mvccScenarios,
   ...simulatedSystem(mvccSimulation),
+  view: 'mvcc',
 };
 
 export { mvccMutants as mutants };
