@@ -85,3 +85,4 @@ export {
   type TxnSummary,
   type TxnType,
 } from './txn/types';
+export * from './log/public'; // partitioned logs (Kafka, JetStream): log/README.md
