@@ -1,0 +1,3 @@
+/** The two nodes of every backpressure world. */
+export const SERVER = 'server';
+export const PRODUCER = 'producer';
