@@ -47,3 +47,4 @@ export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
+export * as leases from './leases';
