@@ -17,6 +17,7 @@ import { rateLimitSystem } from './ratelimit';
 import { quorumSystem } from './quorum';
 import { cacheSystem } from './cache';
 import { mvccSystem } from './mvcc';
+import { leasesSystem } from './leases';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -36,6 +37,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   quorumSystem as SystemDefinition<unknown>,
   cacheSystem as SystemDefinition<unknown>,
   mvccSystem as SystemDefinition<unknown>,
+  leasesSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
