@@ -184,7 +184,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'G3',
-    status: 'planned',
+    status: 'done',
     title: 'Backpressure and load shedding',
     track: 'Messaging and streams',
     summary: 'bounded queues, producer blocking, priority shedding, queue-depth signals.',

@@ -45,6 +45,7 @@ export {
 } from './kit';
 export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
+export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressure';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
 export * as leases from './leases';
