@@ -3,7 +3,7 @@ import { anomalyTests, TESTED_LEVELS } from './anomalies';
 import { sortRows } from './driver';
 import { experiments } from './experiments';
 import { mvccSystem } from './index';
-import { runJobQueue, runScript, type MvccLiveDetail } from './view-detail';
+import { runJobQueue, runScript, vacuumStory, type MvccLiveDetail } from './view-detail';
 
 const rowsSeenBy = (frame: MvccLiveDetail, viewer: string) =>
   sortRows(
@@ -70,5 +70,23 @@ describe('the lab picture of the engine', () => {
     expect(detail.kind).toBe('mvcc');
     expect(detail.tables[0]?.versions.length).toBeGreaterThan(0);
     expect(detail.clog.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the VACUUM story', () => {
+  it('VACUUM keeps what the long transaction sees, then removes it, then the aborted version', async () => {
+    const { record } = await runScript(vacuumStory, 'read committed');
+    const vacuums = record.steps
+      .filter((s) => s.sql.startsWith('vacuum'))
+      .map((s) => ({ removed: s.rows?.[0]?.removed, kept: s.rows?.[0]?.kept }));
+    expect(vacuums).toEqual([
+      { removed: 0, kept: 2 },
+      { removed: 2, kept: 0 },
+      { removed: 1, kept: 0 },
+    ]);
+    expect(record.steps[7]?.rows).toEqual([
+      { id: 1, value: 10 },
+      { id: 2, value: 20 },
+    ]);
   });
 });

@@ -5,20 +5,20 @@
  * milliseconds of a job queue, so the lab can step through a run that already happened.
  */
 import type { LiveDetail } from '../contract';
-import type { Script } from './anomalies';
+import { TEST_TABLES, type Script } from './anomalies';
 import { buildMvccWorld, mvccParams } from './cluster';
 import { EngineTarget, runAnomalyTest, type TestRecord } from './driver';
 import type { ClogStatus, MvccEngine } from './engine';
 import { startPrograms, type Program } from './programs';
 import { worker } from './scenarios/e4';
-import type { IsolationLevel, Row, TableSchema } from './statements';
+import { add, col, eq, stmt, type IsolationLevel, type Row, type TableSchema } from './statements';
 import type { EngineOptions, SnapshotView, TupleView, WaitEdge } from './types';
 import { INVALID_XID, XidSpace, type Xid } from './xid';
 
 export { anomalyTests, TESTED_LEVELS, type AnomalyTest, type Script, type Step } from './anomalies';
 export { experiments, type Experiment } from './experiments';
 export { documentedOutcomes, summarize } from './outcomes';
-export { toSql, describeStatement, evalPred, keyLookup, ISOLATION_LEVELS } from './statements';
+export { toSql, describeStatement, evalPred, keyLookup, ISOLATION_LEVELS, stmt } from './statements';
 export type { IsolationLevel, Row, Statement, TableSchema, Pred } from './statements';
 export type { TestRecord, StepRecord } from './driver';
 export type { SnapshotView, WaitEdge } from './types';
@@ -239,6 +239,31 @@ function keyOf(row: Row, key: string): number {
   if (typeof value !== 'number') throw new Error(`row without an integer key '${key}'`);
   return value;
 }
+
+/**
+ * Versions and VACUUM: a REPEATABLE READ transaction keeps its snapshot while row 1 is updated twice;
+ * VACUUM must keep the versions it can still see, removes them once it ends, and removes the version an
+ * aborted transaction left behind.
+ */
+export const vacuumStory: Script = {
+  id: 'vacuum-story',
+  title: 'Updates, a long REPEATABLE READ transaction, and VACUUM',
+  tables: TEST_TABLES,
+  steps: [
+    [1, stmt.begin('repeatable read')],
+    [1, stmt.select('test')],
+    [2, stmt.update('test', { value: add(col('value'), 1) }, eq('id', 1))],
+    [2, stmt.update('test', { value: add(col('value'), 1) }, eq('id', 1))],
+    [3, stmt.begin('read committed')],
+    [3, stmt.update('test', { value: 21 }, eq('id', 2))],
+    [0, stmt.vacuum('test')],
+    [1, stmt.select('test')],
+    [1, stmt.commit()],
+    [0, stmt.vacuum('test')],
+    [3, stmt.rollback()],
+    [0, stmt.vacuum('test')],
+  ],
+};
 
 /** A script run on the engine, with the picture after every step (and one after the final read). */
 export interface ScriptRun {
