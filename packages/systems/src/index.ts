@@ -46,6 +46,7 @@ export {
 export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
 export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressure';
+export * as mvcc from './mvcc/view-detail';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
 export * as leases from './leases';

@@ -14,6 +14,7 @@ import { clocksView } from './clocks';
 import { rateLimitView } from './ratelimit';
 import { quorumView } from './quorum';
 import { cacheView } from './cache';
+import { mvccView } from './mvcc';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -26,6 +27,7 @@ export const views: readonly ViewEntry[] = [
   rateLimitView,
   quorumView,
   cacheView,
+  mvccView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
