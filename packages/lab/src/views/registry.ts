@@ -14,6 +14,7 @@ import { clocksView } from './clocks';
 import { rateLimitView } from './ratelimit';
 import { quorumView } from './quorum';
 import { cacheView } from './cache';
+import { backpressureView } from './backpressure';
 import { mvccView } from './mvcc';
 
 export const views: readonly ViewEntry[] = [
@@ -27,6 +28,7 @@ export const views: readonly ViewEntry[] = [
   rateLimitView,
   quorumView,
   cacheView,
+  backpressureView,
   mvccView,
 ];
 
