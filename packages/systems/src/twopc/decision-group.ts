@@ -24,7 +24,11 @@ interface Pending {
 }
 
 export class DecisionGroupClient {
-  /** A new session per life of the node: the group's sessions must not mix two lives' sequence numbers. */
+  /**
+   * A new session name per life of the node, and one session per proposal under it (`<name>:<n>`, seq 1):
+   * the group's sessions expect one request at a time per client and drop an older seq once a newer one
+   * applied, while a node here has several outcomes in flight at once.
+   */
   private readonly clientId: string;
   private seq = 0;
   private target = 0;
@@ -61,8 +65,8 @@ export class DecisionGroupClient {
     const server = this.group[this.target % this.group.length] as NodeId;
     this.env.send(server, {
       type: 'request',
-      client: this.clientId,
-      seq: entry.seq,
+      client: `${this.clientId}:${entry.seq}`,
+      seq: 1,
       op: { f: 'cas', key: decisionKey(entry.tx), from: null, to: entry.outcome },
     });
     entry.timer = this.env.setTimer(ATTEMPT_TIMEOUT_MS, () => {
@@ -73,8 +77,9 @@ export class DecisionGroupClient {
 
   /** Handles a group member's answer; true when it was one of ours. */
   onResponse(from: NodeId, msg: KvResponse): boolean {
-    if (msg.client !== this.clientId) return false;
-    const entry = this.pending.get(msg.seq);
+    const colon = msg.client.lastIndexOf(':');
+    if (colon < 0 || msg.client.slice(0, colon) !== this.clientId) return false;
+    const entry = this.pending.get(Number(msg.client.slice(colon + 1)));
     if (!entry) return true; // a duplicate of an answer already taken
     if (entry.timer !== undefined) this.env.clearTimer(entry.timer);
     entry.timer = undefined;

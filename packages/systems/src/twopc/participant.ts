@@ -39,6 +39,11 @@ interface TxState {
   heard: Map<NodeId, ParticipantTxState> | undefined;
 }
 
+/** A transaction aborted before this participant ever saw its PREPARE. */
+function unvoted(): TxState {
+  return { state: 'aborted', ops: [], participants: [], timer: undefined, heard: undefined };
+}
+
 /** Most transactions a participant remembers (it keeps every outcome so a late duplicate is recognised). */
 export const MAX_REMEMBERED_TRANSACTIONS = 200_000;
 
@@ -89,7 +94,11 @@ export class Participant implements SimNode<TwoPcMessage> {
         continue;
       }
       const tx = this.txs.get(record.tx);
-      if (!tx) continue;
+      if (!tx) {
+        // An abort without a prepare: 3PC's termination asked about a transaction this node never voted on.
+        if (record.t === 'aborted') this.txs.set(record.tx, unvoted());
+        continue;
+      }
       if (record.t === 'precommitted') tx.state = 'precommitted';
       else if (record.t === 'committed') {
         if (!mutantActive(this.config.mutant, 'apply-at-prepare')) this.applyRows(tx.ops);
@@ -283,7 +292,10 @@ export class Participant implements SimNode<TwoPcMessage> {
     if (!tx) {
       // Never voted: it may still abort on its own, and must, or a late PREPARE could make it vote YES
       // for a transaction its peers are about to abort.
-      this.remember(id, { state: 'aborted', ops: [], participants: [], timer: undefined, heard: undefined });
+      // Forced: a restart that forgot it could still vote YES after a peer acted on this ABORT.
+      this.remember(id, unvoted());
+      this.log.append({ t: 'aborted', tx: id });
+      this.log.force();
       this.env.send(from, { type: 'state-reply', tx: id, state: 'aborted' });
       return;
     }
