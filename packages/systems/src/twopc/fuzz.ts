@@ -20,7 +20,7 @@ const mutants: FuzzSpec<TwoPcParams, TwoPcCluster>['mutants'] = [
   {
     name: 'forget-decision-log',
     breaks: 'the coordinator restarts without reading its log, so a logged COMMIT becomes a presumed abort',
-    seed: 0,
+    seed: 18,
     caughtBy: 'atomicity',
   },
   {
@@ -44,7 +44,7 @@ const mutants: FuzzSpec<TwoPcParams, TwoPcCluster>['mutants'] = [
   {
     name: 'never-inquire',
     breaks: 'a prepared participant never asks about the outcome, so a lost ABORT leaves it blocked',
-    seed: 0,
+    seed: 1,
     caughtBy: 'liveness',
   },
 ];
