@@ -1,7 +1,7 @@
 // Starts a throwaway PostgreSQL 15 (Debian's postgresql-15) on a free loopback port with a fresh data
 // directory, for tests and benchmarks. PostgreSQL refuses to run as root: as root, initdb and the server
 // run as the `postgres` user the Debian package creates, in a temporary directory that user owns.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,13 @@ export interface PostgresServer {
   readonly database: string;
   /** The data directory (removed by `stop`). */
   readonly dataDir: string;
+  /**
+   * Stops the server and starts it again on the same port over the same data directory. `crash: true`
+   * stops it the way a power cut would, as far as PostgreSQL can tell (immediate shutdown, SIGQUIT: no
+   * shutdown checkpoint, WAL replay on the next start); otherwise a fast shutdown (SIGINT). Open
+   * connections are cut either way.
+   */
+  restart(options?: { readonly crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,46 +134,60 @@ export async function startPostgresServer(options: PostgresOptions = {}): Promis
   if (account) chownSync(join(dir, 'settings.txt'), account.uid, account.gid);
   const args = ['-D', dataDir, ...(options.binaryUpgrade ? ['-b'] : [])];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  const child = spawn(join(postgresBinDir, 'postgres'), args, {
-    ...as,
-    env,
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launch = () => launchPostgres(args, { ...as, env, cwd: dir });
+  let child: ChildProcess;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('database system is ready to accept connections')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (code) =>
-        reject(new Error(`postgres exited (${code}) before it was ready: ${output}`)),
-      );
-      child.once('error', reject);
-    });
+    child = await launch();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  // Keep draining the server's log so a full pipe never stalls it.
-  child.stdout.resume();
-  child.stderr.resume();
+  const halt = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    }
+  };
   return {
     host: '127.0.0.1',
     port,
     user: 'postgres',
     database: 'postgres',
     dataDir,
+    restart: async (restartOptions = {}) => {
+      // SIGQUIT: immediate shutdown, recovery from the WAL at the next start. SIGINT: fast shutdown.
+      await halt(restartOptions.crash ? 'SIGQUIT' : 'SIGINT');
+      child = await launch();
+    },
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGINT'); // fast shutdown: roll back open transactions, close connections
-        await exited;
-      }
+      await halt('SIGINT'); // fast shutdown: roll back open transactions, close connections
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts `postgres` with `args` and resolves once it accepts connections (rejects if it exits first). */
+async function launchPostgres(args: readonly string[], options: SpawnOptions): Promise<ChildProcess> {
+  const child = spawn(join(postgresBinDir, 'postgres'), args, {
+    ...options,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`postgres exited (${code}) before it was ready: ${output}`)),
+    );
+    child.once('error', reject);
+  });
+  // Keep draining the server's log so a full pipe never stalls it.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
 }
