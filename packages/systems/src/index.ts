@@ -49,4 +49,5 @@ export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressu
 export * as mvcc from './mvcc/view-detail';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
+export type { TwoPcLiveDetail, TwoPcParticipantDetail, TwoPcCoordinatorDetail } from './twopc/view-detail';
 export * as leases from './leases';
