@@ -51,3 +51,4 @@ export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './q
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
 export type { TwoPcLiveDetail, TwoPcParticipantDetail, TwoPcCoordinatorDetail } from './twopc/view-detail';
 export * as leases from './leases';
+export type { SagaLiveDetail, SagaDetail, SagaStepDetail, SagaServiceDetail, SagaStepState } from './sagas';

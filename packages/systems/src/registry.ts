@@ -20,6 +20,7 @@ import { mvccSystem } from './mvcc';
 import { twoPcSystem } from './twopc';
 import { backpressureSystem } from './backpressure';
 import { leasesSystem } from './leases';
+import { sagaSystem } from './sagas';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -42,6 +43,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   twoPcSystem as SystemDefinition<unknown>,
   backpressureSystem as SystemDefinition<unknown>,
   leasesSystem as SystemDefinition<unknown>,
+  sagaSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
