@@ -10,9 +10,15 @@ import { ensureCliBuilt } from './build-cli.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureDeps();
 ensureSystemPackages();
-// PostgreSQL 15 for the MVCC engine's comparisons: installed when root; without it those tests skip.
-const postgresProblem = installPackages([serverPackage('postgresql-15')]);
-if (postgresProblem !== undefined) console.log(`${postgresProblem} (the PostgreSQL tests will skip)`);
+// Real servers systems are judged against (PostgreSQL 15, NATS with JetStream): installed when root;
+// without them those tests skip and say why.
+for (const [deb, tests] of [
+  ['postgresql-15', 'PostgreSQL'],
+  ['nats-server', 'JetStream'],
+]) {
+  const problem = installPackages([serverPackage(deb)]);
+  if (problem !== undefined) console.log(`${problem} (the ${tests} tests will skip)`);
+}
 await ensureCliBuilt();
 
 const steps = [

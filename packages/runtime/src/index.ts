@@ -15,3 +15,13 @@ export { LocalCluster, type ClusterMember, type LaunchOptions } from './real/lau
 export { runJepsen, lostAcknowledgedWrites, type JepsenOptions, type JepsenReport } from './jepsen/run';
 export { renderJepsenHtml } from './jepsen/report';
 export { nemesisKinds, type NemesisKind, type FaultWindow } from './jepsen/nemesis';
+export { NatsCluster, natsServerBinary, type NatsMember, type NatsClusterOptions } from './real/nats-cluster';
+export {
+  runJetStreamTest,
+  jetstreamMissing,
+  JETSTREAM_STREAM,
+  type JetStreamTestOptions,
+  type JetStreamReport,
+} from './jepsen/jetstream';
+export { jetstreamPromises, type JetStreamPromise } from './jepsen/jetstream-promises';
+export type { FaultTarget } from './jepsen/nemesis';

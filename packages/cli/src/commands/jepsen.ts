@@ -14,6 +14,7 @@ import { parsePositiveCount } from '../options';
 import { requireSystem } from '../registry';
 import { CliError, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { selfCommand } from './cluster';
+import { runJetStreamCommand } from './jepsen-jetstream';
 
 interface JepsenCliOptions {
   nodes: number;
@@ -87,9 +88,14 @@ export function registerJepsenCommand(program: Command): void {
     .description(
       'test a real cluster Jepsen-style: clients, kill -9 / SIGSTOP / partitions, then the checker',
     )
-    .argument('<system>', 'system id (a KV system: raft)')
+    .argument('<system>', 'system id (a KV system: raft), or jetstream for real NATS JetStream')
     .option('--nodes <n>', 'node processes', parsePositiveCount, 3)
-    .option('--time <duration>', 'how long the clients and the nemesis run (60s, 2m…)', parseDuration, 60_000)
+    .option(
+      '--time <duration>',
+      'how long the clients and the nemesis run (60s, 2m…); for jetstream, per fault kind',
+      parseDuration,
+      60_000,
+    )
     .option('--clients <n>', 'concurrent clients', parsePositiveCount, 10)
     .option('--nemesis <list>', 'faults: kill,pause,partition or none', parseNemesis, [...nemesisKinds])
     .option(
@@ -99,6 +105,10 @@ export function registerJepsenCommand(program: Command): void {
     )
     .option('--json', 'print the summary as JSON')
     .action(async (systemId: string, options: JepsenCliOptions) => {
+      if (systemId === 'jetstream') {
+        await runJetStreamCommand(options);
+        return;
+      }
       const system = requireSystem(systemId);
       if (!system.serve || system.clientProtocol !== 'kv')
         throw new CliError(`${system.id} has no real-mode KV cluster (try raft)`);

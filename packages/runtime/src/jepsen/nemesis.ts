@@ -1,5 +1,15 @@
 /** Faults on real processes: SIGKILL and restart, SIGSTOP/SIGCONT, partitions through the link proxies. */
-import type { LocalCluster } from '../real/launcher';
+
+/** What the nemesis needs of a cluster of real processes (dslab's `LocalCluster`, a `NatsCluster`…). */
+export interface FaultTarget {
+  readonly members: readonly { readonly id: string }[];
+  kill(id: string): void;
+  restart(id: string): void;
+  pause(id: string): void;
+  resume(id: string): void;
+  partition(groups: readonly (readonly string[])[]): void;
+  heal(): void;
+}
 
 export type NemesisKind = 'kill' | 'pause' | 'partition';
 export const nemesisKinds: readonly NemesisKind[] = ['kill', 'pause', 'partition'];
@@ -26,7 +36,7 @@ export class Nemesis {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly cluster: LocalCluster,
+    private readonly cluster: FaultTarget,
     private readonly kinds: readonly NemesisKind[],
     private readonly now: () => number,
   ) {}
