@@ -86,3 +86,4 @@ export {
   type TxnType,
 } from './txn/types';
 export * from './log/public'; // partitioned logs (Kafka, JetStream): log/README.md
+export * from './consistency';
