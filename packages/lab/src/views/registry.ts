@@ -16,6 +16,8 @@ import { quorumView } from './quorum';
 import { cacheView } from './cache';
 import { backpressureView } from './backpressure';
 import { mvccView } from './mvcc';
+import { twoPcView } from './twopc';
+import { sagasView } from './sagas';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -30,6 +32,8 @@ export const views: readonly ViewEntry[] = [
   cacheView,
   backpressureView,
   mvccView,
+  twoPcView,
+  sagasView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
