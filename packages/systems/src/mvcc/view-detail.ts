@@ -139,7 +139,9 @@ export function mvccDetail(engine: MvccEngine, tables: readonly TableSchema[], n
   const xids = engine.xids;
   const status = (xid: Xid) => engine.status(xid);
   const next = engine.nextTransactionId();
-  const txns = engine.transactions();
+  const txns = engine
+    .transactions()
+    .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : 0));
   const running = txns
     .map((t) => t.xid)
     .filter((x): x is Xid => x !== undefined && status(x) === 'in progress');

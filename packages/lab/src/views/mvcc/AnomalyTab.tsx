@@ -30,6 +30,8 @@ interface Outcome {
   readonly verdict: ScriptVerdict;
   /** Identical to PostgreSQL 15's recorded outcome (undefined: none recorded for this script). */
   readonly samePostgres?: boolean;
+  /** The PostgreSQL tests run this script at this level and require an identical record. */
+  readonly comparedInTests: boolean;
   readonly aborts: readonly string[];
 }
 
@@ -45,6 +47,8 @@ async function runOne(script: mvcc.Script, level: mvcc.IsolationLevel): Promise<
     run,
     verdict,
     ...(recorded !== undefined ? { samePostgres: mvcc.summarize(run.record) === recorded } : {}),
+    comparedInTests:
+      recorded !== undefined || ('levels' in script && (script as mvcc.Experiment).levels.includes(level)),
     aborts: run.record.steps.flatMap((s) => (s.error ? [s.error] : [])),
   };
 }
@@ -159,11 +163,13 @@ export function AnomalyTab() {
                   {outcome.aborts.length > 0
                     ? `The engine stopped it with ${[...new Set(outcome.aborts)].join(', ')} (${outcome.aborts.length} statement${outcome.aborts.length > 1 ? 's' : ''} failed).`
                     : 'No statement failed.'}{' '}
-                  {outcome.samePostgres === undefined
-                    ? 'PostgreSQL 15 ran this script in the test suite with an identical record.'
-                    : outcome.samePostgres
-                      ? '✓ Step for step what PostgreSQL 15 did (the recorded outcome).'
-                      : '✗ Differs from PostgreSQL 15’s recorded outcome.'}
+                  {outcome.samePostgres !== undefined
+                    ? outcome.samePostgres
+                      ? '✓ Step for step what PostgreSQL 15 did (its recorded outcome).'
+                      : '✗ Differs from PostgreSQL 15’s recorded outcome.'
+                    : outcome.comparedInTests
+                      ? 'The PostgreSQL tests run this script at this level and require a record identical to PostgreSQL 15’s.'
+                      : 'Not compared with PostgreSQL at this level.'}
                 </p>
                 <p className="muted mvcc-note">
                   How it is judged: each row is a list of its versions (the engine&rsquo;s update chains give

@@ -71,7 +71,7 @@ export function DeadlockTab() {
             <p data-testid="deadlock-outcome">
               {frame.sessions
                 .filter((s) => s.session !== 's0')
-                .map((s) => `${sessionName(s.session)} has written ${s.work} row${s.work === 1 ? '' : 's'}`)
+                .map((s) => `${sessionName(s.session)}: ${s.work} rows written or locked`)
                 .join('; ')}
               .{' '}
               {victimKnown && victimStep

@@ -169,7 +169,9 @@ export function QueueTab() {
             {run.drainedMs} ms, {run.lockWaits} lock waits, {run.processed} jobs done
             {run.duplicates > 0 ? `, ${run.duplicates} twice` : ', none twice'}
           </figcaption>
-          <Gantt run={run} scaleMs={scaleMs} at={at} />
+          <div className="mvcc-gantt-wrap">
+            <Gantt run={run} scaleMs={scaleMs} at={at} />
+          </div>
           <Jobs run={run} at={at} />
         </figure>
       ))}

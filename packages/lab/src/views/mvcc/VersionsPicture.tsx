@@ -22,13 +22,14 @@ function XidTag({ label, xid, status }: { label: string; xid: number; status?: s
   );
 }
 
-function VersionBox({ version, seen, viewer }: { version: Version; seen: boolean; viewer: string }) {
+function VersionBox(props: { version: Version; seen: boolean; viewer: string; keyColumn: string }) {
+  const { version, seen, viewer } = props;
   return (
     <div
       className={`mvcc-version ${version.state.replace(' ', '-')}${seen ? ' seen' : ''}`}
       data-testid={`version-${version.table}-${version.tid}`}
     >
-      <div className="mvcc-values">{formatRow(version.values, undefined)}</div>
+      <div className="mvcc-values">{formatRow(version.values, props.keyColumn) || '(key only)'}</div>
       <div className="mvcc-xids">
         <XidTag label="xmin" xid={version.xmin} status={version.xminStatus} />
         {version.xmax !== 0 && <XidTag label="xmax" xid={version.xmax} status={version.xmaxStatus} />}
@@ -127,7 +128,12 @@ export function VersionsPicture(props: {
                               {versions[i - 1]?.next === v.tid ? '→' : '·'}
                             </span>
                           )}
-                          <VersionBox version={v} seen={v.visibleTo.includes(viewer)} viewer={viewer} />
+                          <VersionBox
+                            version={v}
+                            seen={v.visibleTo.includes(viewer)}
+                            viewer={viewer}
+                            keyColumn={table.key}
+                          />
                         </span>
                       ))}
                     </div>

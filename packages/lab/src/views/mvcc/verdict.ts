@@ -293,7 +293,23 @@ export function judgeScript(script: mvcc.Script, run: mvcc.ScriptRun): ScriptVer
     call: steps,
     ret: steps + 1,
   });
-  const history: TxnHistory = txns.map((t) => ({ ...t, ops: [...t.ops] }));
+  // Elements by what the version held (and its tid, which keeps equal values apart), for the report.
+  const name = (element: number): string => {
+    if (element < 0) return `deleted#${-element - 1}`;
+    const v = byTid.get(element);
+    const values = v
+      ? Object.entries(v.values)
+          .filter(([column]) => column !== schema.key)
+          .map(([column, value]) => `${column}=${String(value)}`)
+          .join(',')
+      : '?';
+    return `${values}#${element}`;
+  };
+  const named = (op: MicroOp): MicroOp =>
+    op.f === 'append'
+      ? { ...op, value: name(op.value as number) }
+      : { ...op, value: (op.value as readonly number[]).map(name) };
+  const history: TxnHistory = txns.map((t) => ({ ...t, ops: t.ops.map(named) }));
   const result = checkTransactions(history, { model: 'list-append', consistency: 'serializable' });
   const found = Object.keys(result.counts) as AnomalyType[];
   return { history, result, found };
