@@ -45,6 +45,7 @@ export {
 } from './kit';
 export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
+export * as resilience from './resilience';
 export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressure';
 export * as mvcc from './mvcc/view-detail';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';

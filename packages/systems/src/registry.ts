@@ -21,6 +21,7 @@ import { twoPcSystem } from './twopc';
 import { backpressureSystem } from './backpressure';
 import { leasesSystem } from './leases';
 import { sagaSystem } from './sagas';
+import { resilienceSystem } from './resilience';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -44,6 +45,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   backpressureSystem as SystemDefinition<unknown>,
   leasesSystem as SystemDefinition<unknown>,
   sagaSystem as SystemDefinition<unknown>,
+  resilienceSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
