@@ -6,7 +6,7 @@ import { decodeEntries, encodeEntry } from './ledger';
 import type { SagaMessage } from './messages';
 import type { SagaMutant } from './mutants';
 import type { Orchestrator } from './orchestrator';
-import { ServiceNode, type ServiceConfig } from './service';
+import { refusedByRate, ServiceNode, type ServiceConfig } from './service';
 import { settled } from './settle';
 import { sagaSystem } from '.';
 
@@ -125,6 +125,19 @@ describe('the orchestrator', () => {
       const ops = steps.map((a) => a.op);
       expect(ops).toEqual(['create', 'reserve', 'charge', 'ship', 'refund', 'release', 'reject']);
     }
+  });
+});
+
+describe('business refusals', () => {
+  it('refuse the configured share of saga ids, within sampling error', () => {
+    const n = 20_000;
+    for (const rate of [0.1, 0.3])
+      for (const salt of [1, 2]) {
+        let refused = 0;
+        for (let i = 1; i <= n; i++) if (refusedByRate(salt, 'decline', `o${i}`, rate)) refused++;
+        // Four standard errors of a binomial share.
+        expect(Math.abs(refused / n - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / n));
+      }
   });
 });
 

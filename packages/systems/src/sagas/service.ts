@@ -6,7 +6,7 @@
  * arrives late. In a choreographed saga the service also reacts to events and publishes its own through
  * a durable outbox, redelivered until acknowledged.
  */
-import { fnv1a, invariant, type Env, type NodeId, type SimNode } from '@dslab/sim';
+import { invariant, murmur3, type Env, type NodeId, type SimNode } from '@dslab/sim';
 import { mutantActive } from '../kit';
 import { subscribers, type Reaction } from './choreography';
 import { operationSpec, type ServiceId } from './definitions';
@@ -47,8 +47,9 @@ export interface ServiceConfig {
   readonly observe?: (service: ServiceId, entry: LedgerEntry, now: number) => void;
 }
 
+/** Murmur3 mixes its last bytes well; saga ids differ only there (FNV-1a's top bits barely move). */
 export function refusedByRate(salt: number, what: string, saga: string, rate: number): boolean {
-  return rate > 0 && fnv1a(`${salt}:${what}:${saga}`) / 4_294_967_296 < rate;
+  return rate > 0 && murmur3(`${what}:${saga}`, salt) / 4_294_967_296 < rate;
 }
 
 export class ServiceNode implements SimNode<SagaMessage> {
