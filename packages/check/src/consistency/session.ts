@@ -78,7 +78,13 @@ export function checkSessionGuarantees(history: History, options: SessionCheckOp
     'writes-follow-reads': 0,
   };
   const violations: SessionViolation[] = [];
-  const report = (guarantee: SessionGuarantee, process: string, earlier: Operation, later: Operation, why: string) => {
+  const report = (
+    guarantee: SessionGuarantee,
+    process: string,
+    earlier: Operation,
+    later: Operation,
+    why: string,
+  ) => {
     counts[guarantee]++;
     if (violations.filter((v) => v.guarantee === guarantee).length < MAX_REPORTED_VIOLATIONS)
       violations.push({
@@ -124,7 +130,13 @@ export function checkSessionGuarantees(history: History, options: SessionCheckOp
           report('monotonic-writes', process, previous.op, op, 'is ordered before the session’s earlier');
         const read = readMax.get(key);
         if (read && version < read.version)
-          report('writes-follow-reads', process, read.op, op, 'is ordered before a version the session read in');
+          report(
+            'writes-follow-reads',
+            process,
+            read.op,
+            op,
+            'is ordered before a version the session read in',
+          );
         lastWrite.set(key, { version, op });
         pending.push({ op, key, version });
         continue;
@@ -138,7 +150,8 @@ export function checkSessionGuarantees(history: History, options: SessionCheckOp
       if (own && version < own.version)
         report('read-your-writes', process, own.op, op, 'misses the session’s own');
       const read = readMax.get(key);
-      if (read && version < read.version) report('monotonic-reads', process, read.op, op, 'is older than the earlier');
+      if (read && version < read.version)
+        report('monotonic-reads', process, read.op, op, 'is older than the earlier');
       pending.push({ op, key, version });
     }
   }

@@ -41,8 +41,7 @@ export interface ClientOp {
 }
 
 export type WorkloadOp =
-  | { readonly f: 'write'; readonly key: string }
-  | { readonly f: 'read'; readonly key: string };
+  { readonly f: 'write'; readonly key: string } | { readonly f: 'read'; readonly key: string };
 
 export interface ReplicationClientConfig {
   readonly dataNodes: readonly NodeId[];

@@ -33,7 +33,8 @@ export const SETTLE_MS = 4_000;
 const mutants: FuzzSpec<ReplicationParams, ReplicationCluster>['mutants'] = [
   {
     name: 'ack-on-local-flush',
-    breaks: 'the primary acknowledges synchronous commits once they are flushed locally, without the standbys',
+    breaks:
+      'the primary acknowledges synchronous commits once they are flushed locally, without the standbys',
     seed: 0,
     caughtBy: INVARIANTS.syncAck,
   },
@@ -69,7 +70,8 @@ const mutants: FuzzSpec<ReplicationParams, ReplicationCluster>['mutants'] = [
   },
   {
     name: 'promote-first-reply',
-    breaks: 'the manager promotes the most advanced of the standbys that answered first, without waiting for enough of them',
+    breaks:
+      'the manager promotes the most advanced of the standbys that answered first, without waiting for enough of them',
     seed: 12,
     caughtBy: DURABILITY_CHECK,
   },
@@ -106,7 +108,11 @@ export const replicationFuzz: FuzzSpec<ReplicationParams, ReplicationCluster> = 
       meanIntervalMs: 250,
       maxDurationMs: 800,
       families: ['partition', 'crash', 'pause', 'link'],
-      baseLink: { latency: { kind: 'uniform', min: params.latencyMs, max: params.latencyMs + params.jitterMs }, loss: 0, duplicate: 0 },
+      baseLink: {
+        latency: { kind: 'uniform', min: params.latencyMs, max: params.latencyMs + params.jitterMs },
+        loss: 0,
+        duplicate: 0,
+      },
     }),
   drive: (cluster, params) => {
     cluster.world.runFor(params.durationMs);

@@ -1,14 +1,28 @@
 /** Leader–follower replication with a WAL, LSNs, synchronous commit levels and failover (catalog B1). */
 import type { LiveNodeView, SystemDefinition } from '../contract';
 import { simulatedSystem, type SimulationSpec } from '../kit';
-import { MANAGER, buildReplicationCluster, currentPrimary, lostAcknowledged, replicationParams, sessionCheck, type ReplicationCluster, type ReplicationParams } from './cluster';
+import {
+  MANAGER,
+  buildReplicationCluster,
+  currentPrimary,
+  lostAcknowledged,
+  replicationParams,
+  sessionCheck,
+  type ReplicationCluster,
+  type ReplicationParams,
+} from './cluster';
 import { replicationFuzz } from './fuzz';
 import { INVARIANTS } from './invariants';
 import { replicationScenarios } from './scenarios';
 import { replicationDetail } from './view-detail';
 import { formatLsn } from './wal';
 
-export { buildReplicationCluster, replicationParams, type ReplicationCluster, type ReplicationParams } from './cluster';
+export {
+  buildReplicationCluster,
+  replicationParams,
+  type ReplicationCluster,
+  type ReplicationParams,
+} from './cluster';
 export { replicationMutants, commitLevels, type CommitLevel } from './messages';
 export type { ReplicationLiveDetail } from './view-detail';
 
@@ -49,7 +63,12 @@ function nodeCards(cluster: ReplicationCluster): LiveNodeView[] {
       up: true,
       paused: world.isPaused(id),
       role: 'client',
-      facts: { ok: c.counts.ok, failed: c.counts.failed, unknown: c.counts.unknown, token: formatLsn(c.token) },
+      facts: {
+        ok: c.counts.ok,
+        failed: c.counts.failed,
+        unknown: c.counts.unknown,
+        token: formatLsn(c.token),
+      },
     });
   }
   return cards;

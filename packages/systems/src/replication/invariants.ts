@@ -79,7 +79,12 @@ export class ReplicationObserver implements ReplicaObserver {
         `${node} appended [${formatLsn(record.start)}, ${formatLsn(record.end)}) after its log ended at ${formatLsn(previousEnd)}: a gap`,
       );
     const original = this.records.get(`${record.timeline}:${record.start}`);
-    if (!original || original.end !== record.end || original.value !== record.value || original.key !== record.key)
+    if (
+      !original ||
+      original.end !== record.end ||
+      original.value !== record.value ||
+      original.key !== record.key
+    )
       this.report(
         INVARIANTS.walMatches,
         `${node} holds ${record.key}=${record.value} at ${formatLsn(record.start)} on timeline ${record.timeline}, which no primary wrote there`,
@@ -88,7 +93,8 @@ export class ReplicationObserver implements ReplicaObserver {
 
   acknowledged(node: NodeId, record: WalRecord, level: CommitLevel): void {
     const at = this.world.now();
-    if (this.acks.length < 200_000) this.acks.push({ node, timeline: record.timeline, lsn: record.end, level, at });
+    if (this.acks.length < 200_000)
+      this.acks.push({ node, timeline: record.timeline, lsn: record.end, level, at });
     if (this.options.fenced && record.timeline < this.newestTimeline)
       this.report(
         INVARIANTS.singleWriter,

@@ -190,7 +190,8 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
     if (f.chosen !== undefined) this.env.send(f.chosen, { type: 'promote', timeline: f.epoch });
     else
       for (const id of this.config.dataNodes)
-        if (id !== f.from && !f.replies.has(id)) this.env.send(id, { type: 'position-request', epoch: f.epoch });
+        if (id !== f.from && !f.replies.has(id))
+          this.env.send(id, { type: 'position-request', epoch: f.epoch });
   }
 
   private onPromoted(from: NodeId, msg: Extract<ManagerMessage, { type: 'promoted' }>): void {

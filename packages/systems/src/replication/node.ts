@@ -234,7 +234,12 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
       // A keepalive tells each standby where the stream stands, so a lost batch shows up as a gap.
       for (const [id, sender] of this.senders) {
         if (now - sender.lastHeard > this.config.senderTimeoutMs) continue;
-        this.env.send(id, { type: 'wal', timeline: this.control.timeline, from: sender.sentLsn, records: [] });
+        this.env.send(id, {
+          type: 'wal',
+          timeline: this.control.timeline,
+          from: sender.sentLsn,
+          records: [],
+        });
       }
       if (this.config.fenced && !this.leaseValid()) this.failWaiters();
     } else if (this.control.role === 'standby' && this.control.upstream !== undefined) {
@@ -305,7 +310,8 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
 
   /** Commits that can no longer be acknowledged: the client learns the outcome is unknown. */
   private failWaiters(): void {
-    for (const w of this.waiters) this.env.send(w.client, { type: 'write-error', id: w.id, error: 'lease-lost' });
+    for (const w of this.waiters)
+      this.env.send(w.client, { type: 'write-error', id: w.id, error: 'lease-lost' });
     this.waiters = [];
   }
 
@@ -374,7 +380,10 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
     return out;
   }
 
-  private onStandbyMessage(from: NodeId, msg: Extract<StreamMessage, { type: 'start-replication' | 'status' }>): void {
+  private onStandbyMessage(
+    from: NodeId,
+    msg: Extract<StreamMessage, { type: 'start-replication' | 'status' }>,
+  ): void {
     if (this.control.role !== 'primary' || this.promotingTo !== undefined) return;
     const now = this.env.monotonic();
     if (msg.type === 'status') {
@@ -601,7 +610,8 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
           timeline,
           history: [...this.control.history, { timeline, start: this.wal.end() }],
         });
-      if (this.control.timeline === timeline) this.config.observer?.promoted(this.env.id, timeline, this.wal.end());
+      if (this.control.timeline === timeline)
+        this.config.observer?.promoted(this.env.id, timeline, this.wal.end());
       this.env.send(this.config.manager, {
         type: 'promoted',
         timeline: this.control.timeline,

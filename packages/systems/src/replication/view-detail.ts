@@ -46,7 +46,12 @@ export interface ReplicationLiveDetail extends LiveDetail {
   readonly readPolicy: string;
   readonly nodes: readonly ReplicationNodeDetail[];
   readonly reads: readonly ReplicationReadDetail[];
-  readonly failovers: readonly { readonly from: NodeId; readonly to: NodeId; readonly timeline: number; readonly at: number }[];
+  readonly failovers: readonly {
+    readonly from: NodeId;
+    readonly to: NodeId;
+    readonly timeline: number;
+    readonly at: number;
+  }[];
   readonly lostAcknowledged: number;
 }
 
@@ -113,7 +118,12 @@ export function replicationDetail(cluster: ReplicationCluster): ReplicationLiveD
     readPolicy: cluster.params.readPolicy,
     nodes,
     reads,
-    failovers: manager.failovers.map((f) => ({ from: f.from, to: f.to, timeline: f.timeline, at: f.promotedAt })),
+    failovers: manager.failovers.map((f) => ({
+      from: f.from,
+      to: f.to,
+      timeline: f.timeline,
+      at: f.promotedAt,
+    })),
     lostAcknowledged: lostAcknowledged(cluster).length,
   };
 }

@@ -79,7 +79,8 @@ export const crossRegion: Scenario = {
     );
     // Operations cut by the window's two edges are half counted: up to about 2W/T of the total.
     const tolerance = Math.max(0.05, (2 * remote.meanLatencyMs) / ms);
-    const holds = added >= RTT_MS && littleError < tolerance && extraConnections >= (TARGET_RATE * RTT_MS) / 1_000;
+    const holds =
+      added >= RTT_MS && littleError < tolerance && extraConnections >= (TARGET_RATE * RTT_MS) / 1_000;
     return {
       observed: holds ? 'holds' : 'fails',
       summary:
@@ -99,7 +100,14 @@ export const crossRegion: Scenario = {
       tables: [
         {
           title: `${CLIENTS} sessions, one commit at a time each`,
-          columns: ['replication', 'commits', 'commits/s', 'mean latency ms', 'λ × W', 'commits in flight (sampled)'],
+          columns: [
+            'replication',
+            'commits',
+            'commits/s',
+            'mean latency ms',
+            'λ × W',
+            'commits in flight (sampled)',
+          ],
           rows: [local, remote].map((r) => [
             r.mode,
             r.commits,

@@ -85,7 +85,12 @@ export const failoverRpo: Scenario = {
       runFailover('sync on FIRST 1, crash', sync, seed, false),
       runFailover('sync on FIRST 1, blip then crash', sync, seed, true),
     ];
-    const [asyncCrash, asyncBlip, syncCrash, syncBlip] = runs as [FailoverRun, FailoverRun, FailoverRun, FailoverRun];
+    const [asyncCrash, asyncBlip, syncCrash, syncBlip] = runs as [
+      FailoverRun,
+      FailoverRun,
+      FailoverRun,
+      FailoverRun,
+    ];
     // A round trip on these links (1–3 ms each way): 4 ms on average.
     const rtt = 4;
     const extra = syncCrash.commitP50 - asyncCrash.commitP50;
@@ -108,11 +113,27 @@ export const failoverRpo: Scenario = {
       tables: [
         {
           title: 'Primary crash at 1 s, failover by the manager',
-          columns: ['replication', 'commits acknowledged', 'acknowledged then lost', 'RPO ms', 'commit p50 ms', 'promoted after ms'],
-          rows: runs.map((r) => [r.mode, r.acknowledged, r.lost, round(r.rpoMs), round(r.commitP50, 2), round(r.promotedAfterMs)]),
+          columns: [
+            'replication',
+            'commits acknowledged',
+            'acknowledged then lost',
+            'RPO ms',
+            'commit p50 ms',
+            'promoted after ms',
+          ],
+          rows: runs.map((r) => [
+            r.mode,
+            r.acknowledged,
+            r.lost,
+            round(r.rpoMs),
+            round(r.commitP50, 2),
+            round(r.promotedAfterMs),
+          ]),
         },
       ],
-      ...(asyncBlip.lost > 0 ? { counterexample: { lost: asyncBlip.lost, rpoMs: round(asyncBlip.rpoMs) } } : {}),
+      ...(asyncBlip.lost > 0
+        ? { counterexample: { lost: asyncBlip.lost, rpoMs: round(asyncBlip.rpoMs) } }
+        : {}),
       traceHash: runs.map((r) => r.hash).join(''),
     };
   },
@@ -192,11 +213,23 @@ export const splitBrain: Scenario = {
       tables: [
         {
           title: 'n1 and one client isolated for 2 s, asynchronous replication',
-          columns: ['old primary', 'writes acknowledged after the promotion', 'two primaries for ms', 'acknowledged writes lost'],
-          rows: [open, fenced].map((r) => [r.fenced ? 'fenced (lease)' : 'not fenced', r.staleAcks, round(r.dualPrimaryMs), r.lost]),
+          columns: [
+            'old primary',
+            'writes acknowledged after the promotion',
+            'two primaries for ms',
+            'acknowledged writes lost',
+          ],
+          rows: [open, fenced].map((r) => [
+            r.fenced ? 'fenced (lease)' : 'not fenced',
+            r.staleAcks,
+            round(r.dualPrimaryMs),
+            r.lost,
+          ]),
         },
       ],
-      ...(open.staleAcks > 0 ? { counterexample: { staleAcks: open.staleAcks, dualPrimaryMs: round(open.dualPrimaryMs) } } : {}),
+      ...(open.staleAcks > 0
+        ? { counterexample: { staleAcks: open.staleAcks, dualPrimaryMs: round(open.dualPrimaryMs) } }
+        : {}),
       traceHash: open.hash + fenced.hash,
     };
   },

@@ -1,6 +1,15 @@
 /** CLAIMS B1: asynchronous replicas lag; a read right after a write can miss it; lag grows under load and long queries. */
 import type { Scenario, ScenarioResult } from '../../contract';
-import { build, mean, missedOwnWrite, probeReadAfterWrite, quantile, round, runSamplingLag, type LagSample } from './support';
+import {
+  build,
+  mean,
+  missedOwnWrite,
+  probeReadAfterWrite,
+  quantile,
+  round,
+  runSamplingLag,
+  type LagSample,
+} from './support';
 
 const ASYNC = { syncCount: 0, commitLevel: 'on', readFraction: 0, keys: 8 } as const;
 
@@ -23,15 +32,10 @@ export const asyncLag: Scenario = {
     });
     let missed = 0;
     let done = 0;
-    probeReadAfterWrite(
-      light,
-      'c5',
-      { startMs: 200, gapMs: 20, count: probes, key: 'probe' },
-      (p) => {
-        done++;
-        if (missedOwnWrite(p)) missed++;
-      },
-    );
+    probeReadAfterWrite(light, 'c5', { startMs: 200, gapMs: 20, count: probes, key: 'probe' }, (p) => {
+      done++;
+      if (missedOwnWrite(p)) missed++;
+    });
     const lightSamples = runSamplingLag(light, 200, 200 + probes * 30, 10);
     // 2. Heavy load: more commits per second than the slow standby can replay.
     const heavyMs = quick ? 1_500 : 4_000;
@@ -52,7 +56,10 @@ export const asyncLag: Scenario = {
     const lightP50 = quantile(lightAll, 0.5);
     const lightP99 = quantile(lightAll, 0.99);
     const holds =
-      missed > 0 && late > 2 * Math.max(early, 1) && late > 10 * Math.max(lightP99, 1) && heldMax >= 0.9 * holdMs;
+      missed > 0 &&
+      late > 2 * Math.max(early, 1) &&
+      late > 10 * Math.max(lightP99, 1) &&
+      heldMax >= 0.9 * holdMs;
     return {
       observed: holds ? 'holds' : 'fails',
       summary:
@@ -80,13 +87,28 @@ export const asyncLag: Scenario = {
             }),
             ...heavy.dataNodes.slice(1).map((id) => {
               const l = lagOf(heavySamples, id);
-              return ['1,200/s', id, round(quantile(l, 0.5)), round(quantile(l, 0.99)), round(quantile(l, 1))];
+              return [
+                '1,200/s',
+                id,
+                round(quantile(l, 0.5)),
+                round(quantile(l, 0.99)),
+                round(quantile(l, 1)),
+              ];
             }),
-            ['200/s + 1 s query', 'n2', round(quantile(lagOf(heldSamples, 'n2'), 0.5)), round(quantile(lagOf(heldSamples, 'n2'), 0.99)), round(heldMax)],
+            [
+              '200/s + 1 s query',
+              'n2',
+              round(quantile(lagOf(heldSamples, 'n2'), 0.5)),
+              round(quantile(lagOf(heldSamples, 'n2'), 0.99)),
+              round(heldMax),
+            ],
           ],
         },
       ],
-      traceHash: light.world.traceHash().slice(0, 8) + heavy.world.traceHash().slice(0, 8) + held.world.traceHash().slice(0, 8),
+      traceHash:
+        light.world.traceHash().slice(0, 8) +
+        heavy.world.traceHash().slice(0, 8) +
+        held.world.traceHash().slice(0, 8),
     };
   },
 };

@@ -46,7 +46,8 @@ function runPolicy(
     },
     seed,
   );
-  for (const [node, at, ms] of holds) cluster.world.at(at, `long query on ${node}`, () => cluster.node(node).holdReplay(ms));
+  for (const [node, at, ms] of holds)
+    cluster.world.at(at, `long query on ${node}`, () => cluster.node(node).holdReplay(ms));
   cluster.world.runFor(durationMs);
   cluster.phase = 'stop';
   cluster.world.runFor(3_000);
@@ -69,8 +70,24 @@ function runPolicy(
 function table(title: string, runs: readonly PolicyRun[]) {
   return {
     title,
-    columns: ['reads', 'policy', 'read-your-writes broken', 'monotonic reads broken', 'read p50 ms', 'read p99 ms', 'reads failed'],
-    rows: runs.map((r) => [r.reads, r.policy, r.readYourWrites, r.monotonicReads, round(r.readP50, 2), round(r.readP99, 1), r.readErrors]),
+    columns: [
+      'reads',
+      'policy',
+      'read-your-writes broken',
+      'monotonic reads broken',
+      'read p50 ms',
+      'read p99 ms',
+      'reads failed',
+    ],
+    rows: runs.map((r) => [
+      r.reads,
+      r.policy,
+      r.readYourWrites,
+      r.monotonicReads,
+      round(r.readP50, 2),
+      round(r.readP99, 1),
+      r.readErrors,
+    ]),
   };
 }
 
@@ -84,7 +101,8 @@ function laggingHolds(durationMs: number): [string, number, number][] {
 export const primaryWindow: Scenario = {
   id: 'primary-window-read-your-writes',
   title: 'Reading from the primary for a fixed time after a write',
-  claim: 'Read-your-writes by reading from the primary for N seconds after a write (1 s here), and from replicas otherwise.',
+  claim:
+    'Read-your-writes by reading from the primary for N seconds after a write (1 s here), and from replicas otherwise.',
   expected: 'fails',
   corrected:
     'A fixed window works only while replica lag stays under it, and lag has no bound (load, long queries, a slow disk). ' +
@@ -150,7 +168,8 @@ export const lsnToken: Scenario = {
 export const roundRobinMonotonic: Scenario = {
   id: 'round-robin-monotonic-reads',
   title: 'Round-robin reads over replicas with different lag go back in time',
-  claim: 'Round-robin reads over replicas with different lag break monotonic reads (time goes backwards); sticky replicas fix it.',
+  claim:
+    'Round-robin reads over replicas with different lag break monotonic reads (time goes backwards); sticky replicas fix it.',
   expected: 'holds',
   rows: ['B1'],
   run({ seed, quick }): ScenarioResult {

@@ -39,10 +39,15 @@ function measure(level: CommitLevel, seed: number, probes: number): LevelResult 
     cluster.world.at(at, 'reporting query on n2', () => cluster.node('n2').holdReplay(200));
   let missed = 0;
   let done = 0;
-  probeReadAfterWrite(cluster, 'c5', { via: 'n2', level, startMs: 200, gapMs: 25, count: probes, key: 'probe' }, (p) => {
-    done++;
-    if (missedOwnWrite(p)) missed++;
-  });
+  probeReadAfterWrite(
+    cluster,
+    'c5',
+    { via: 'n2', level, startMs: 200, gapMs: 25, count: probes, key: 'probe' },
+    (p) => {
+      done++;
+      if (missedOwnWrite(p)) missed++;
+    },
+  );
   cluster.world.runFor(durationMs + 1_000);
   const latencies = commitLatencies(cluster, 200);
   return {
@@ -57,7 +62,8 @@ function measure(level: CommitLevel, seed: number, probes: number): LevelResult 
 export const syncNotZeroLag: Scenario = {
   id: 'sync-commit-is-not-zero-lag',
   title: 'synchronous_commit = on waits for the standby’s flush, not its replay',
-  claim: 'Synchronous replication means zero replica lag: once a commit returns, the synchronous standby shows it.',
+  claim:
+    'Synchronous replication means zero replica lag: once a commit returns, the synchronous standby shows it.',
   expected: 'fails',
   corrected:
     'With synchronous_commit = on (or remote_write) the commit returns once the standby has flushed (or written) the WAL, ' +
@@ -86,7 +92,14 @@ export const syncNotZeroLag: Scenario = {
       tables: [
         {
           title: 'Read on the synchronous standby the moment the commit returns',
-          columns: ['synchronous_commit', 'waits for', 'probes', 'reads that missed the commit', 'commit p50 ms', 'commit p99 ms'],
+          columns: [
+            'synchronous_commit',
+            'waits for',
+            'probes',
+            'reads that missed the commit',
+            'commit p50 ms',
+            'commit p99 ms',
+          ],
           rows: results.map((r) => [
             r.level,
             {
