@@ -17,6 +17,7 @@ import { rateLimitSystem } from './ratelimit';
 import { quorumSystem } from './quorum';
 import { cacheSystem } from './cache';
 import { mvccSystem } from './mvcc';
+import { replicationSystem } from './replication';
 import { twoPcSystem } from './twopc';
 import { backpressureSystem } from './backpressure';
 import { leasesSystem } from './leases';
@@ -41,6 +42,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   quorumSystem as SystemDefinition<unknown>,
   cacheSystem as SystemDefinition<unknown>,
   mvccSystem as SystemDefinition<unknown>,
+  replicationSystem as SystemDefinition<unknown>,
   twoPcSystem as SystemDefinition<unknown>,
   backpressureSystem as SystemDefinition<unknown>,
   leasesSystem as SystemDefinition<unknown>,
