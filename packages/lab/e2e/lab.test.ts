@@ -267,6 +267,22 @@ describe('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('the CAP split view: in one partition the Raft KV minority gets no answer, the quorum store answers on both sides', async () => {
+    const page = await open('#/system/quorum');
+    const raft = page.getByTestId('cap-raft');
+    await raft.waitFor({ timeout: 60_000 });
+    // The figures come from the two runs the page just made, not from a table.
+    expect(await raft.textContent()).toMatch(
+      /two-node side 0\/\d+ requests succeeded, three-node side [1-9]\d*\//,
+    );
+    expect(await page.getByTestId('cap-quorum').textContent()).toMatch(
+      /two-node side (\d+)\/\1 requests succeeded/,
+    );
+    expect(await raft.locator('rect.cap-info, rect.cap-fail').count()).toBeGreaterThan(0);
+    await page.getByTestId('cap-split-view').screenshot({ path: `${artifacts}/cap-split-view.png` });
+    await page.close();
+  });
+
   it('sketch explorers: Bloom bits light up on add and test; HyperLogLog registers track the count', async () => {
     const page = await open('#/system/bloom');
     await page.getByTestId('bloom-explorer').waitFor({ timeout: 60_000 });

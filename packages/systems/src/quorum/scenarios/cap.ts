@@ -189,6 +189,67 @@ function runQuorum(seed: number, ops: Map<NodeId, Op[]>, t: Timeline) {
   };
 }
 
+/** One client request as the split view draws it. */
+export interface CapRequest {
+  /** `a` sits with the two-node side, `b` with the three-node side. */
+  readonly side: 'a' | 'b';
+  readonly f: string;
+  readonly call: number;
+  /** Completion time; Infinity when the client gave up without an answer. */
+  readonly ret: number;
+  readonly outcome: 'ok' | 'fail' | 'info';
+}
+
+/** Both stores under the same workload and the same 2 | 3 partition: what the lab's split view draws. */
+export interface CapSideBySide {
+  readonly partitionAt: number;
+  readonly partitionMs: number;
+  readonly raft: { readonly requests: readonly CapRequest[]; readonly linearizable: boolean };
+  readonly quorum: {
+    readonly requests: readonly CapRequest[];
+    readonly linearizable: boolean;
+    readonly divergedKeys: number;
+    readonly keys: number;
+    readonly convergeMs: number | undefined;
+    readonly lwwDroppedWrites: number;
+    readonly staleReadsDuringSplit: number;
+    /** When gossip had marked the other side down, so coordinators stopped waiting on it. */
+    readonly detectedAt: number;
+  };
+}
+
+function requests(history: History): CapRequest[] {
+  return history.map((op) => ({
+    side: op.process.split('.')[0] === 'c1' ? 'a' : 'b',
+    f: op.f,
+    call: op.call,
+    ret: op.ret,
+    outcome: op.outcome,
+  }));
+}
+
+/** The `cap-partition` experiment as data: each store's requests on a shared timeline. */
+export function capSideBySide(seed: number, partitionMs = 3_000): CapSideBySide {
+  const t: Timeline = { partitionAt: 1_000, partitionMs };
+  const ops = workload(seed, ['c1', 'c2'], KEYS, 2_000);
+  const raft = runRaft(seed, ops, t);
+  const quorum = runQuorum(seed, ops, t);
+  return {
+    ...t,
+    raft: { requests: requests(raft.history), linearizable: judge(raft.history).linearizable },
+    quorum: {
+      requests: requests(quorum.history),
+      linearizable: judge(quorum.history).linearizable,
+      divergedKeys: quorum.diverged,
+      keys: KEYS,
+      convergeMs: quorum.convergeMs,
+      lwwDroppedWrites: quorum.dropped,
+      staleReadsDuringSplit: quorum.staleDuring.stale,
+      detectedAt: t.partitionAt + quorum.failAfterMs,
+    },
+  };
+}
+
 const pct = (c: SideCount) => `${c.ok}/${c.attempted}`;
 
 export const capPartition: Scenario = {
