@@ -87,7 +87,7 @@ function ParticipantCard({ p }: { p: TwoPcParticipantDetail }) {
             ) : (
               p.locks.map((l) => (
                 <span key={l.key} className="twopc-lock" title={`${l.key} locked by ${l.tx}`}>
-                  🔒 {l.key} <span className="muted">{l.tx}</span>
+                  {l.key} <span className="muted">← {l.tx}</span>
                 </span>
               ))
             )}
