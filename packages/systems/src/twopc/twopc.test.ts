@@ -70,7 +70,7 @@ describe('two-phase commit', () => {
   });
 
   it('with the Raft group, participants learn COMMIT from the group while the coordinator is down', () => {
-    const cluster = oneTransaction(3, { decisions: 'raft' });
+    const cluster = oneTransaction(3, { decisions: 'raft' }, {}, 1_000); // the group elects a leader first
     const { world } = cluster;
     afterTrace(
       world,
@@ -79,7 +79,7 @@ describe('two-phase commit', () => {
       () => world.crash(cluster.coordinator),
       (d) => d['outcome'] === 'commit',
     );
-    expect(runUntilResolved(cluster, 3_000)).toBe(true);
+    expect(runUntilResolved(cluster, 4_000)).toBe(true);
     expect(world.isUp(cluster.coordinator)).toBe(false);
     for (const record of cluster.observer.txs.values())
       for (const p of record.at.values()) expect(p.outcome).toBe('commit');

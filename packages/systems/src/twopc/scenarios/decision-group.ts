@@ -16,10 +16,15 @@ interface Run {
   readonly consistent: boolean;
 }
 
+/** The group has elected its first leader well before this (elections time out after 150–300 ms). */
+const GROUP_READY_MS = 1_000;
+
 function run(seed: number, when: 'after-prepare' | 'after-commit', groupDown: number, downMs: number): Run {
-  const cluster = oneTransaction(seed, { decisions: 'raft' });
+  const cluster = oneTransaction(seed, { decisions: 'raft' }, {}, GROUP_READY_MS);
   const { world } = cluster;
+  let crashed = false;
   const crash = () => {
+    crashed = true;
     world.crash(cluster.coordinator);
     for (const member of cluster.group.slice(0, groupDown)) world.crash(member);
     world.after(downMs, 'restart', () => {
@@ -35,10 +40,11 @@ function run(seed: number, when: 'after-prepare' | 'after-commit', groupDown: nu
       if (!record) return false;
       for (const p of record.at.values()) if (p.preparedAt === undefined) return false;
       return true;
-    }, 3_000);
+    }, GROUP_READY_MS + 3_000);
     crash();
   }
-  runUntilResolved(cluster, downMs + 6_000);
+  runUntilResolved(cluster, GROUP_READY_MS + downMs + 6_000);
+  if (!crashed) throw new Error(`decision-group-unblocks: the coordinator never reached ${when}`);
   const out = Object.values(outcomes(cluster));
   return {
     outcome: out.join('/'),
@@ -56,7 +62,6 @@ export const decisionGroupScenario: Scenario = {
   rows: ['A3'],
   run(context): ScenarioResult {
     const downMs = context.quick ? 2_000 : 5_000;
-    // Let the group elect a leader first: the runs crash the coordinator during its first transaction.
     const afterPrepare = run(context.seed, 'after-prepare', 0, downMs);
     const afterCommit = run(context.seed, 'after-commit', 0, downMs);
     const noMajority = run(context.seed, 'after-prepare', 2, downMs);

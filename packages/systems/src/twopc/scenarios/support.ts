@@ -10,25 +10,34 @@ export const ONE_TRANSFER: TxPlan = [
   { participant: 'p3', ops: [{ key: 'a0', add: 15 }] },
 ];
 
-/** A cluster whose coordinator runs exactly one transaction (`plan`), 10 ms after the start. */
+/**
+ * A cluster whose coordinator runs exactly one transaction (`plan`), at its first workload tick after
+ * `startAfterMs` (a Raft decision group needs a few hundred ms to elect its first leader).
+ */
 export function oneTransaction(
   seed: number,
   overrides: Record<string, unknown> = {},
   options: BuildOptions = {},
+  startAfterMs = 0,
   plan: TxPlan = ONE_TRANSFER,
 ): TwoPcCluster {
   let started = false;
-  return buildTwoPcCluster(twoPcParams.parse({ participants: 3, jitterMs: 2, ...overrides }), seed, {
-    ...options,
-    workload: () => ({
-      intervalMs: 10,
-      next: () => {
-        if (started) return undefined;
-        started = true;
-        return plan;
-      },
-    }),
-  });
+  const cluster: TwoPcCluster = buildTwoPcCluster(
+    twoPcParams.parse({ participants: 3, jitterMs: 2, ...overrides }),
+    seed,
+    {
+      ...options,
+      workload: () => ({
+        intervalMs: 10,
+        next: () => {
+          if (started || cluster.world.now() < startAfterMs) return undefined;
+          started = true;
+          return plan;
+        },
+      }),
+    },
+  );
+  return cluster;
 }
 
 /**

@@ -88,7 +88,7 @@ export const threePhaseScenario: Scenario = {
       summary:
         `A ${partitionMs} ms partition {co, p1} | {p2, p3} at ${offsets.length} moments of a 3PC transaction: with Skeen's ` +
         `termination rule ${skeen.split} cuts split the outcome (p1 committed, p2 and p3 aborted); with the waiting rule ` +
-        `0 of them split but ${waiting.blocked} blocked participants for the whole partition (longest ` +
+        `none split, but in ${waiting.blocked} cuts participants stayed blocked for the whole partition (longest ` +
         `${round(waiting.longestBlockedMs)} ms). 2PC: ${twoPc.blocked} blocked, ${twoPc.split} split.`,
       measurements: {
         cuts: offsets.length,
