@@ -3,6 +3,7 @@ import { World, type Env, type NodeId, type TraceMode } from '@dslab/sim';
 import { z } from 'zod';
 import { simpleLink } from '../link-params';
 import { RaftNode } from '../raft/node';
+import { RaftSafety } from '../raft/safety';
 import { defaultRaftConfig, type RaftMessage } from '../raft/types';
 import { Coordinator, type TxPlan, type Workload } from './coordinator';
 import type { TwoPcMessage } from './messages';
@@ -137,12 +138,21 @@ export function buildTwoPcCluster(
     voters: group,
     snapshotEvery: 0, // outcomes are few and small: no compaction needed within a run
   };
-  for (const id of group) world.addNode(id, (env: Env<RaftMessage>) => new RaftNode(env, raftConfig));
+  // The group is the Raft of catalog A1, watched by its own safety checker.
+  const raftSafety = new RaftSafety();
+  for (const id of group)
+    world.addNode(id, (env: Env<RaftMessage>) => new RaftNode(env, raftConfig, raftSafety));
   if (options.checked ?? true) {
     world.addInvariant('twopc safety', () => {
       const v = observer.firstViolation;
       return v ? { name: v.property, detail: v.detail } : undefined;
     });
+    if (group.length > 0)
+      world.addInvariant('raft safety', () =>
+        raftSafety.violation
+          ? { name: raftSafety.violation.property, detail: raftSafety.violation.detail }
+          : undefined,
+      );
   }
   return cluster;
 }
