@@ -36,9 +36,9 @@ describe('the mvcc pages', () => {
     await page.getByTestId('viewer-s1').click();
     // T1's snapshot sees value 10 of row 1, already replaced twice, and VACUUM kept both dead versions.
     await page.locator('.mvcc-version.seen', { hasText: 'value=10' }).waitFor();
-    await page.getByText('removed=0 kept=2').waitFor();
+    await page.locator('.mvcc-script').getByText('removed=0 kept=2').waitFor();
     for (let i = 0; i < 3; i++) await page.getByTestId('step-next').click();
-    await page.getByText('removed=2 kept=0').waitFor();
+    await page.locator('.mvcc-script').getByText('removed=2 kept=0').waitFor();
     expect(await page.locator('.mvcc-version', { hasText: 'value=10' }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.getByTestId('mvcc-explorer').screenshot({ path: `${artifacts}/mvcc-versions.png` });
@@ -58,7 +58,10 @@ describe('the mvcc pages', () => {
     await page.getByTestId('level-repeatable-read').click();
     await page.getByTestId('step-end').click();
     await page.getByTestId('anomaly-verdict').getByText('✓ none').waitFor();
-    await page.getByTestId('anomaly-verdict').getByText(/40001/).waitFor();
+    await page
+      .getByTestId('anomaly-verdict')
+      .getByText(/stopped it with 40001/)
+      .waitFor();
     await page.getByTestId('anomaly-run-all').click();
     await page.getByTestId('anomaly-run-all').getByText('Run every cell').waitFor({ timeout: 60_000 });
     const matrix = page.getByTestId('anomaly-matrix');

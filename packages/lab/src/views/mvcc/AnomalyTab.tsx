@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { describeAnomalyType, type AnomalyType } from '@dslab/check';
 import { mvcc } from '@dslab/systems';
-import { ScriptSteps } from './ScriptSteps';
+import { ScriptSteps, StepBar } from './ScriptSteps';
 import { judgeScript, type ScriptVerdict } from './verdict';
 
 const LEVELS: readonly mvcc.IsolationLevel[] = mvcc.ISOLATION_LEVELS;
@@ -32,6 +32,9 @@ interface Outcome {
   readonly samePostgres?: boolean;
   /** The PostgreSQL tests run this script at this level and require an identical record. */
   readonly comparedInTests: boolean;
+  /** The run in one line, and PostgreSQL 15's recorded line for the same test and level. */
+  readonly engineLine: string;
+  readonly postgresLine?: string;
   readonly aborts: readonly string[];
 }
 
@@ -46,7 +49,10 @@ async function runOne(script: mvcc.Script, level: mvcc.IsolationLevel): Promise<
   return {
     run,
     verdict,
-    ...(recorded !== undefined ? { samePostgres: mvcc.summarize(run.record) === recorded } : {}),
+    ...(recorded !== undefined
+      ? { samePostgres: mvcc.summarize(run.record) === recorded, postgresLine: recorded }
+      : {}),
+    engineLine: mvcc.summarize(run.record),
     comparedInTests:
       recorded !== undefined || ('levels' in script && (script as mvcc.Experiment).levels.includes(level)),
     aborts: run.record.steps.flatMap((s) => (s.error ? [s.error] : [])),
@@ -130,56 +136,68 @@ export function AnomalyTab() {
       {!outcome ? (
         <p className="muted">Running…</p>
       ) : (
-        <div className="mvcc-split">
-          <ScriptSteps record={outcome.run.record} at={at} onStep={setAt} />
-          <div className="mvcc-verdict" data-testid="anomaly-verdict">
-            {!atEnd ? (
-              <p className="muted">
-                Step to the end (or run to it) for the checker&rsquo;s verdict on the whole run.
-              </p>
-            ) : (
-              <>
-                <p>
-                  <strong>Checker:</strong> <Found found={outcome.verdict.found} />{' '}
-                  {outcome.verdict.found.length === 0
-                    ? '— no anomaly: the committed transactions are serializable.'
-                    : `— ${describeAnomalyType(outcome.verdict.found[0] as AnomalyType)}`}
+        <>
+          <StepBar record={outcome.run.record} at={at} onStep={setAt} />
+          <div className="mvcc-split">
+            <ScriptSteps record={outcome.run.record} at={at} onStep={setAt} />
+            <div className="mvcc-verdict" data-testid="anomaly-verdict">
+              {!atEnd ? (
+                <p className="muted">
+                  Step to the end (or run to it) for the checker&rsquo;s verdict on the whole run.
                 </p>
-                {anomaly && (
-                  <>
-                    <p className="muted">{anomaly.why}</p>
-                    {anomaly.cycle && (
-                      <ul className="mvcc-cycle">
-                        {anomaly.cycle.map((edge, i) => (
-                          <li key={i}>
-                            <strong>{edge.kind}</strong> {edge.why}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </>
-                )}
-                <p>
-                  {outcome.aborts.length > 0
-                    ? `The engine stopped it with ${[...new Set(outcome.aborts)].join(', ')} (${outcome.aborts.length} statement${outcome.aborts.length > 1 ? 's' : ''} failed).`
-                    : 'No statement failed.'}{' '}
-                  {outcome.samePostgres !== undefined
-                    ? outcome.samePostgres
-                      ? '✓ Step for step what PostgreSQL 15 did (its recorded outcome).'
-                      : '✗ Differs from PostgreSQL 15’s recorded outcome.'
-                    : outcome.comparedInTests
-                      ? 'The PostgreSQL tests run this script at this level and require a record identical to PostgreSQL 15’s.'
-                      : 'Not compared with PostgreSQL at this level.'}
-                </p>
-                <p className="muted mvcc-note">
-                  How it is judged: each row is a list of its versions (the engine&rsquo;s update chains give
-                  their order), each statement reads the versions it returned or scanned, and Elle&rsquo;s
-                  method looks for dependency cycles. A predicate read counts as reading every row it scanned.
-                </p>
-              </>
-            )}
+              ) : (
+                <>
+                  <p>
+                    <strong>Checker:</strong> <Found found={outcome.verdict.found} />{' '}
+                    {outcome.verdict.found.length === 0
+                      ? '— no anomaly: the committed transactions are serializable.'
+                      : `— ${describeAnomalyType(outcome.verdict.found[0] as AnomalyType)}`}
+                  </p>
+                  {anomaly && (
+                    <>
+                      <p className="muted">{anomaly.why}</p>
+                      {anomaly.cycle && (
+                        <ul className="mvcc-cycle">
+                          {anomaly.cycle.map((edge, i) => (
+                            <li key={i}>
+                              <strong>{edge.kind}</strong> {edge.why}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </>
+                  )}
+                  <p>
+                    {outcome.aborts.length > 0
+                      ? `The engine stopped it with ${[...new Set(outcome.aborts)].join(', ')} (${outcome.aborts.length} statement${outcome.aborts.length > 1 ? 's' : ''} failed).`
+                      : 'No statement failed.'}{' '}
+                    {outcome.samePostgres !== undefined
+                      ? outcome.samePostgres
+                        ? '✓ Step for step what PostgreSQL 15 did (its recorded outcome).'
+                        : '✗ Differs from PostgreSQL 15’s recorded outcome.'
+                      : outcome.comparedInTests
+                        ? 'The PostgreSQL tests run this script at this level and require a record identical to PostgreSQL 15’s.'
+                        : 'Not compared with PostgreSQL at this level.'}
+                  </p>
+                  {outcome.postgresLine !== undefined && (
+                    <dl className="mvcc-lines">
+                      <dt>engine</dt>
+                      <dd>{outcome.engineLine}</dd>
+                      <dt>PostgreSQL 15</dt>
+                      <dd>{outcome.postgresLine}</dd>
+                    </dl>
+                  )}
+                  <p className="muted mvcc-note">
+                    How it is judged: each row is a list of its versions (the engine&rsquo;s update chains
+                    give their order), each statement reads the versions it returned or scanned, and
+                    Elle&rsquo;s method looks for dependency cycles. A predicate read counts as reading every
+                    row it scanned.
+                  </p>
+                </>
+              )}
+            </div>
           </div>
-        </div>
+        </>
       )}
       <h4>Level by anomaly, filled in by running</h4>
       <div className="controls">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { mvcc } from '@dslab/systems';
 import { sessionName } from './detail';
-import { ScriptSteps } from './ScriptSteps';
+import { ScriptSteps, StepBar } from './ScriptSteps';
 import { WaitGraph } from './WaitGraph';
 
 type Rule = 'detector' | 'least-work';
@@ -60,34 +60,37 @@ export function DeadlockTab() {
         <span className="muted">{ruleText[rule]}</span>
       </div>
       {run && frame ? (
-        <div className="mvcc-split">
-          <ScriptSteps record={run.record} at={at} onStep={setAt} />
-          <div>
-            <WaitGraph
-              sessions={sessions}
-              waits={frame.waits}
-              {...(victimKnown && victimStep ? { victim: `s${victimStep.session}` } : {})}
-            />
-            <p data-testid="deadlock-outcome">
-              {frame.sessions
-                .filter((s) => s.session !== 's0')
-                .map((s) => `${sessionName(s.session)}: ${s.work} rows written or locked`)
-                .join('; ')}
-              .{' '}
-              {victimKnown && victimStep
-                ? `${sessionName(`s${victimStep.session}`)} was chosen as the victim (40P01, deadlock detected)${
-                    rule === 'detector' && victimStep.session === 1
-                      ? ': the heavy one, because its check found the cycle — what PostgreSQL 15 does too.'
-                      : rule === 'least-work' && victimStep.session === 2
-                        ? ': the one that had done the least work.'
-                        : '.'
-                  }`
-                : frame.waits.length > 0
-                  ? 'Waiting…'
-                  : ''}
-            </p>
+        <>
+          <StepBar record={run.record} at={at} onStep={setAt} />
+          <div className="mvcc-split">
+            <ScriptSteps record={run.record} at={at} onStep={setAt} />
+            <div>
+              <WaitGraph
+                sessions={sessions}
+                waits={frame.waits}
+                {...(victimKnown && victimStep ? { victim: `s${victimStep.session}` } : {})}
+              />
+              <p data-testid="deadlock-outcome">
+                {frame.sessions
+                  .filter((s) => s.session !== 's0')
+                  .map((s) => `${sessionName(s.session)}: ${s.work} rows written or locked`)
+                  .join('; ')}
+                .{' '}
+                {victimKnown && victimStep
+                  ? `${sessionName(`s${victimStep.session}`)} was chosen as the victim (40P01, deadlock detected)${
+                      rule === 'detector' && victimStep.session === 1
+                        ? ': the heavy one, because its check found the cycle — what PostgreSQL 15 does too.'
+                        : rule === 'least-work' && victimStep.session === 2
+                          ? ': the one that had done the least work.'
+                          : '.'
+                    }`
+                  : frame.waits.length > 0
+                    ? 'Waiting…'
+                    : ''}
+              </p>
+            </div>
           </div>
-        </div>
+        </>
       ) : (
         <p className="muted">Running…</p>
       )}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { mvcc } from '@dslab/systems';
-import { ScriptSteps } from './ScriptSteps';
+import { ScriptSteps, StepBar } from './ScriptSteps';
 import { VersionsPicture } from './VersionsPicture';
 
 const scripts: readonly mvcc.Script[] = [
@@ -67,10 +67,13 @@ export function VersionsTab() {
         </label>
       </div>
       {run && frame ? (
-        <div className="mvcc-split">
-          <ScriptSteps record={run.record} at={at} onStep={setAt} />
-          <VersionsPicture detail={frame} viewer={viewer} onViewer={setViewer} />
-        </div>
+        <>
+          <StepBar record={run.record} at={at} onStep={setAt} />
+          <div className="mvcc-split">
+            <ScriptSteps record={run.record} at={at} onStep={setAt} />
+            <VersionsPicture detail={frame} viewer={viewer} onViewer={setViewer} />
+          </div>
+        </>
       ) : (
         <p className="muted">Running the script…</p>
       )}
