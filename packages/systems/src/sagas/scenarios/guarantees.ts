@@ -7,13 +7,13 @@ import { dirtyRefusals, round, runSagas, seedsFor, tally } from './common';
 /** Scarce capacity and frequent refusals, so concurrent sagas compete for the same units. */
 const contended = {
   mode: 'orchestrated',
-  sagas: 60,
-  intervalMs: 12,
-  stock: 10,
-  seats: 8,
-  rooms: 8,
-  declineRate: 0.3,
-  undeliverableRate: 0.1,
+  sagas: 80,
+  intervalMs: 8,
+  stock: 6,
+  seats: 5,
+  rooms: 5,
+  declineRate: 0.4,
+  undeliverableRate: 0.2,
 } as const;
 
 export const aciWithoutD: Scenario = {

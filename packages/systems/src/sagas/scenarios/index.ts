@@ -4,6 +4,7 @@ import { compensateWhatNeverRan, keyWithoutTombstone } from './compensations';
 import { aciWithoutD, noIsolation } from './guarantees';
 import { parallelChoreography, reservationTtl } from './ordering';
 import { tryExceptSaga } from './try-except';
+import { versusTwoPhaseCommit } from './versus-2pc';
 
 export const sagaScenarios: readonly Scenario[] = [
   aciWithoutD,
@@ -13,4 +14,5 @@ export const sagaScenarios: readonly Scenario[] = [
   parallelChoreography,
   reservationTtl,
   keyWithoutTombstone,
+  versusTwoPhaseCommit,
 ];
