@@ -239,7 +239,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'I1',
-    status: 'partial',
+    status: 'done',
     title: 'Sagas',
     track: 'Transactions across services',
     summary:
