@@ -43,4 +43,16 @@ describe('the checker on the engine’s anomaly tests', () => {
     const run = await mvcc.runScript(mvcc.experiments.skipLocked, 'repeatable read');
     expect(judgeScript(mvcc.experiments.skipLocked, run).found).toEqual([]);
   });
+
+  it('judges the claims’ scripts too: FOR UPDATE stops write skew on existing rows but not a phantom', async () => {
+    const found = async (script: mvcc.Script, level: mvcc.IsolationLevel) =>
+      judgeScript(script, await mvcc.runScript(script, level)).found;
+    const { doctors, doctorsForUpdate, bookingPhantom, oversell } = mvcc.experiments;
+    expect(await found(doctors, 'repeatable read')).toEqual(['G2-item']);
+    expect(await found(doctors, 'serializable')).toEqual([]);
+    expect(await found(doctorsForUpdate, 'repeatable read')).toEqual([]);
+    expect(await found(bookingPhantom, 'repeatable read')).toEqual(['G2-item']);
+    expect(await found(bookingPhantom, 'serializable')).toEqual([]);
+    expect(await found(oversell, 'read committed')).toContain('lost-update');
+  });
 });
