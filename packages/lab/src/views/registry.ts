@@ -14,6 +14,7 @@ import { clocksView } from './clocks';
 import { rateLimitView } from './ratelimit';
 import { quorumView } from './quorum';
 import { cacheView } from './cache';
+import { leasesView } from './leases';
 import { backpressureView } from './backpressure';
 import { mvccView } from './mvcc';
 import { twoPcView } from './twopc';
@@ -34,6 +35,7 @@ export const views: readonly ViewEntry[] = [
   mvccView,
   twoPcView,
   sagasView,
+  leasesView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
