@@ -32,7 +32,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'A3',
-    status: 'partial',
+    status: 'done',
     title: 'Two-phase commit',
     track: 'Consensus and coordination',
     summary:
