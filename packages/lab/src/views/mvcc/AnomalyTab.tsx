@@ -94,11 +94,15 @@ export function AnomalyTab() {
 
   const runAll = async () => {
     setRunningAll(true);
-    const next = new Map(outcomes);
-    for (const r of runnables)
+    for (const r of runnables) {
+      const row = new Map<string, Outcome>();
       for (const l of LEVELS)
-        if (!next.has(cellKey(r.script.id, l))) next.set(cellKey(r.script.id, l), await runOne(r.script, l));
-    setOutcomes(next);
+        if (!outcomes.has(cellKey(r.script.id, l)))
+          row.set(cellKey(r.script.id, l), await runOne(r.script, l));
+      setOutcomes((m) => new Map([...m, ...row]));
+      // Let the page draw the row before the next one runs.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     setRunningAll(false);
   };
 
