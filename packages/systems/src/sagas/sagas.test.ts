@@ -128,6 +128,53 @@ describe('the orchestrator', () => {
   });
 });
 
+describe('the choreography', () => {
+  it('chains the reactions and publishes the compensations when the pivot is refused', () => {
+    const cluster = buildSagaWorld(
+      sagaParams.parse({
+        mode: 'choreographed',
+        sagas: 4,
+        tripShare: 0,
+        declineRate: 0,
+        undeliverableRate: 1,
+      }),
+      2,
+    );
+    cluster.world.runFor(2_000);
+    expect(cluster.recorder.timelines.size).toBe(4);
+    for (const steps of cluster.recorder.timelines.values())
+      expect(steps.map((a) => a.op)).toEqual([
+        'create',
+        'reserve',
+        'charge',
+        'ship',
+        'refund',
+        'release',
+        'reject',
+      ]);
+    expect(finalCheck(cluster)).toBeUndefined();
+  });
+});
+
+describe('the try/except saga', () => {
+  it('treats a charge that timed out as PaymentFailed: the customer stays charged with the stock released', () => {
+    const cluster = buildSagaWorld(
+      sagaParams.parse({ mode: 'try-except', sagas: 1, tripShare: 0, declineRate: 0, callTimeoutMs: 100 }),
+      1,
+      'hash',
+      { invariants: false },
+    );
+    cluster.world.network.configure('*', 'payment', { latency: { kind: 'constant', ms: 80 } });
+    cluster.world.network.configure('payment', '*', { latency: { kind: 'constant', ms: 80 } });
+    cluster.world.runFor(1_000);
+    const saga = [...cluster.recorder.acceptedAt.keys()][0] as string;
+    expect(cluster.recorder.ledger('payment').peek(saga)?.charges).toBe(1);
+    expect(cluster.recorder.ledger('inventory').peek(saga)?.units).toBe(0);
+    expect(cluster.recorder.ledger('orders').peek(saga)?.status).toBe('rejected');
+    expect(cluster.recorder.counts.chargedWithoutReservation).toBe(1);
+  });
+});
+
 describe('business refusals', () => {
   it('refuse the configured share of saga ids, within sampling error', () => {
     const n = 20_000;
