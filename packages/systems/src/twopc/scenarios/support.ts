@@ -56,8 +56,11 @@ export function afterTrace(
     if (fired || event.kind !== 'node' || event.node !== node || event.name !== name) return;
     if (!match(event.data ?? {})) return;
     fired = true;
-    world.at(world.now(), `after ${node} ${name}`, act);
-    stop();
+    // Unsubscribe from the action, not from inside the listener loop that is running now.
+    world.at(world.now(), `after ${node} ${name}`, () => {
+      stop();
+      act();
+    });
   });
 }
 
