@@ -176,6 +176,35 @@ describe.skipIf(postgres.missing !== undefined)('E1 on PostgreSQL 15: EXPLAIN (A
     expect(most.chosen).toBe('Seq Scan');
   });
 
+  it('holds: every secondary index adds its own pages to every insert', async () => {
+    const db = await postgres.connect();
+    const rows = 20_000;
+    const columns = ['email', 'city', 'created', 'score'];
+    const measured: { indexes: number; pagesPerRow: number; ms: number }[] = [];
+    for (let indexes = 0; indexes <= columns.length; indexes++) {
+      const table = `users_${indexes}`;
+      await db.query(
+        `CREATE TABLE ${table} (id bigint PRIMARY KEY, email text, city int, created bigint, score int)`,
+      );
+      for (const column of columns.slice(0, indexes))
+        await db.query(`CREATE INDEX ${table}_${column} ON ${table} (${column})`);
+      // The same pseudo-random rows for every table (hashes of the id).
+      const plan = await explain(
+        db,
+        `INSERT INTO ${table} SELECT i, 'user' || (hashint4(i) & 2147483647) || '@example.org', abs(hashint4(i + 1)) % 5000, hashint8(i), abs(hashint4(i + 2)) % 1000000 FROM generate_series(1, ${rows}) i`,
+      );
+      const ms = (plan as PlanNode & { 'Actual Total Time': number })['Actual Total Time'];
+      measured.push({ indexes, pagesPerRow: pagesTouched(plan) / rows, ms });
+    }
+    console.log(`E1 write cost: ${JSON.stringify(measured)}`);
+    const base = (measured[0] as (typeof measured)[number]).pagesPerRow;
+    for (let i = 1; i < measured.length; i++)
+      expect(
+        (measured[i] as (typeof measured)[number]).pagesPerRow -
+          (measured[i - 1] as (typeof measured)[number]).pagesPerRow,
+      ).toBeGreaterThan(0.5 * base);
+  });
+
   it('beside our B+tree: height, pages per lookup and index pages after sequential and random inserts', async () => {
     const rows = 300_000;
     const db = await postgres.connect();
