@@ -2,9 +2,10 @@
  * The commit decision replicated through consensus (Gray and Lamport, "Consensus on Transaction Commit"):
  * the outcome lives in a 3-member Raft KV group instead of the coordinator's log. The coordinator crashes at
  * the same two points as in the other scenarios — after PREPARE (votes on the wire), and right after the
- * group accepted COMMIT — and stays down. Prepared participants that hear nothing propose ABORT to the
- * group; whichever proposal came first wins and everybody adopts it. A third run takes two of the three
- * members down with the coordinator: the group itself then needs a majority, and the participants block.
+ * group accepted COMMIT (its own COMMIT messages to the participants lost) — and stays down. Prepared
+ * participants that hear nothing propose ABORT to the group; whichever proposal came first wins and
+ * everybody adopts it. A third run takes two of the three members down with the coordinator: the group
+ * itself then needs a majority, and the participants block.
  */
 import type { Scenario, ScenarioResult } from '../../contract';
 import { round } from '../stats';
@@ -32,17 +33,26 @@ function run(seed: number, when: 'after-prepare' | 'after-commit', groupDown: nu
       for (const member of cluster.group.slice(0, groupDown)) world.restart(member);
     });
   };
-  if (when === 'after-commit')
-    afterTrace(world, cluster.coordinator, 'decide', crash, (d) => d['outcome'] === 'commit');
-  else {
-    world.runUntilCondition(() => {
-      const record = cluster.observer.txs.values().next().value;
-      if (!record) return false;
-      for (const p of record.at.values()) if (p.preparedAt === undefined) return false;
-      return true;
-    }, GROUP_READY_MS + 3_000);
-    crash();
-  }
+  world.runUntilCondition(() => {
+    const record = cluster.observer.txs.values().next().value;
+    if (!record) return false;
+    for (const p of record.at.values()) if (p.preparedAt === undefined) return false;
+    return true;
+  }, GROUP_READY_MS + 3_000);
+  if (when === 'after-commit') {
+    // The coordinator's own COMMIT messages never arrive: the participants must get it from the group.
+    for (const p of cluster.participants) world.network.blockOneWay(cluster.coordinator, p);
+    afterTrace(
+      world,
+      cluster.coordinator,
+      'decide',
+      () => {
+        crash();
+        world.network.heal();
+      },
+      (d) => d['outcome'] === 'commit',
+    );
+  } else crash();
   runUntilResolved(cluster, GROUP_READY_MS + downMs + 6_000);
   if (!crashed) throw new Error(`decision-group-unblocks: the coordinator never reached ${when}`);
   const out = Object.values(outcomes(cluster));
