@@ -32,6 +32,9 @@ export interface LeaseObserver {
 /** A write names its acquisition; a client's writes in flight belong to one of its last few. */
 export const RECENT_GRANTS_PER_CLIENT = 8;
 
+/** At most this many refused or corrupting writes are kept for the lab's picture. */
+export const MAX_INCIDENTS = 16;
+
 /** At most this many recent writes are kept for the lab's picture. */
 export const MAX_RECENT_WRITES = 64;
 
@@ -77,6 +80,8 @@ export class LeaseLedger implements LeaseObserver {
   /** Clients that passed their check and are preparing a write, in order. */
   readonly preparingClients: string[] = [];
   readonly recent: LedgerWrite[] = [];
+  /** The last writes that were refused or corrupting (what a pause leads to), kept longer than `recent`. */
+  readonly incidents: LedgerWrite[] = [];
 
   /** The harness's hook: a GC pause armed to hit the next client that prepares a write. */
   onPreparing: ((client: string) => void) | undefined;
@@ -154,8 +159,13 @@ export class LeaseLedger implements LeaseObserver {
         this.highestToken = Math.max(this.highestToken, token);
       }
     } else this.rejected++;
-    this.recent.push({ t: this.now(), writer, token, accepted, corrupting });
+    const write = { t: this.now(), writer, token, accepted, corrupting };
+    this.recent.push(write);
     if (this.recent.length > MAX_RECENT_WRITES) this.recent.shift();
+    if (!accepted || corrupting) {
+      this.incidents.push(write);
+      if (this.incidents.length > MAX_INCIDENTS) this.incidents.shift();
+    }
   }
 
   /** The latest epoch acquired by a client other than `writer` (0 when none). */

@@ -34,6 +34,8 @@ export interface LeasesLiveDetail extends LiveDetail {
   }[];
   readonly storage: { readonly highest: number; readonly lastWriter: string; readonly lastToken: number };
   readonly writes: readonly LedgerWrite[];
+  /** The last writes refused by the fence or applied over a newer holder's, oldest first. */
+  readonly incidents: readonly LedgerWrite[];
   readonly applied: number;
   readonly refused: number;
   readonly corrupted: number;
@@ -76,6 +78,7 @@ export function leasesDetail(cluster: LeaseCluster): LeasesLiveDetail {
       lastToken: store.last?.token ?? 0,
     },
     writes: [...ledger.recent],
+    incidents: [...ledger.incidents],
     applied: ledger.accepted,
     refused: ledger.rejected,
     corrupted: ledger.corrupted,

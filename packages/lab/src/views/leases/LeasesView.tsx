@@ -6,7 +6,9 @@ type Client = Detail['clients'][number];
 type Write = Detail['writes'][number];
 
 /** The most recent writes listed, newest first. */
-const WRITES_SHOWN = 10;
+const WRITES_SHOWN = 6;
+/** The late writes of expired holders listed, newest first. */
+const INCIDENTS_SHOWN = 5;
 
 const protocolNames: Readonly<Record<string, string>> = {
   lease: 'lease service',
@@ -37,10 +39,30 @@ function writeState(w: Write): { label: string; tone: string } {
   return { label: 'applied', tone: 'applied' };
 }
 
+function WriteList({ writes, testId }: { readonly writes: readonly Write[]; readonly testId: string }) {
+  return (
+    <ol className="ls-writes" data-testid={testId}>
+      {writes.map((w, i) => {
+        const state = writeState(w);
+        return (
+          <li key={`${w.t}-${i}`} className={`ls-write ls-${state.tone}`}>
+            <span className="ls-time">{(w.t / 1_000).toFixed(2)} s</span>
+            <span>
+              {w.writer}, token {w.token}
+            </span>
+            <span>{state.label}</span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 export function LeasesView({ detail }: { readonly detail: Detail }) {
   const believers = detail.clients.filter((c) => c.up && c.believesHolding).length;
   const service = detail.service;
   const writes = detail.writes.slice(-WRITES_SHOWN).reverse();
+  const incidents = detail.incidents.slice(-INCIDENTS_SHOWN).reverse();
   return (
     <section className="ls-view" aria-label="leases and fencing">
       <p className="ls-caption">
@@ -98,24 +120,17 @@ export function LeasesView({ detail }: { readonly detail: Detail }) {
           );
         })}
       </ul>
+      <h4 className="ls-heading">Late writes of expired holders</h4>
+      {incidents.length === 0 ? (
+        <p className="ls-muted">None yet: no holder has written after losing its lease.</p>
+      ) : (
+        <WriteList writes={incidents} testId="incidents" />
+      )}
       <h4 className="ls-heading">Recent writes</h4>
       {writes.length === 0 ? (
         <p className="ls-muted">No write has reached the storage yet.</p>
       ) : (
-        <ol className="ls-writes">
-          {writes.map((w, i) => {
-            const state = writeState(w);
-            return (
-              <li key={`${w.t}-${i}`} className={`ls-write ls-${state.tone}`}>
-                <span className="ls-time">{(w.t / 1_000).toFixed(2)} s</span>
-                <span>
-                  {w.writer}, token {w.token}
-                </span>
-                <span>{state.label}</span>
-              </li>
-            );
-          })}
-        </ol>
+        <WriteList writes={writes} testId="writes" />
       )}
       <p className="ls-legend ls-muted">
         A GC pause hits a holder between its lease check and its write. It wakes after its lease expired,

@@ -6,7 +6,11 @@ import { LeasesView } from './LeasesView';
 function isLeasesDetail(detail: LiveDetail): detail is leases.LeasesLiveDetail {
   const d = detail as Partial<leases.LeasesLiveDetail>;
   return (
-    detail.kind === 'leases' && Array.isArray(d.clients) && Array.isArray(d.writes) && d.storage !== undefined
+    detail.kind === 'leases' &&
+    Array.isArray(d.clients) &&
+    Array.isArray(d.writes) &&
+    Array.isArray(d.incidents) &&
+    d.storage !== undefined
   );
 }
 
