@@ -48,6 +48,12 @@ export interface BreakerConfig {
    * (opossum's errorThresholdPercentage, cockatiel's CountBreaker).
    */
   readonly trip?: 'at-or-above' | 'above';
+  /**
+   * When the rates are compared with the thresholds: after every call (Resilience4j, the default), or
+   * only after a failure (cockatiel's CountBreaker, opossum) — a success that completes the minimum
+   * number of calls then never opens it.
+   */
+  readonly evaluate?: 'every-call' | 'on-failure';
   /** Mutants (see index.ts): protocol code branches on them only here. */
   readonly mutant?: BreakerMutant;
 }
@@ -244,6 +250,7 @@ export class CircuitBreaker {
     }
     if (w.kind === 'count') this.recordCount(failed, slow, w.size);
     else this.recordTime(now, failed, slow, w.windowMs / w.buckets, w.buckets);
+    if (!failed && this.config.evaluate === 'on-failure') return;
     const { calls, failures, slow: slowCalls } = this.windowCounts(now);
     if (calls < w.minimumCalls) return;
     const failureRate = failures / calls;
