@@ -157,7 +157,7 @@ export function installLeaseInvariants(world: World, ledger: LeaseLedger): void 
 
 /**
  * A GC pause that hits the next client to prepare a write: paused at once (before its write goes out)
- * for `pauseMs`. Returns false when a pause is already armed.
+ * for `pauseMs`. Arming again replaces a pause not yet taken.
  */
 export function armGcPause(cluster: LeaseCluster, pauseMs: number, onPause?: (client: string) => void): void {
   const { world, ledger } = cluster;

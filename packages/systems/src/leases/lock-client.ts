@@ -31,7 +31,7 @@ export interface LockClientConfig {
   readonly redisNodes: readonly string[];
   readonly requestTimeoutMs: number;
   readonly driftMs: number;
-  /** Stop acquiring (the end of a run's workload). */
+  /** The harness's ledger, told what this client believes and when. */
   readonly observer: LeaseObserver;
 }
 
