@@ -83,8 +83,9 @@ export class Ledger {
   readonly replies = new Map<string, Reply>();
   readonly tombstones = new Set<string>();
   readonly outbox = new Map<string, OutboxItem>();
-  /** Units held across all sagas. */
+  /** Units held across all sagas, and the sagas holding them. */
   held = 0;
+  readonly holders = new Set<string>();
   applied = 0;
   compensationsWithNothingToUndo = 0;
   refusedByTombstone = 0;
@@ -115,6 +116,7 @@ export class Ledger {
         this.held -= record.units;
         record.units = 0;
         record.expired = true;
+        this.holders.delete(entry.saga);
         this.expired++;
         return;
       }
@@ -137,11 +139,13 @@ export class Ledger {
         record.heldAt = entry.at;
         record.expired = false;
         this.held++;
+        this.holders.add(entry.saga);
         break;
       case 'unhold':
         if (record.units > 0) {
           record.units--;
           this.held--;
+          if (record.units === 0) this.holders.delete(entry.saga);
         }
         break;
       case 'charge':

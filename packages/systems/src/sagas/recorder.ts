@@ -99,9 +99,7 @@ export class SagaRecorder {
     }
     if (entry.k === 'op') this.checkPivot(service, saga, entry.op, entry.change);
     if (entry.k === 'op' && entry.reply.reason === 'sold out' && this.soldOut.length < SOLD_OUT_BOUND) {
-      const holders: string[] = [];
-      for (const [holder, record] of this.ledger(service).records) if (record.units > 0) holders.push(holder);
-      this.soldOut.push({ saga, service, holders });
+      this.soldOut.push({ saga, service, holders: [...this.ledger(service).holders] });
     }
     this.checkMoney(saga);
   }
