@@ -49,6 +49,11 @@ export * as resilience from './resilience';
 export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressure';
 export * as mvcc from './mvcc/view-detail';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
+export type {
+  ReplicationLiveDetail,
+  ReplicationNodeDetail,
+  ReplicationReadDetail,
+} from './replication/view-detail';
 export { capSideBySide, type CapSideBySide, type CapRequest } from './quorum/scenarios/cap';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
 export type { TwoPcLiveDetail, TwoPcParticipantDetail, TwoPcCoordinatorDetail } from './twopc/view-detail';

@@ -15,10 +15,12 @@ import { rateLimitView } from './ratelimit';
 import { quorumView } from './quorum';
 import { cacheView } from './cache';
 import { leasesView } from './leases';
+import { replicationView } from './replication';
 import { backpressureView } from './backpressure';
 import { mvccView } from './mvcc';
 import { twoPcView } from './twopc';
 import { sagasView } from './sagas';
+import { resilienceView } from './resilience';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -31,11 +33,13 @@ export const views: readonly ViewEntry[] = [
   rateLimitView,
   quorumView,
   cacheView,
+  replicationView,
   backpressureView,
   mvccView,
   twoPcView,
   sagasView,
   leasesView,
+  resilienceView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
