@@ -20,6 +20,7 @@ import { backpressureView } from './backpressure';
 import { mvccView } from './mvcc';
 import { twoPcView } from './twopc';
 import { sagasView } from './sagas';
+import { resilienceView } from './resilience';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -38,6 +39,7 @@ export const views: readonly ViewEntry[] = [
   twoPcView,
   sagasView,
   leasesView,
+  resilienceView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
