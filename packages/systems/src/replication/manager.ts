@@ -47,6 +47,8 @@ interface PersistedState {
   readonly primary: NodeId;
   readonly timeline: number;
   readonly epochs: number;
+  /** A failover under way: a restarted manager must finish it, never grant the old primary a lease again. */
+  readonly failover?: { readonly epoch: number; readonly from: NodeId; readonly chosen?: NodeId };
 }
 
 interface Failover {
@@ -79,6 +81,14 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
       this.primary = state.primary;
       this.timeline = state.timeline;
       this.epochs = state.epochs;
+      if (state.failover)
+        this.failover = {
+          epoch: state.failover.epoch,
+          from: state.failover.from,
+          startedAt: env.now(),
+          replies: new Map(),
+          chosen: state.failover.chosen,
+        };
     }
     this.lastHeartbeat = env.monotonic();
     this.tick();
@@ -86,7 +96,21 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
 
   /** What a DCS keeps durably: the leader, its timeline and the epochs used. */
   private persist(): void {
-    const state: PersistedState = { primary: this.primary, timeline: this.timeline, epochs: this.epochs };
+    const f = this.failover;
+    const state: PersistedState = {
+      primary: this.primary,
+      timeline: this.timeline,
+      epochs: this.epochs,
+      ...(f
+        ? {
+            failover: {
+              epoch: f.epoch,
+              from: f.from,
+              ...(f.chosen !== undefined ? { chosen: f.chosen } : {}),
+            },
+          }
+        : {}),
+    };
     this.env.disk.write(STATE, new TextEncoder().encode(JSON.stringify(state)));
     this.env.disk.sync();
   }
@@ -139,7 +163,6 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
       now - this.lastHeartbeat > this.config.failoverAfterMs
     ) {
       this.epochs = Math.max(this.epochs, this.timeline) + 1;
-      this.persist();
       this.failover = {
         epoch: this.epochs,
         from: this.primary,
@@ -147,6 +170,7 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
         replies: new Map(),
         chosen: undefined,
       };
+      this.persist();
       this.env.trace('failover', { from: this.primary, epoch: this.failover.epoch });
     }
     if (this.failover) return this.progress();
@@ -185,6 +209,8 @@ export class FailoverManager implements SimNode<ReplicationMessage> {
           }
         }
         f.chosen = best;
+        // Durable before the first promote is sent: a restarted manager promotes the same node.
+        if (best !== undefined) this.persist();
       }
     }
     if (f.chosen !== undefined) this.env.send(f.chosen, { type: 'promote', timeline: f.epoch });
