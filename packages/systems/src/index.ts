@@ -47,6 +47,7 @@ export * as rateLimiting from './ratelimit';
 export * as caching from './cache';
 export * as resilience from './resilience';
 export type { BackpressureLiveDetail, BackpressureBinDetail } from './backpressure';
+export type { OutboxLiveDetail, OutboxRowDetail } from './outbox';
 export * as mvcc from './mvcc/view-detail';
 export type { QuorumLiveDetail, QuorumKeyDetail, QuorumReplicaDetail } from './quorum/view-detail';
 export type {

@@ -20,6 +20,7 @@ import { mvccSystem } from './mvcc';
 import { replicationSystem } from './replication';
 import { twoPcSystem } from './twopc';
 import { backpressureSystem } from './backpressure';
+import { outboxSystem } from './outbox';
 import { leasesSystem } from './leases';
 import { sagaSystem } from './sagas';
 import { resilienceSystem } from './resilience';
@@ -45,6 +46,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   replicationSystem as SystemDefinition<unknown>,
   twoPcSystem as SystemDefinition<unknown>,
   backpressureSystem as SystemDefinition<unknown>,
+  outboxSystem as SystemDefinition<unknown>,
   leasesSystem as SystemDefinition<unknown>,
   sagaSystem as SystemDefinition<unknown>,
   resilienceSystem as SystemDefinition<unknown>,
