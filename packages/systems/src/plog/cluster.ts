@@ -1,0 +1,276 @@
+/** Builds a partitioned-log world: brokers, the controller, producers and a consumer group, from params and seed. */
+import { LogRecorder, checkLog, type LogCheckResult } from '@dslab/check';
+import { World, type Env, type NodeId, type TraceMode } from '@dslab/sim';
+import { z } from 'zod';
+import { simpleLink } from '../link-params';
+import { Broker } from './broker';
+import { Consumer, type ConsumerConfig } from './consumer';
+import { Controller } from './controller';
+import type { LogRecord } from './log';
+import { partitionId, plogMutants, type PartitionId, type PlogMessage, type TopicConfig } from './messages';
+import { Producer, type ProducerConfig } from './producer';
+
+export const plogParams = z
+  .object({
+    brokers: z.number().int().min(1).max(9).default(3),
+    partitions: z.number().int().min(1).max(64).default(3),
+    replication: z.number().int().min(1).max(9).default(3),
+    /** min.insync.replicas: acks=all is refused while the ISR is smaller. */
+    minInsync: z.number().int().min(1).max(9).default(2),
+    uncleanElection: z.boolean().default(false),
+    compacted: z.boolean().default(false),
+    segmentRecords: z.number().int().min(1).max(1_000_000).default(1_000),
+    retentionMs: z.number().positive().default(1e12),
+    retentionRecords: z.number().int().positive().default(1e9),
+    producers: z.number().int().min(0).max(16).default(2),
+    acks: z.union([z.literal(0), z.literal(1), z.literal('all')]).default('all'),
+    idempotent: z.boolean().default(true),
+    maxInFlight: z.number().int().min(1).max(20).default(5),
+    retries: z.number().int().min(1).default(1_000_000),
+    requestTimeoutMs: z.number().positive().default(300),
+    lingerMs: z.number().min(0).default(5),
+    batchRecords: z.number().int().min(1).max(10_000).default(10),
+    nullKeys: z.enum(['sticky', 'round-robin']).default('sticky'),
+    /** Share of records sent without a key. */
+    nullKeyShare: z.number().min(0).max(1).default(0),
+    keys: z.number().int().min(1).max(100_000).default(20),
+    /** Each producer sends one record every this many ms. */
+    sendIntervalMs: z.number().positive().default(4),
+    consumers: z.number().int().min(0).max(32).default(2),
+    commit: z.enum(['after', 'before']).default('after'),
+    protocol: z.enum(['eager', 'cooperative']).default('cooperative'),
+    maxPollRecords: z.number().int().min(1).max(10_000).default(50),
+    maxPollIntervalMs: z.number().positive().default(3_000),
+    processMs: z.number().min(0).default(0.2),
+    groupSessionMs: z.number().positive().default(300),
+    brokerSessionMs: z.number().positive().default(250),
+    replicaLagMs: z.number().positive().default(200),
+    latencyMs: z.number().min(0).max(1_000).default(1),
+    jitterMs: z.number().min(0).max(1_000).default(2),
+    loss: z.number().min(0).max(0.5).default(0),
+    durationMs: z.number().positive().max(600_000).default(3_000),
+    mutant: z.enum(plogMutants).optional(),
+  })
+  .strict();
+
+export type PlogParams = z.infer<typeof plogParams>;
+
+export const TOPIC = 'events';
+export const GROUP = 'g';
+
+export interface PlogCluster {
+  readonly world: World;
+  readonly params: PlogParams;
+  readonly brokers: readonly NodeId[];
+  readonly controllerId: NodeId;
+  readonly producers: readonly NodeId[];
+  readonly consumers: readonly NodeId[];
+  readonly recorder: LogRecorder;
+  /** How many times each record value was processed by a consumer. */
+  readonly effects: Map<string, number>;
+  controller(): Controller;
+  broker(id: NodeId): Broker;
+  producer(id: NodeId): Producer;
+  consumer(id: NodeId): Consumer;
+  /** Stops the producers' workloads (what is in flight still completes). */
+  stopProducers(): void;
+}
+
+export interface ClusterOverrides {
+  readonly topics?: readonly TopicConfig[];
+  /** Replaces each producer's workload. */
+  readonly workload?: (producer: NodeId, index: number) => ProducerConfig['next'];
+  readonly consumer?: Partial<Pick<ConsumerConfig, 'isPoison' | 'maxRetries' | 'deadLetterTopic' | 'topics'>>;
+  /** Consumers join only at this time (all at once), not at the start. */
+  readonly consumersAt?: number;
+}
+
+export function buildPlogCluster(
+  params: PlogParams,
+  seed: number,
+  trace: TraceMode = 'hash',
+  overrides: ClusterOverrides = {},
+): PlogCluster {
+  if (params.replication > params.brokers)
+    throw new Error(`replication ${params.replication} needs at least as many brokers (${params.brokers})`);
+  // Kafka speaks over TCP: each link delivers in send order (loss still drops requests, as a reset connection does).
+  const world = new World({ seed, trace, network: { ...simpleLink(params), fifo: true } });
+  const brokers = Array.from({ length: params.brokers }, (_, i) => `b${i + 1}`);
+  const producers = Array.from({ length: params.producers }, (_, i) => `p${i + 1}`);
+  const consumers = Array.from({ length: params.consumers }, (_, i) => `c${i + 1}`);
+  const controllerId = 'ctl';
+  const recorder = new LogRecorder();
+  const effects = new Map<string, number>();
+  const topics: readonly TopicConfig[] = overrides.topics ?? [
+    {
+      name: TOPIC,
+      partitions: params.partitions,
+      replication: params.replication,
+      compacted: params.compacted,
+    },
+  ];
+  let stopped = false;
+  world.addNode(
+    controllerId,
+    (env: Env<PlogMessage>) =>
+      new Controller(env, {
+        brokers,
+        topics,
+        sessionMs: params.brokerSessionMs,
+        uncleanElection: params.uncleanElection,
+        groups: {
+          sessionMs: params.groupSessionMs,
+          rebalanceTimeoutMs: Math.min(params.maxPollIntervalMs, 1_000),
+          protocol: params.protocol,
+        },
+      }),
+  );
+  for (const id of brokers)
+    world.addNode(
+      id,
+      (env: Env<PlogMessage>) =>
+        new Broker(env, {
+          controller: controllerId,
+          minInsync: params.minInsync,
+          replicaLagMs: params.replicaLagMs,
+          segmentRecords: params.segmentRecords,
+          retention: { retentionMs: params.retentionMs, retentionRecords: params.retentionRecords },
+          compaction: { minCleanableRatio: 0.5, deleteRetentionMs: 500 },
+          compacted: topics.filter((t) => t.compacted).map((t) => t.name),
+          ...(params.mutant ? { mutant: params.mutant } : {}),
+        }),
+    );
+  // Record values are unique over the run (the checker's identity), across producer restarts too.
+  let counter = 0;
+  producers.forEach((id, index) => {
+    const next: ProducerConfig['next'] =
+      overrides.workload?.(id, index) ??
+      ((random) => {
+        const key = random() < params.nullKeyShare ? null : `k${Math.floor(random() * params.keys)}`;
+        return { key, value: `${id}-${++counter}` };
+      });
+    world.addNode(
+      id,
+      (env: Env<PlogMessage>) =>
+        new Producer(env, {
+          controller: controllerId,
+          topic: TOPIC,
+          acks: params.acks,
+          idempotent: params.idempotent,
+          maxInFlight: params.maxInFlight,
+          retries: params.retries,
+          requestTimeoutMs: params.requestTimeoutMs,
+          retryBackoffMs: 20,
+          lingerMs: params.lingerMs,
+          batchRecords: params.batchRecords,
+          nullKeys: params.nullKeys,
+          recorder,
+          intervalMs: params.sendIntervalMs,
+          next: (random) => (stopped ? undefined : next(random)),
+        }),
+    );
+  });
+  const startConsumer = (id: NodeId): void =>
+    world.addNode(
+      id,
+      (env: Env<PlogMessage>) =>
+        new Consumer(env, {
+          controller: controllerId,
+          group: GROUP,
+          topics: overrides.consumer?.topics ?? [TOPIC],
+          maxPollRecords: params.maxPollRecords,
+          maxPollIntervalMs: params.maxPollIntervalMs,
+          processMs: params.processMs,
+          commit: params.commit,
+          recorder,
+          onProcessed: (record: LogRecord) => {
+            if (record.value !== null) effects.set(record.value, (effects.get(record.value) ?? 0) + 1);
+          },
+          maxRetries: overrides.consumer?.maxRetries ?? 3,
+          ...(overrides.consumer?.isPoison ? { isPoison: overrides.consumer.isPoison } : {}),
+          ...(overrides.consumer?.deadLetterTopic
+            ? { deadLetterTopic: overrides.consumer.deadLetterTopic }
+            : {}),
+          ...(params.mutant ? { mutant: params.mutant } : {}),
+        }),
+    );
+  if (overrides.consumersAt === undefined) for (const id of consumers) startConsumer(id);
+  else world.at(overrides.consumersAt, 'consumers join', () => consumers.forEach(startConsumer));
+  return {
+    world,
+    params,
+    brokers,
+    controllerId,
+    producers,
+    consumers,
+    recorder,
+    effects,
+    controller: () => world.node<Controller>(controllerId),
+    broker: (id) => world.node<Broker>(id),
+    producer: (id) => world.node<Producer>(id),
+    consumer: (id) => world.node<Consumer>(id),
+    stopProducers: () => {
+      stopped = true;
+    },
+  };
+}
+
+/** Every partition of the topic: the leader's high watermark and the group's committed offset. */
+export function partitionProgress(
+  cluster: PlogCluster,
+  topic = TOPIC,
+): { id: PartitionId; highWatermark: number; logEnd: number; committed: number }[] {
+  const controller = cluster.controller();
+  const out: { id: PartitionId; highWatermark: number; logEnd: number; committed: number }[] = [];
+  for (const state of controller.snapshot().partitions) {
+    if (!state.id.startsWith(topic + '/')) continue;
+    const leader = state.leader;
+    const replica =
+      leader !== undefined && cluster.world.isUp(leader)
+        ? cluster
+            .broker(leader)
+            .snapshot()
+            .find((r) => r.id === state.id)
+        : undefined;
+    out.push({
+      id: state.id,
+      highWatermark: replica?.highWatermark ?? -1,
+      logEnd: replica?.logEnd ?? -1,
+      committed: controller.coordinator.committed(GROUP, state.id) ?? 0,
+    });
+  }
+  return out;
+}
+
+/** Stops the producers and runs until they are idle and the group has committed every partition to its end. */
+export function drainCluster(cluster: PlogCluster, maxMs: number): boolean {
+  cluster.stopProducers();
+  const { world } = cluster;
+  const producersIdle = (): boolean =>
+    cluster.producers.every((id) => !world.isUp(id) || world.node<Producer>(id).idle);
+  const drained = (): boolean => {
+    if (!producersIdle()) return false;
+    if (cluster.consumers.length === 0) return true;
+    return partitionProgress(cluster).every(
+      (p) => p.highWatermark >= 0 && p.highWatermark === p.logEnd && p.committed >= p.logEnd,
+    );
+  };
+  return world.runUntilCondition(drained, maxMs);
+}
+
+/** The log checker's verdict on the run's history, with every partition read to its end. */
+export function checkRun(cluster: PlogCluster, gapsAllowed: readonly string[] = []): LogCheckResult {
+  return checkLog(cluster.recorder.history(), { drained: true, gapsAllowed });
+}
+
+export function firstFinding(result: LogCheckResult): string | undefined {
+  if (result.valid) return undefined;
+  const first = result.findings[0];
+  const counts = Object.entries(result.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `${counts}; first: ${first?.kind}: ${first?.message}`;
+}
+
+export { partitionId };

@@ -1,0 +1,3 @@
+import type { Scenario } from '../../contract';
+
+export const plogScenarios: readonly Scenario[] = [];
