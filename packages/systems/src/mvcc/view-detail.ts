@@ -41,7 +41,7 @@ export interface MvccSessionDetail {
   readonly snapshot?: SnapshotView;
   /** READ COMMITTED (and READ UNCOMMITTED) take a new snapshot per statement. */
   readonly perStatement: boolean;
-  /** Rows written or locked so far (the least-work deadlock rule compares it). */
+  /** Statements run plus rows written or locked so far (what the least-work deadlock rule compares). */
   readonly work: number;
   readonly doomed: boolean;
   readonly waitsFor: readonly string[];

@@ -73,9 +73,9 @@ export function DeadlockTab() {
               <p data-testid="deadlock-outcome">
                 {frame.sessions
                   .filter((s) => s.session !== 's0')
-                  .map((s) => `${sessionName(s.session)}: ${s.work} rows written or locked`)
-                  .join('; ')}
-                .{' '}
+                  .map((s) => `${sessionName(s.session)} has done ${s.work} units of work`)
+                  .join('; ')}{' '}
+                (statements run plus rows written or locked: what the least-work rule compares).{' '}
                 {victimKnown && victimStep
                   ? `${sessionName(`s${victimStep.session}`)} was chosen as the victim (40P01, deadlock detected)${
                       rule === 'detector' && victimStep.session === 1
