@@ -99,8 +99,8 @@ export function buildLeaseWorld(
     targets.push(LOCK_SERVICE);
   }
   if (params.protocol === 'etcd-put' || params.protocol === 'etcd-txn') {
+    // Its state lives in memory (no WAL), so the nemesis leaves it be, like the storage.
     world.addNode(ETCD, (env: Env<LeaseMessage>) => new EtcdNode(env));
-    targets.push(ETCD);
   }
   redis.forEach((id, i) => {
     const config = replica

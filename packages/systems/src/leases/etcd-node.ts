@@ -38,14 +38,20 @@ export class EtcdNode implements SimNode<LeaseMessage> {
     const now = this.env.monotonic();
     for (const [id, lease] of this.leases) {
       if (now < lease.expiresAt) continue;
-      this.leases.delete(id);
-      for (const [name, key] of this.keys)
-        if (key.lease === id) {
-          this.keys.delete(name);
-          this.revision++;
-        }
+      this.revoke(id);
       this.env.trace('lease-expired', { lease: id });
     }
+  }
+
+  /** Ends the lease and deletes its keys. */
+  private revoke(id: number): boolean {
+    if (!this.leases.delete(id)) return false;
+    for (const [name, key] of this.keys)
+      if (key.lease === id) {
+        this.keys.delete(name);
+        this.revision++;
+      }
+    return true;
   }
 
   private put(name: string, value: string, lease: number): number {
@@ -70,6 +76,8 @@ export class EtcdNode implements SimNode<LeaseMessage> {
         lease.expiresAt = this.env.monotonic() + lease.ttlMs;
         return { ok: true, value: lease.ttlMs };
       }
+      case 'revoke':
+        return { ok: this.revoke(command.lease), value: this.revision };
       case 'put':
         if (!this.leases.has(command.lease)) return { ok: false, value: 0 };
         return { ok: true, value: this.put(command.key, command.value, command.lease) };

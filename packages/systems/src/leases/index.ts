@@ -100,11 +100,13 @@ export const leaseSimulation: SimulationSpec<LeaseParams, LeaseCluster> = {
     ],
     params: (seed, mutant) =>
       leaseParams.parse({
+        // Every third seed takes the lock through the etcd-like server, its revision the token.
+        protocol: seed % 3 === 2 ? 'etcd-txn' : 'lease',
         clients: 3,
         ttlMs: 300,
         durationMs: 4_000,
         // Seeds vary how long holders keep the lock; the nemesis brings the pauses.
-        holdMs: [0, 400, 900][seed % 3],
+        holdMs: [0, 400, 900][seed % 4],
         gcPauseMs: 0,
         ...(mutant ? { mutant } : {}),
       }),

@@ -32,6 +32,9 @@ export interface LeaseObserver {
 /** A write names its acquisition; a client's writes in flight belong to one of its last few. */
 export const RECENT_GRANTS_PER_CLIENT = 8;
 
+/** Term-CAS: the winners of this many latest terms are kept. */
+export const RECENT_TERMS = 16;
+
 /** At most this many refused or corrupting writes are kept for the lab's picture. */
 export const MAX_INCIDENTS = 16;
 
@@ -75,8 +78,10 @@ export class LeaseLedger implements LeaseObserver {
   private highestGrant = -Infinity;
   leaseProblem: string | undefined;
   tokenProblem: string | undefined;
-  /** Term-CAS: winners per term. */
-  readonly termWinners = new Map<number, string[]>();
+  /** Term-CAS: how many terms were taken over, and the winners of the last few. */
+  terms = 0;
+  private readonly termWinners = new Map<number, string[]>();
+  private mostWinners = 0;
   /** Clients that passed their check and are preparing a write, in order. */
   readonly preparingClients: string[] = [];
   readonly recent: LedgerWrite[] = [];
@@ -186,15 +191,17 @@ export class LeaseLedger implements LeaseObserver {
 
   tookOver(winner: string, term: number): void {
     const winners = this.termWinners.get(term) ?? [];
+    if (winners.length === 0) this.terms++;
     winners.push(winner);
     this.termWinners.set(term, winners);
+    this.mostWinners = Math.max(this.mostWinners, winners.length);
+    // Terms only grow: a second winner of a term comes while it is among the latest.
+    if (this.termWinners.size > RECENT_TERMS) this.termWinners.delete(term - RECENT_TERMS);
   }
 
   /** The largest number of winners any one term had. */
   maxWinnersPerTerm(): number {
-    let most = 0;
-    for (const winners of this.termWinners.values()) most = Math.max(most, winners.length);
-    return most;
+    return this.mostWinners;
   }
 
   /** Closes the overlap measurement at the end of a run. */

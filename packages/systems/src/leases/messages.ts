@@ -78,6 +78,8 @@ export type ReplicatedOp =
 export type EtcdCommand =
   | { readonly cmd: 'lease-grant'; readonly ttlMs: number }
   | { readonly cmd: 'keep-alive'; readonly lease: number }
+  /** Revokes the lease and deletes its keys. */
+  | { readonly cmd: 'revoke'; readonly lease: number }
   | { readonly cmd: 'put'; readonly key: string; readonly value: string; readonly lease: number }
   /** Txn: if create_revision(key) = 0 then put(key, value, lease) else get(key). */
   | { readonly cmd: 'create'; readonly key: string; readonly value: string; readonly lease: number }

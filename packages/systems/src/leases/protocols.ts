@@ -145,7 +145,11 @@ function etcdLock(name: 'etcd-put' | 'etcd-txn', rpc: Rpc, config: ProtocolConfi
         lease = id;
         call(
           { cmd: name === 'etcd-put' ? 'put' : 'create', key: LOCK_KEY, value, lease: id },
-          (ok, revision) => done(ok ? { token: revision, validMs: config.ttlMs } : undefined),
+          (ok, revision) => {
+            // A lost race gives its lease back at once, as etcd's lock recipe does (a timed-out one expires).
+            if (!ok) call({ cmd: 'revoke', lease: id }, () => undefined);
+            done(ok ? { token: revision, validMs: config.ttlMs } : undefined);
+          },
         );
       }),
     renew: (_token, _value, done) => call({ cmd: 'keep-alive', lease }, (ok) => done(ok)),

@@ -89,7 +89,7 @@ export const termCasFencing: Scenario = {
       plain.cluster.ledger.maxWinnersPerTerm(),
       guarded.cluster.ledger.maxWinnersPerTerm(),
     );
-    const terms = plain.cluster.ledger.termWinners.size;
+    const terms = plain.cluster.ledger.terms;
     const lostRaces = plain.cluster.world.node<{ takeoversRefused: number }>('storage').takeoversRefused;
     const oneWinner = winners === 1 && terms > 1;
     const partly = oneWinner && plain.figures.corrupted > 0 && guarded.figures.corrupted === 0;
