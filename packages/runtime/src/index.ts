@@ -25,3 +25,14 @@ export {
 } from './jepsen/jetstream';
 export { jetstreamPromises, type JetStreamPromise } from './jepsen/jetstream-promises';
 export type { FaultTarget } from './jepsen/nemesis';
+export {
+  runWorkbench,
+  validateWorkbenchOptions,
+  workbenchFaults,
+  type WorkbenchOptions,
+  type WorkbenchResult,
+  type WorkbenchFault,
+  type LatencyDistribution,
+} from './workbench/run';
+export { workloadNames } from './workbench/workloads';
+export { topologies, type Topology } from './workbench/workload';

@@ -1,0 +1,36 @@
+/**
+ * Builds a demo node (TypeScript) into one JavaScript file and returns the command that runs it, for
+ * tests, benchmarks and `dslab workbench demo`. esbuild bundles the node library in, so the node
+ * starts as fast as plain `node file.mjs`.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+
+export const demoNodes = ['echo', 'unique-ids', 'broadcast', 'lin-kv'] as const;
+export type DemoNode = (typeof demoNodes)[number];
+
+const built = new Map<string, string>();
+
+/** The command for a demo node; `broken` names the deliberately broken variant (DEMO_BREAK). */
+export function demoCommand(name: DemoNode, broken?: string): string {
+  let file = built.get(name);
+  if (!file) {
+    const dir = join(tmpdir(), `dslab-workbench-demos-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    file = join(dir, `${name}.mjs`);
+    buildSync({
+      entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'warning',
+    });
+    built.set(name, file);
+  }
+  const node = JSON.stringify(process.execPath);
+  return broken ? `env DEMO_BREAK=${broken} ${node} ${file}` : `${node} ${file}`;
+}
