@@ -24,7 +24,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'A2',
-    status: 'partial',
+    status: 'done',
     title: 'Leases, locks and fencing',
     track: 'Consensus and coordination',
     summary:
