@@ -27,6 +27,9 @@ export interface ResilienceNodeDetail {
   readonly limit?: number;
   /** Depth in the graph: clients 0, the entry service 1, … */
   readonly depth: number;
+  /** Requests answered ok (a service: served; a client: succeeded) and not. */
+  readonly ok: number;
+  readonly failed: number;
 }
 
 export interface ResilienceEdgeDetail {
@@ -98,17 +101,17 @@ export function resilienceDetail(cluster: GraphCluster): ResilienceLiveDetail {
       queue: s.config.queue,
       ...(node?.limiter ? { limit: node.limiter.limit } : {}),
       depth: depth.get(s.id) ?? 1,
+      ok: node?.served ?? 0,
+      failed: (node?.failed ?? 0) + (node?.shed ?? 0),
     });
   }
   let clientRequests = 0;
   let clientOk = 0;
   for (const c of spec.clients) {
     const up = world.isUp(c.id);
-    if (up) {
-      const snap = cluster.client(c.id).snapshot();
-      clientRequests += snap.requests;
-      clientOk += snap.ok;
-    }
+    const snap = up ? cluster.client(c.id).snapshot() : undefined;
+    clientRequests += snap?.requests ?? 0;
+    clientOk += snap?.ok ?? 0;
     nodes.push({
       id: c.id,
       kind: 'client',
@@ -120,6 +123,8 @@ export function resilienceDetail(cluster: GraphCluster): ResilienceLiveDetail {
       queued: 0,
       queue: 0,
       depth: 0,
+      ok: snap?.ok ?? 0,
+      failed: snap?.failed ?? 0,
     });
   }
   const recent = new Map<string, EdgeCounts>();

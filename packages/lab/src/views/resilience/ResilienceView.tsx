@@ -77,47 +77,52 @@ function Graph({ detail }: { readonly detail: Detail }) {
     });
   });
   return (
-    <svg
-      className="rs-graph"
-      viewBox={`-2 -2 ${WIDTH + 4} ${height + 4}`}
-      role="img"
-      aria-label="service graph"
-    >
-      {lines.map(({ key, edge, from, to, ejected }) => (
-        <line
-          key={key}
-          x1={from.x + BOX_W}
-          y1={from.y + BOX_H / 2}
-          x2={to.x}
-          y2={to.y + BOX_H / 2}
-          className={`rs-edge ${edgeClass(edge)}${ejected ? ' rs-ejected' : ''}`}
-        />
-      ))}
-      {detail.nodes.map((node) => {
-        const p = placed.get(node.id) as Placed;
-        const busy = node.workers > 0 ? node.busy / node.workers : 0;
-        const queued = node.queue > 0 ? node.queued / node.queue : 0;
-        return (
-          <g key={node.id} transform={`translate(${p.x} ${p.y})`} data-testid={`node-${node.id}`}>
-            <rect width={BOX_W} height={BOX_H} rx={6} className={`rs-box${node.up ? '' : ' rs-down'}`} />
-            <text x={8} y={16} className="rs-name">
-              {node.id}
-            </text>
-            <text x={BOX_W - 8} y={16} textAnchor="end" className={`rs-mode rs-mode-${node.mode}`}>
-              {node.kind === 'client' ? 'client' : node.mode}
-            </text>
-            {node.kind === 'service' && (
-              <>
-                <rect x={8} y={26} width={BOX_W - 16} height={8} className="rs-track" />
-                <rect x={8} y={26} width={(BOX_W - 16) * busy} height={8} className="rs-busy" />
-                <rect x={8} y={40} width={BOX_W - 16} height={8} className="rs-track" />
-                <rect x={8} y={40} width={(BOX_W - 16) * queued} height={8} className="rs-queue" />
-              </>
-            )}
-          </g>
-        );
-      })}
-    </svg>
+    <div className="rs-scroll">
+      <svg
+        className="rs-graph"
+        viewBox={`-2 -2 ${WIDTH + 4} ${height + 4}`}
+        role="img"
+        aria-label="service graph"
+      >
+        {lines.map(({ key, edge, from, to, ejected }) => (
+          <line
+            key={key}
+            x1={from.x + BOX_W}
+            y1={from.y + BOX_H / 2}
+            x2={to.x}
+            y2={to.y + BOX_H / 2}
+            className={`rs-edge ${edgeClass(edge)}${ejected ? ' rs-ejected' : ''}`}
+          />
+        ))}
+        {detail.nodes.map((node) => {
+          const p = placed.get(node.id) as Placed;
+          const busy = node.workers > 0 ? node.busy / node.workers : 0;
+          const queued = node.queue > 0 ? node.queued / node.queue : 0;
+          return (
+            <g key={node.id} transform={`translate(${p.x} ${p.y})`} data-testid={`node-${node.id}`}>
+              <rect width={BOX_W} height={BOX_H} rx={6} className={`rs-box${node.up ? '' : ' rs-down'}`} />
+              <text x={8} y={16} className="rs-name">
+                {node.id}
+              </text>
+              <text x={BOX_W - 8} y={16} textAnchor="end" className={`rs-mode rs-mode-${node.mode}`}>
+                {node.kind === 'client' ? 'client' : node.mode}
+              </text>
+              <text x={8} y={BOX_H - 6} className="rs-counts">
+                {node.kind === 'client' ? `${node.ok} ok, ${node.failed} failed` : ''}
+              </text>
+              {node.kind === 'service' && (
+                <>
+                  <rect x={8} y={26} width={BOX_W - 16} height={8} className="rs-track" />
+                  <rect x={8} y={26} width={(BOX_W - 16) * busy} height={8} className="rs-busy" />
+                  <rect x={8} y={40} width={BOX_W - 16} height={8} className="rs-track" />
+                  <rect x={8} y={40} width={(BOX_W - 16) * queued} height={8} className="rs-queue" />
+                </>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+    </div>
   );
 }
 
@@ -125,7 +130,8 @@ function BreakerStrip({ edge, now }: { readonly edge: Edge; readonly now: number
   const breaker = edge.breaker;
   if (!breaker) return null;
   const from = Math.max(0, now - SPAN_MS);
-  const x = (t: number) => ((Math.max(t, from) - from) / SPAN_MS) * 100;
+  const span = Math.max(1, now - from);
+  const x = (t: number) => ((Math.max(t, from) - from) / span) * 100;
   // The state before the first transition drawn is what that transition left, walked backwards:
   // unknown past the span, so the strip starts with the first recorded state or the current one.
   const segments: { start: number; end: number; state: string }[] = [];
@@ -174,7 +180,8 @@ function previousState(to: string): string {
 function Occupancy({ detail }: { readonly detail: Detail }) {
   const services = detail.nodes.filter((n) => n.kind === 'service');
   const from = Math.max(0, detail.now - SPAN_MS);
-  const x = (t: number) => (((t - from) / SPAN_MS) * 100).toFixed(2);
+  const span = Math.max(1, detail.now - from);
+  const x = (t: number) => (((t - from) / span) * 100).toFixed(2);
   return (
     <div className="rs-occupancy">
       {services.map((node) => {
@@ -239,43 +246,46 @@ export function ResilienceView({ detail }: { readonly detail: Detail }) {
         <span className="rs-refused-text">mostly refused by a breaker or bulkhead</span>; dashed: instance
         ejected.
       </p>
-      <table className="rs-edges">
-        <thead>
-          <tr>
-            <th>call</th>
-            <th>ok</th>
-            <th>failed</th>
-            <th>refused</th>
-            <th>in flight</th>
-            <th>bulkhead</th>
-            <th>breaker</th>
-            <th>retries</th>
-          </tr>
-        </thead>
-        <tbody>
-          {detail.edges.map((e) => (
-            <tr key={`${e.from}-${e.to}`} data-testid={`edge-${e.from}-${e.to}`}>
-              <td>
-                {e.from} → {e.to}
-              </td>
-              <td>{e.recent.ok}</td>
-              <td>{sum(e.recent, failures)}</td>
-              <td>{sum(e.recent, refusals)}</td>
-              <td>{e.inFlight}</td>
-              <td>{e.bulkhead ? `${e.bulkhead.used}/${e.bulkhead.limit}` : '—'}</td>
-              <td className={e.breaker ? `${stateClass(e.breaker.state)}-text` : ''}>
-                {e.breaker?.state ?? '—'}
-              </td>
-              <td>{e.retries}</td>
+      <div className="rs-scroll">
+        <table className="rs-edges">
+          <thead>
+            <tr>
+              <th>call</th>
+              <th>ok</th>
+              <th>failed</th>
+              <th>refused</th>
+              <th>in flight</th>
+              <th>bulkhead</th>
+              <th>breaker</th>
+              <th>retries</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {detail.edges.map((e) => (
+              <tr key={`${e.from}-${e.to}`} data-testid={`edge-${e.from}-${e.to}`}>
+                <td>
+                  {e.from} → {e.to}
+                </td>
+                <td>{e.recent.ok}</td>
+                <td>{sum(e.recent, failures)}</td>
+                <td>{sum(e.recent, refusals)}</td>
+                <td>{e.inFlight}</td>
+                <td>{e.bulkhead ? `${e.bulkhead.used}/${e.bulkhead.limit}` : '—'}</td>
+                <td className={e.breaker ? `${stateClass(e.breaker.state)}-text` : ''}>
+                  {e.breaker?.state ?? '—'}
+                </td>
+                <td>{e.retries}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {withBreakers.length > 0 && (
         <div className="rs-strips">
           <p className="rs-axis muted">
-            Breaker states over the last {SPAN_MS / 1_000} s: <span className="rs-closed-text">closed</span>,{' '}
-            <span className="rs-open-text">open</span>, <span className="rs-half-text">half-open</span>
+            Breaker states over the last {(Math.min(SPAN_MS, detail.now) / 1_000).toFixed(1)} s:{' '}
+            <span className="rs-closed-text">closed</span>, <span className="rs-open-text">open</span>,{' '}
+            <span className="rs-half-text">half-open</span>
           </p>
           {withBreakers.map((e) => (
             <BreakerStrip key={`${e.from}-${e.to}`} edge={e} now={detail.now} />
@@ -283,9 +293,10 @@ export function ResilienceView({ detail }: { readonly detail: Detail }) {
         </div>
       )}
       <p className="rs-axis muted">
-        Occupancy over the last {SPAN_MS / 1_000} s: <span className="rs-busy-text">workers busy</span>,{' '}
-        <span className="rs-queue-text">queued</span>, <span className="rs-limit-text">adaptive limit</span>,
-        thin lines: calls in flight per dependency (bulkhead slots).
+        Occupancy over the last {(Math.min(SPAN_MS, detail.now) / 1_000).toFixed(1)} s:{' '}
+        <span className="rs-busy-text">workers busy</span>, <span className="rs-queue-text">queued</span>,{' '}
+        <span className="rs-limit-text">adaptive limit</span>, thin lines: calls in flight per dependency
+        (bulkhead slots).
       </p>
       <Occupancy detail={detail} />
     </section>
