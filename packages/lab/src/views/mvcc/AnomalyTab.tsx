@@ -11,8 +11,29 @@ interface Runnable {
   readonly label: string;
 }
 
+/** The names people use for the Hermitage tests, before the literature's. */
+const commonName: Readonly<Record<string, string>> = {
+  g0: 'Dirty write',
+  g1a: 'Dirty read of an aborted write',
+  g1b: 'Dirty read of an intermediate value',
+  g1c: 'Circular information flow',
+  otv: 'Observed transaction vanishes',
+  pmp: 'Phantom read',
+  'pmp-write': 'Phantom under a predicate write',
+  p4: 'Lost update',
+  'g-single': 'Read skew',
+  'g-single-predicate': 'Read skew over a predicate',
+  'g-single-write': 'Read skew into a write',
+  'g2-item': 'Write skew',
+  g2: 'Write skew over a predicate (phantom inserts)',
+  'read-only': 'Read-only anomaly (Fekete et al.)',
+};
+
 const runnables: readonly Runnable[] = [
-  ...mvcc.anomalyTests.map((t) => ({ script: t, label: `${t.title} (${t.phenomenon})` })),
+  ...mvcc.anomalyTests.map((t) => ({
+    script: t,
+    label: `${commonName[t.id] ?? t.title} — ${t.phenomenon}`,
+  })),
   ...[
     mvcc.experiments.doctors,
     mvcc.experiments.doctorsForUpdate,
