@@ -34,28 +34,30 @@ const store = new FencedStore(redis, config.storeKey);
 const etcd = config.etcdEndpoint ? new Etcd3({ hosts: config.etcdEndpoint }) : undefined;
 const value = `${config.holder}:${process.pid}`;
 
+let acquired = false;
 let token = 0;
 let hold: EtcdHold | undefined;
 let renewedAt = Date.now();
 const started = Date.now();
 if (config.lock === 'redis') {
   const lock = new RedisLock(redis, config.lockKey);
-  if (config.fenced) token = (await lock.acquireWithToken(value, config.ttlMs)) ?? 0;
-  else token = (await lock.acquire(value, config.ttlMs)) ? -1 : 0;
+  if (config.fenced) {
+    token = (await lock.acquireWithToken(value, config.ttlMs)) ?? 0;
+    acquired = token > 0;
+  } else acquired = await lock.acquire(value, config.ttlMs); // no token: the store records 0
 } else if (etcd) {
   hold = await new EtcdLock(etcd, config.lockKey).acquire(
     config.lock === 'etcd-put' ? 'put' : 'txn',
     value,
     Math.ceil(config.ttlMs / 1000),
   );
+  acquired = hold !== undefined;
   token = hold?.token ?? 0;
   hold?.lease.on('keepaliveSucceeded', () => (renewedAt = Date.now()));
 }
-if (token === 0) {
+if (!acquired) {
   say({ event: 'refused' });
 } else {
-  // A Redis lock without a token is recorded as token 0 by the store.
-  if (token < 0) token = 0;
   say({ event: 'acquired', token, afterMs: Date.now() - started });
   for (let n = 1; n <= config.writes; n++) {
     if (Date.now() >= (hold ? renewedAt : started) + config.ttlMs) {

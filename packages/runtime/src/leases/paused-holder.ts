@@ -95,28 +95,31 @@ export async function pausedHolder(options: PausedHolderOptions): Promise<Paused
   const etcd = options.etcdEndpoint ? new Etcd3({ hosts: options.etcdEndpoint }) : undefined;
   const store = new FencedStore(redis, storeKey);
   const value = 'B';
+  let bAcquired = false;
   let bToken = 0;
   let bHold: EtcdHold | undefined;
   try {
     await checked;
     const deadline = Date.now() + TAKEOVER_DEADLINE_MS;
-    while (bToken === 0 && Date.now() < deadline) {
+    while (!bAcquired && Date.now() < deadline) {
       if (options.lock === 'redis') {
         const lock = new RedisLock(redis, lockKey);
-        if (options.fenced) bToken = (await lock.acquireWithToken(value, 60_000)) ?? 0;
-        else if (await lock.acquire(value, 60_000)) bToken = -1;
+        if (options.fenced) {
+          bToken = (await lock.acquireWithToken(value, 60_000)) ?? 0;
+          bAcquired = bToken > 0;
+        } else bAcquired = await lock.acquire(value, 60_000);
       } else if (etcd) {
         bHold = await new EtcdLock(etcd, lockKey).acquire(
           options.lock === 'etcd-put' ? 'put' : 'txn',
           value,
           60,
         );
+        bAcquired = bHold !== undefined;
         bToken = bHold?.token ?? 0;
       }
-      if (bToken === 0) await sleep(25);
+      if (!bAcquired) await sleep(25);
     }
-    const doubleGrant = bToken !== 0 && !events.some((e) => e['event'] === 'done');
-    if (bToken < 0) bToken = 0;
+    const doubleGrant = bAcquired && !events.some((e) => e['event'] === 'done');
     if (doubleGrant) await store.write({ holder: 'B', acquisition: 2, token: bToken, n: 1 }, options.fenced);
     child.kill('SIGCONT');
     resumedAt = Date.now();
