@@ -43,7 +43,7 @@ export const herdEffect: Scenario = {
     return {
       observed: holds ? 'holds' : 'fails',
       summary:
-        `${clients} clients, each leader letting go after 100 ms: watching the predecessor, ${predecessor.perRelease} notifications per release (${predecessor.notifications} over ${predecessor.releases} releases); ` +
+        `${clients} clients, each leader letting go after 100 ms: watching the predecessor, ${predecessor.perRelease} notification(s) per release (${predecessor.notifications} over ${predecessor.releases} releases); ` +
         `watching the leader, ${leader.perRelease} per release (${leader.notifications} over ${leader.releases}). One leader at a time in both (${predecessor.mostLeaders}, ${leader.mostLeaders}).`,
       measurements: {
         'predecessor.notifications per release': predecessor.perRelease,

@@ -101,7 +101,7 @@ export const redlockFailures: Scenario = {
       Object.assign(measurements, prefixed(keys[i] as string, c.figures)),
     );
     const describe = (c: Case) =>
-      `${c.name}: ${c.figures.maxBelievers} holders at once, ${c.figures.corrupted} corrupting writes`;
+      `${c.name}: ${c.figures.maxBelievers} holder${c.figures.maxBelievers === 1 ? '' : 's'} at once, ${c.figures.corrupted} corrupting writes`;
     return {
       observed,
       summary: `Safe cases — ${safe.map(describe).join('; ')}. Broken — ${unsafe.map(describe).join('; ')}.`,
