@@ -8,6 +8,7 @@ import { consecutiveMissesRate } from './consecutive';
 import { perInstanceEjection } from './ejection';
 import { jitterContention, jitterSpreadsRetries } from './jitter';
 import { phiAccrual } from './phi';
+import { cascadeRecovery } from './recovery';
 import { breakerStateMachine } from './state-machine';
 import { retryLoopAsWritten } from './study-loop';
 
@@ -23,4 +24,5 @@ export const resilienceScenarios: readonly Scenario[] = [
   retryAmplification,
   jitterContention,
   adaptiveConcurrency,
+  cascadeRecovery,
 ];
