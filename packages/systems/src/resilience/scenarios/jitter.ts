@@ -156,7 +156,14 @@ export const jitterSpreadsRetries: Scenario = {
   },
 };
 
-const CONTENTION_KINDS: readonly BackoffKind[] = ['none', 'exponential', 'full', 'equal', 'decorrelated'];
+const CONTENTION_KINDS: readonly BackoffKind[] = [
+  'none',
+  'fixed',
+  'exponential',
+  'full',
+  'equal',
+  'decorrelated',
+];
 
 export const jitterContention: Scenario = {
   id: 'jitter-contention',
@@ -210,7 +217,7 @@ export const jitterContention: Scenario = {
       observed: holds ? 'holds' : 'fails',
       summary:
         `With ${largest} clients each committing once (5 ms transactions), plain exponential backoff made ${at('exponential')} calls, ` +
-        `full jitter ${at('full')}, equal ${at('equal')}, decorrelated ${at('decorrelated')}, and retrying at once ${at('none')}; ` +
+        `full jitter ${at('full')}, equal ${at('equal')}, decorrelated ${at('decorrelated')}, retrying at once ${at('none')}, after a fixed 5 ms ${at('fixed')}; ` +
         `time to finish ${round(times.get(`${largest}/exponential`) as number)} ms without jitter against ${round(times.get(`${largest}/full`) as number)} ms with full jitter.`,
       measurements: Object.fromEntries([
         ...[...calls].map(([k, v]) => [`calls ${k}`, v]),
