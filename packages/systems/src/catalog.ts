@@ -199,7 +199,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'H2',
-    status: 'partial',
+    status: 'done',
     title: 'Resilience',
     track: 'Services and networking',
     summary:
