@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findSystem, systems } from '@dslab/systems';
+import { runWorkbench } from '@dslab/runtime';
 import { launchChromium, serveBuiltLab } from './browser';
 
 const artifacts = 'test-artifacts/lab';
@@ -282,6 +285,47 @@ describe('the lab in Chromium', () => {
     await page.getByTestId('cap-split-view').screenshot({ path: `${artifacts}/cap-split-view.png` });
     await page.close();
   });
+
+  it('the workbench page opens a real run results file: verdict, figures and messages; a wrong file gets one sentence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-lab-workbench-'));
+    const node = join(dir, 'echo.cjs');
+    writeFileSync(
+      node,
+      "require('readline').createInterface({input:process.stdin}).on('line',(l)=>{const m=JSON.parse(l);" +
+        "const t=m.body.type==='init'?'init_ok':'echo_ok';" +
+        'process.stdout.write(JSON.stringify({src:m.dest,dest:m.src,body:{type:t,echo:m.body.echo,in_reply_to:m.body.msg_id}})+"\\n")});',
+    );
+    const results = await runWorkbench({
+      workload: 'echo',
+      bin: `${JSON.stringify(process.execPath)} ${node}`,
+      nodeCount: 3,
+      timeLimitS: 1,
+      rate: 30,
+      latencyMs: 5,
+      latencyDist: 'exponential',
+      nemesis: [],
+      topology: 'grid',
+      consistencyModels: [],
+      seed: 1,
+      recoveryMs: 200,
+    });
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ workload: 'echo' }));
+    const page = await open('#/workbench');
+    await page.getByTestId('wb-file').setInputFiles(join(dir, 'results.json'));
+    const verdict = page.getByTestId('wb-verdict');
+    await verdict.waitFor();
+    expect(await verdict.textContent()).toBe(`✓ valid — echo: ${results.reason}`);
+    expect(await page.getByTestId('wb-canvas').getAttribute('aria-label')).toBe(
+      `${results.timeline.length} messages between 4 lanes`,
+    );
+    await page.screenshot({ path: `${artifacts}/workbench.png`, fullPage: true });
+    await page.getByTestId('wb-file').setInputFiles(join(dir, 'wrong.json'));
+    expect(await page.getByTestId('wb-error').textContent()).toMatch(
+      /^not a workbench results file: valid: /,
+    );
+    await page.close();
+  }, 60_000);
 
   it('sketch explorers: Bloom bits light up on add and test; HyperLogLog registers track the count', async () => {
     const page = await open('#/system/bloom');

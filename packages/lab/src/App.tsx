@@ -4,6 +4,7 @@ import { HomePage } from './pages/HomePage';
 import { SystemPage } from './pages/SystemPage';
 import { ErrorPage } from './pages/ErrorPage';
 import { CheckPage } from './pages/CheckPage';
+import { WorkbenchPage } from './pages/WorkbenchPage';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
@@ -28,6 +29,7 @@ export function App() {
       <main>
         {route.page === 'home' && <HomePage />}
         {route.page === 'check' && <CheckPage />}
+        {route.page === 'workbench' && <WorkbenchPage />}
         {route.page === 'system' && <SystemPage key={route.system} route={route} />}
         {route.page === 'error' && <ErrorPage message={route.message} system={route.system} />}
       </main>

@@ -9,6 +9,8 @@ export type Route =
   | { readonly page: 'home' }
   /** The linearizability checker: paste or upload a history. */
   | { readonly page: 'check' }
+  /** A workbench run, opened from its results file. */
+  | { readonly page: 'workbench' }
   | {
       readonly page: 'system';
       readonly system: string;
@@ -26,6 +28,7 @@ export function parseRoute(hash: string): Route {
   const text = hash.replace(/^#/, '');
   if (text === '' || text === '/') return { page: 'home' };
   if (text === '/check' || text === 'check') return { page: 'check' };
+  if (text === '/workbench' || text === 'workbench') return { page: 'workbench' };
   const [path = '', query = ''] = text.split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] !== 'system' || parts.length !== 2) return { page: 'error', message: `no page at '${path}'` };

@@ -5,7 +5,7 @@ import { systemLink, DEFAULT_SEED } from '../route';
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Catalog rows served by a page of the lab rather than by a system. */
-const PAGES: Readonly<Record<string, string>> = { N2: '#/check' };
+const PAGES: Readonly<Record<string, string>> = { N2: '#/check', N6: '#/workbench' };
 
 const STATUS_LABEL: Readonly<Record<CatalogStatus, string>> = {
   done: 'done',
@@ -40,7 +40,8 @@ export function HomePage() {
         Every implemented system runs in a deterministic simulator in your browser. Each scenario is an
         experiment that tests a claim engineers are taught, and prints what it measured. Of the{' '}
         {catalog.length} catalog rows, {count('done')} are done and {count('partial')} partly built. Have a
-        history from Jepsen or your own tests? <a href="#/check">Check it for linearizability</a>.
+        history from Jepsen or your own tests? <a href="#/check">Check it for linearizability</a>. Ran your
+        own nodes in <code>dslab workbench</code>? <a href="#/workbench">Open the run</a>.
       </p>
       <ul className="cards" data-testid="systems">
         {systems.map((system) => (
