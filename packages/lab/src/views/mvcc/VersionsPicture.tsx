@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import type { mvcc } from '@dslab/systems';
 import { formatRow, sessionName, type MvccDetail } from './detail';
 
@@ -38,7 +39,19 @@ function VersionBox(props: { version: Version; seen: boolean; viewer: string; ke
       {Object.keys(version.lockers).length > 0 && (
         <div className="mvcc-locked">locked by xid {Object.keys(version.lockers).join(', ')}</div>
       )}
-      {seen && <div className="mvcc-seen">seen by {sessionName(viewer)}</div>}
+      {version.visibleTo.length > 0 && (
+        <div className="mvcc-seen-by">
+          seen by{' '}
+          {version.visibleTo.map((v, i) => (
+            <Fragment key={v}>
+              {i > 0 ? ', ' : ''}
+              <span className={v === viewer ? 'mvcc-seen' : ''}>
+                {v === 'now' ? 'new statements' : sessionName(v)}
+              </span>
+            </Fragment>
+          ))}
+        </div>
+      )}
     </div>
   );
 }
