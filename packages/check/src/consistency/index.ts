@@ -9,3 +9,19 @@ export {
   type SessionCheckResult,
   type SessionViolation,
 } from './session';
+export {
+  classifyHistory,
+  CONSISTENCY_LADDER,
+  type Classification,
+  type ClassifyOptions,
+  type LadderModel,
+  type ModelVerdict,
+} from './classify';
+export { checkCausal, MAX_CAUSAL_OPERATIONS, type CausalPattern, type CausalResult } from './causal';
+export { findSerialization, type SerializationResult } from './serialization';
+export {
+  registerHistory,
+  describeRegisterOp,
+  type RegisterHistory,
+  type RegisterOp,
+} from './register-history';

@@ -1,0 +1,149 @@
+/**
+ * Is there one order of the given sessions' operations that keeps each session's program order and in
+ * which every read returns the latest write before it? That is sequential consistency (Lamport 1979)
+ * when the sessions are the whole history, and PRAM for one session when the others contribute only
+ * their writes (Lipton & Sandberg 1988). Deciding it is NP-complete in general (Gibbons & Korach 1997):
+ * a depth-first search over (position in each session, value of each key), iterative so no history is
+ * too long for the stack, with explored states remembered and a budget past which the answer is unknown.
+ * A write of unknown outcome may be placed or skipped.
+ */
+import type { RegisterHistory, RegisterOp } from './register-history';
+
+export interface SerializationResult {
+  readonly verdict: 'yes' | 'no' | 'unknown';
+  /** The order found (indices into the history's ops), when yes. */
+  readonly order?: readonly number[];
+  /** The most operations any order could place, and each session's next operation then (the counterexample). */
+  readonly longest: readonly number[];
+  readonly stuck: readonly number[];
+  readonly states: number;
+}
+
+export const DEFAULT_MAX_STATES = 200_000;
+
+/** The operations placed so far, newest first, shared between frames. */
+interface Placed {
+  readonly index: number;
+  readonly count: number;
+  readonly previous: Placed | undefined;
+}
+
+function unwind(placed: Placed | undefined): number[] {
+  const out: number[] = [];
+  for (let p = placed; p !== undefined; p = p.previous) out.push(p.index);
+  return out.reverse();
+}
+
+interface Frame {
+  readonly positions: Int32Array;
+  readonly values: Int32Array;
+  readonly placed: Placed | undefined;
+  /** Next (session, choice) to try: choice 0 places the op, 1 skips an optional write. */
+  session: number;
+  choice: number;
+}
+
+/**
+ * Searches an order of `sessions` (each a list of op indices in program order). Values are interned
+ * per key; reads must match the key's current value (0 is the initial null).
+ */
+export function findSerialization(
+  history: RegisterHistory,
+  sessions: readonly (readonly number[])[],
+  maxStates = DEFAULT_MAX_STATES,
+): SerializationResult {
+  const { ops } = history;
+  const keyIds = new Map<string, number>();
+  const valueIds = new Map<string, number>();
+  const intern = (op: RegisterOp): [number, number] => {
+    let k = keyIds.get(op.key);
+    if (k === undefined) keyIds.set(op.key, (k = keyIds.size));
+    if (op.value === null) return [k, 0];
+    const id = `${op.key}\u0000${JSON.stringify(op.value)}`;
+    let v = valueIds.get(id);
+    if (v === undefined) valueIds.set(id, (v = valueIds.size + 1));
+    return [k, v];
+  };
+  const coded = ops.map(intern);
+  let total = 0;
+  for (const session of sessions) total += session.length;
+  const seen = new Set<string>();
+  const stack: Frame[] = [
+    {
+      positions: new Int32Array(sessions.length),
+      values: new Int32Array(keyIds.size),
+      placed: undefined,
+      session: 0,
+      choice: 0,
+    },
+  ];
+  let longest: Placed | undefined;
+  let stuckAtLongest: Int32Array = new Int32Array(sessions.length);
+  let states = 0;
+  const count = (p: Placed | undefined) => p?.count ?? 0;
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    if (count(frame.placed) === total) {
+      const order = unwind(frame.placed);
+      return { verdict: 'yes', order, longest: order, stuck: [], states };
+    }
+    if (count(frame.placed) >= count(longest)) {
+      longest = frame.placed;
+      stuckAtLongest = frame.positions;
+    }
+    let moved = false;
+    while (frame.session < sessions.length && !moved) {
+      const s = frame.session;
+      const choice = frame.choice;
+      const position = frame.positions[s] as number;
+      const index = (sessions[s] as readonly number[])[position];
+      // Choice 0 places the session's next operation; choice 1 skips it (only an optional write).
+      if (choice === 0) frame.choice = 1;
+      else {
+        frame.session++;
+        frame.choice = 0;
+      }
+      if (index === undefined) continue;
+      const op = ops[index] as RegisterOp;
+      const [k, v] = coded[index] as [number, number];
+      if (choice === 1 && !(op.kind === 'write' && op.optional)) continue;
+      if (choice === 0 && op.kind === 'read' && frame.values[k] !== v) continue;
+      const positions = frame.positions.slice();
+      positions[s] = position + 1;
+      let values = frame.values;
+      if (choice === 0 && op.kind === 'write') {
+        values = values.slice();
+        values[k] = v;
+      }
+      const key = `${positions.join(',')}|${values.join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (++states > maxStates)
+        return {
+          verdict: 'unknown',
+          longest: unwind(longest),
+          stuck: stuckOf(sessions, stuckAtLongest),
+          states,
+        };
+      stack.push({
+        positions,
+        values,
+        placed: { index, count: count(frame.placed) + 1, previous: frame.placed },
+        session: 0,
+        choice: 0,
+      });
+      moved = true;
+    }
+    if (!moved) stack.pop();
+  }
+  return { verdict: 'no', longest: unwind(longest), stuck: stuckOf(sessions, stuckAtLongest), states };
+}
+
+function stuckOf(sessions: readonly (readonly number[])[], positions: Int32Array): number[] {
+  const out: number[] = [];
+  sessions.forEach((s, i) => {
+    const next = s[positions[i] as number];
+    if (next !== undefined) out.push(next);
+  });
+  return out;
+}
