@@ -17,6 +17,7 @@ import { cacheView } from './cache';
 import { leasesView } from './leases';
 import { replicationView } from './replication';
 import { backpressureView } from './backpressure';
+import { outboxView } from './outbox';
 import { mvccView } from './mvcc';
 import { twoPcView } from './twopc';
 import { sagasView } from './sagas';
@@ -35,6 +36,7 @@ export const views: readonly ViewEntry[] = [
   cacheView,
   replicationView,
   backpressureView,
+  outboxView,
   mvccView,
   twoPcView,
   sagasView,
