@@ -21,8 +21,10 @@ export interface TimelineEntry {
   readonly src: string;
   readonly dest: string;
   readonly type: string;
-  readonly dropped?: 'partition' | 'loss' | 'down' | 'overflow';
+  readonly dropped?: DropReason;
 }
+
+export type DropReason = 'partition' | 'loss' | 'down' | 'overflow';
 
 export interface NetStats {
   sent: number;
@@ -58,8 +60,11 @@ export class WorkbenchNet {
     seed: number,
     latency: LatencyModel,
     private readonly onProblem: (problem: string) => void,
-    /** Every delivery, in order (for a replay log); optional. */
-    private readonly onDelivery?: (at: number, message: MaelstromMessage) => void,
+    /**
+     * Every delivery, in order, and every message dropped on the way (for a replay log: a node did
+     * print a dropped message, so a replay must see it printed too); optional.
+     */
+    private readonly onDelivery?: (at: number, message: MaelstromMessage, dropped?: DropReason) => void,
   ) {
     this.network = new Network(new Rng(seed).fork('workbench-net'), () => [...this.parties.keys()]);
     this.network.configure('*', '*', { latency });
@@ -107,6 +112,7 @@ export class WorkbenchNet {
     const delay = this.network.route(message.src, message.dest, sent, message);
     if (delay < 0) {
       this.stats.dropped++;
+      this.onDelivery?.(sent, message, delay === -1 ? 'partition' : 'loss');
       this.note({
         sent,
         src: message.src,
@@ -128,6 +134,7 @@ export class WorkbenchNet {
     // A partition that started while the message was in flight cuts it too (as the kernel's does).
     if (this.network.isBlocked(message.src, message.dest)) {
       this.stats.dropped++;
+      this.onDelivery?.(this.now(), message, 'partition');
       this.note({
         sent,
         src: message.src,
@@ -144,6 +151,7 @@ export class WorkbenchNet {
       if (queue.length > HELD_PER_NODE) {
         const lost = queue.shift() as MaelstromMessage;
         this.stats.dropped++;
+        this.onDelivery?.(this.now(), lost, 'overflow');
         this.note({ sent, src: lost.src, dest: lost.dest, type: lost.body.type, dropped: 'overflow' });
       }
       return;
@@ -154,6 +162,7 @@ export class WorkbenchNet {
   private handOver(message: MaelstromMessage, sent: number, to: Party): void {
     if (!to.deliver(message)) {
       this.stats.dropped++;
+      this.onDelivery?.(this.now(), message, 'down');
       this.note({ sent, src: message.src, dest: message.dest, type: message.body.type, dropped: 'down' });
       return;
     }
@@ -176,6 +185,7 @@ export class WorkbenchNet {
   discardHeld(id: string): void {
     const queue = this.held.get(id);
     if (queue) this.stats.dropped += queue.length;
+    for (const message of queue ?? []) this.onDelivery?.(this.now(), message, 'down');
     this.held.delete(id);
   }
 

@@ -30,6 +30,8 @@ export class NodeProcess {
     readonly id: string,
     private readonly command: string,
     private readonly events: NodeProcessEvents,
+    /** Extra environment for the node (the workbench's data directory, for nodes that keep state on disk). */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   get running(): boolean {
@@ -38,7 +40,10 @@ export class NodeProcess {
 
   start(): void {
     if (this.child) return;
-    const child = spawn('/bin/sh', ['-c', `exec ${this.command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', `exec ${this.command}`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
+    });
     this.child = child;
     this.stdoutRest = '';
     this.discarding = false;

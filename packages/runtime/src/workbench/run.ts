@@ -3,10 +3,12 @@
  * routed through dslab's network model, clients driven at a rate, faults (partitions including
  * one-way, kill and restart, SIGSTOP pauses), heal, final reads, and the workload's checker.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng, type LatencyModel } from '@dslab/sim';
 import { ClientParty } from './clients';
-import { WorkbenchNet, type TimelineEntry } from './net';
+import { WorkbenchNet, type DropReason, type TimelineEntry } from './net';
 import { NodeProcess } from './node-process';
 import type { BodyFields, MaelstromMessage } from './protocol';
 import { KvService, TsoService } from './services';
@@ -38,7 +40,10 @@ export interface WorkbenchOptions {
   readonly requestTimeoutMs?: number;
   /** Wait after healing before the final reads. */
   readonly recoveryMs?: number;
-  /** Every delivery as a JSON line (for replay and inspection). */
+  /**
+   * Every delivery as a JSON line (for replay and inspection): a header line, then in order each
+   * message delivered or dropped (`dropped` says why) and each kill and restart of a node.
+   */
   readonly deliveriesFile?: string;
   readonly progress?: (fraction: number, operations: number) => void;
 }
@@ -91,6 +96,20 @@ export interface WorkbenchResult {
   readonly options: Omit<WorkbenchOptions, 'progress'>;
 }
 
+/** The first line of a deliveries file: what ran, so a replay can start the same nodes. */
+export interface DeliveriesHeader {
+  readonly dslabWorkbenchDeliveries: 1;
+  readonly workload: string;
+  readonly bin: string;
+  readonly seed: number;
+  readonly nodes: readonly string[];
+}
+
+/** Every later line: a message delivered (or dropped, with why), or a node killed or restarted. */
+export type DeliveryRecord =
+  | (MaelstromMessage & { readonly at: number; readonly dropped?: DropReason })
+  | { readonly at: number; readonly event: 'kill' | 'restart'; readonly node: string };
+
 const PROBLEMS_KEPT = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -128,17 +147,31 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     problemCount++;
     if (problems.length < PROBLEMS_KEPT) problems.push(text);
   };
+  const nodeIds = Array.from({ length: options.nodeCount }, (_, i) => `n${i}`);
   let deliveries: WriteStream | undefined;
-  if (options.deliveriesFile) deliveries = createWriteStream(options.deliveriesFile);
+  if (options.deliveriesFile) {
+    deliveries = createWriteStream(options.deliveriesFile);
+    const header: DeliveriesHeader = {
+      dslabWorkbenchDeliveries: 1,
+      workload: options.workload,
+      bin: options.bin,
+      seed: options.seed,
+      nodes: nodeIds,
+    };
+    deliveries.write(JSON.stringify(header) + '\n');
+  }
+  const record = (line: DeliveryRecord) => deliveries?.write(JSON.stringify(line) + '\n');
   const net = new WorkbenchNet(
     options.seed,
     latencyModel(options.latencyMs, options.latencyDist),
     problem,
     deliveries
-      ? (at, m) => deliveries?.write(JSON.stringify({ at: Math.round(at * 1000) / 1000, ...m }) + '\n')
+      ? (at, m, dropped) =>
+          record({ at: Math.round(at * 1000) / 1000, ...m, ...(dropped ? { dropped } : {}) })
       : undefined,
   );
-  const nodeIds = Array.from({ length: options.nodeCount }, (_, i) => `n${i}`);
+  // A directory the nodes may keep state in across a kill (DSLAB_WORKBENCH_DIR/<node id>), gone after the run.
+  const dataDir = mkdtempSync(join(tmpdir(), 'dslab-workbench-'));
   const concurrency = options.concurrency ?? options.nodeCount;
   const timeoutMs = options.requestTimeoutMs ?? 5_000;
   const stopping = { value: false };
@@ -146,16 +179,21 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
   // ---- parties: nodes, clients, services
   const nodes = new Map<string, NodeProcess>();
   for (const id of nodeIds) {
-    const proc: NodeProcess = new NodeProcess(id, options.bin, {
-      onMessage: (m: MaelstromMessage) => net.send(m),
-      onProblem: problem,
-      onExit: (code, signal) => {
-        if (!stopping.value && !killed.has(id))
-          problem(
-            `${id} exited by itself (${signal ?? `code ${code}`}); last log: ${proc.logTail().slice(-3).join(' | ')}`,
-          );
+    const proc: NodeProcess = new NodeProcess(
+      id,
+      options.bin,
+      {
+        onMessage: (m: MaelstromMessage) => net.send(m),
+        onProblem: problem,
+        onExit: (code, signal) => {
+          if (!stopping.value && !killed.has(id))
+            problem(
+              `${id} exited by itself (${signal ?? `code ${code}`}); last log: ${proc.logTail().slice(-3).join(' | ')}`,
+            );
+        },
       },
-    });
+      { DSLAB_WORKBENCH_DIR: dataDir },
+    );
     nodes.set(id, proc);
     net.add(id, { kind: 'node', deliver: (m) => proc.send(m), paused: () => proc.paused });
   }
@@ -233,6 +271,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
       until,
       init,
       rng.fork('nemesis'),
+      (event, node) => record({ at: Math.round(net.now() * 1000) / 1000, event, node }),
     );
     const ticker = setInterval(
       () =>
@@ -295,6 +334,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     net.close();
     await Promise.all([...nodes.values()].map((proc) => proc.stop()));
     await new Promise<void>((resolve) => (deliveries ? deliveries.end(() => resolve()) : resolve()));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -309,6 +349,7 @@ async function runNemesis(
   until: number,
   init: (id: string) => Promise<void>,
   rng: Rng,
+  recordEvent: (event: 'kill' | 'restart', node: string) => void,
 ): Promise<void> {
   if (options.nemesis.length === 0) return;
   const intervalMs = (options.nemesisIntervalS ?? 2) * 1000;
@@ -333,6 +374,7 @@ async function runNemesis(
       }
     } else if (kind === 'kill') {
       killed.add(victim);
+      recordEvent('kill', victim);
       await nodes.get(victim)?.kill();
       net.discardHeld(victim);
       detail = `kill -9 ${victim}`;
@@ -346,6 +388,7 @@ async function runNemesis(
     if (kind === 'partition') net.network.heal();
     else if (kind === 'kill') {
       const proc = nodes.get(victim);
+      recordEvent('restart', victim);
       proc?.start();
       await init(victim); // a restarted node has lost its state and starts from init, as a new process
       killed.delete(victim);
