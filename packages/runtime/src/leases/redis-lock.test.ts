@@ -11,6 +11,7 @@ import { findSystem } from '@dslab/systems';
 import { useRedis } from '@dslab/runtime/testing';
 import { LinkProxy } from '../real/proxy';
 import { freePort, redisServerBinary, startRedisServer } from '../real/redis-server';
+import { competingHolders } from './competing-holders';
 import { pausedHolder } from './paused-holder';
 import { RedisLock } from './redis-lock';
 
@@ -146,6 +147,33 @@ describe.skipIf(!haveRedis)('the Redis lock on real Redis 7', () => {
     expect(fenced.staleRefused).toBe(1);
     expect(fenced.corrupting).toBe(0);
   }, 30_000);
+
+  it('two processes take turns, the holder stopped past its TTL every 600 ms: corrupting writes without fencing, none with it', async () => {
+    const port = redis().options.port ?? 0;
+    const base = {
+      redisPort: port,
+      processes: 3,
+      ttlMs: 200,
+      pauseMs: 400,
+      pauseEveryMs: 700,
+      durationMs: 3_000,
+    };
+    const [unfenced, fenced] = await Promise.all([
+      competingHolders({ ...base, fenced: false, run: 'workload-unfenced' }),
+      competingHolders({ ...base, fenced: true, run: 'workload-fenced' }),
+    ]);
+    console.log(
+      `real Redis workload, 2 processes, TTL 200 ms, 400 ms SIGSTOPs — unfenced: ${unfenced.acquisitions} acquisitions, ${unfenced.pauses} pauses, ${unfenced.doubleGrants} double grants, ${unfenced.lateApplied} late writes applied, ${unfenced.corrupting} corrupting of ${unfenced.writes}; ` +
+        `fenced: ${fenced.acquisitions} acquisitions, ${fenced.pauses} pauses, ${fenced.doubleGrants} double grants, ${fenced.lateRefused} late writes refused, ${fenced.corrupting} corrupting of ${fenced.writes}`,
+    );
+    expect(unfenced.pauses).toBeGreaterThanOrEqual(2);
+    expect(unfenced.doubleGrants).toBeGreaterThanOrEqual(1);
+    expect(unfenced.corrupting).toBeGreaterThanOrEqual(1);
+    expect(fenced.pauses).toBeGreaterThanOrEqual(2);
+    expect(fenced.doubleGrants).toBeGreaterThanOrEqual(1);
+    expect(fenced.lateRefused).toBeGreaterThanOrEqual(1);
+    expect(fenced.corrupting).toBe(0);
+  }, 60_000);
 
   it('a primary that dies before replicating the lock: the promoted replica grants it again', async () => {
     const primary = await startKillableRedis();
