@@ -15,6 +15,7 @@ import {
 import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { checkHistory } from '../check-parallel';
 import { TXN_MODELS, runTxnCheck } from './check-txn';
+import { runLogCheck } from './check-log';
 
 interface CheckCliOptions {
   model: string;
@@ -29,6 +30,8 @@ interface CheckCliOptions {
   consistency: string;
   processOrder?: boolean;
   realtime?: boolean;
+  drained?: boolean;
+  gapsAllowed?: string;
 }
 
 function parseDuration(text: string): number {
@@ -49,7 +52,7 @@ function expandInputs(inputs: readonly string[]): string[] {
     }
     if (stat.isDirectory()) {
       for (const name of readdirSync(input).sort()) {
-        if (/\.(edn|log|json|txt)$/.test(name)) files.push(join(input, name));
+        if (/\.(edn|log|json|jsonl|txt)$/.test(name)) files.push(join(input, name));
       }
     } else files.push(input);
   }
@@ -92,7 +95,7 @@ export function registerCheckCommand(program: Command): void {
       'check histories for linearizability, or transactional histories for anomalies (list-append, rw-register)',
     )
     .argument('<files...>', 'history files or folders')
-    .requiredOption('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS].join(', ')}`)
+    .requiredOption('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS, 'log'].join(', ')}`)
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
     .option(
       '--initial <json>',
@@ -120,14 +123,20 @@ export function registerCheckCommand(program: Command): void {
       'transactional histories: order each process’s transactions (session guarantees)',
     )
     .option('--realtime', 'transactional histories: add real-time order (implied by strict-serializable)')
+    .option('--drained', 'log histories: consumers read every partition to its end (unread = lost)')
+    .option('--gaps-allowed <topics>', 'log histories: comma-separated topics that compact or expire records')
     .action(async (inputs: string[], options: CheckCliOptions) => {
+      if (options.model === 'log') {
+        checkLogHistories(inputs, options);
+        return;
+      }
       if ((TXN_MODELS as readonly string[]).includes(options.model)) {
         checkTransactional(inputs, options);
         return;
       }
       if (!(MODEL_NAMES as readonly string[]).includes(options.model))
         throw new CliError(
-          `unknown model '${options.model}' (known: ${[...MODEL_NAMES, ...TXN_MODELS].join(', ')})`,
+          `unknown model '${options.model}' (known: ${[...MODEL_NAMES, ...TXN_MODELS, 'log'].join(', ')})`,
         );
       if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format)) {
         throw new CliError(`unknown format '${options.format}' (known: edn, jepsen-log, json)`);
@@ -225,6 +234,29 @@ function checkTransactional(inputs: readonly string[], options: CheckCliOptions)
       ...(options.realtime ? { realtime: true } : {}),
     });
     if (result.exitCode === EXIT_ERROR) console.error(`dslab: ${file}: ${result.output}`);
+    else console.log(`${file}: ${result.output}`);
+    worst = Math.max(worst, result.exitCode);
+  }
+  process.exitCode = worst;
+}
+
+/** `--model log`: each file through the log checker; the worst exit code wins. */
+function checkLogHistories(inputs: readonly string[], options: CheckCliOptions): void {
+  const gapsAllowed = options.gapsAllowed
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  let worst = EXIT_VALID;
+  for (const file of expandInputs(inputs)) {
+    const result = runLogCheck(readFileSync(file, 'utf8'), {
+      ...(options.drained ? { drained: true } : {}),
+      ...(gapsAllowed && gapsAllowed.length > 0 ? { gapsAllowed } : {}),
+    });
+    if (options.json)
+      console.log(
+        JSON.stringify({ file, exitCode: result.exitCode, output: result.output, result: result.result }),
+      );
+    else if (result.exitCode === EXIT_ERROR) console.error(`dslab: ${file}: ${result.output}`);
     else console.log(`${file}: ${result.output}`);
     worst = Math.max(worst, result.exitCode);
   }
