@@ -1,29 +1,47 @@
 /** The mvcc pages in Chromium: versions and VACUUM, the anomaly runner, the deadlock, the job queue. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { launchChromium, serveBuiltLab } from './browser';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, preview, type PreviewServer } from 'vite';
+import { launchChromium } from './browser';
 
 const artifacts = 'test-artifacts/lab';
+const configFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'vite.config.ts');
 let browser: Browser;
-let lab: { url: string; close: () => Promise<void> };
+let server: PreviewServer | undefined;
+let url: string;
+// Its own build directory: the other browser test files build and serve packages/lab/dist in parallel.
+const outDir = mkdtempSync(join(tmpdir(), 'dslab-lab-mvcc-'));
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  lab = await serveBuiltLab();
+  await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({
+    configFile,
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { port: 0, host: '127.0.0.1' },
+  });
+  const local = server.resolvedUrls?.local[0];
+  if (!local) throw new Error('vite preview did not report a URL');
+  url = local;
   browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await lab?.close();
+  await server?.close();
+  rmSync(outDir, { recursive: true, force: true });
 });
 
 async function open(width: number): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${lab.url}#/system/mvcc?seed=1`);
+  await page.goto(`${url}#/system/mvcc?seed=1`);
   await page.getByTestId('mvcc-explorer').waitFor({ timeout: 60_000 });
   return { page, errors };
 }
