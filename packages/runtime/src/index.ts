@@ -35,4 +35,16 @@ export {
   type LatencyDistribution,
 } from './workbench/run';
 export { workloadNames } from './workbench/workloads';
+export {
+  workbenchPresets,
+  presetNamed,
+  presetNames,
+  judgeTargets,
+  type WorkbenchPreset,
+  type TargetOutcome,
+} from './workbench/presets';
+export { replayDeliveries, readDeliveriesHeader, type ReplayResult } from './workbench/replay';
+export { renderWorkbenchHtml } from './workbench/report-html';
+export { runRaftNode } from './workbench/raft-node';
+export type { DeliveriesHeader } from './workbench/run';
 export { topologies, type Topology } from './workbench/workload';
