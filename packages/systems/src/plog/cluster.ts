@@ -81,6 +81,12 @@ export interface ClusterOverrides {
   /** Replaces each producer's workload. */
   readonly workload?: (producer: NodeId, index: number) => ProducerConfig['next'];
   readonly consumer?: Partial<Pick<ConsumerConfig, 'isPoison' | 'maxRetries' | 'deadLetterTopic' | 'topics'>>;
+  /** Called for every record a broker acknowledged to a producer. */
+  readonly onAcknowledged?: (value: string) => void;
+  /** The topic each producer writes to (the main topic by default). */
+  readonly producerTopic?: (index: number) => string;
+  /** Called for every record a consumer processes, with the virtual time. */
+  readonly onProcessed?: (record: LogRecord, partition: PartitionId, consumer: NodeId, at: number) => void;
   /** Consumers join only at this time (all at once), not at the start. */
   readonly consumersAt?: number;
 }
@@ -154,7 +160,7 @@ export function buildPlogCluster(
       (env: Env<PlogMessage>) =>
         new Producer(env, {
           controller: controllerId,
-          topic: TOPIC,
+          topic: overrides.producerTopic?.(index) ?? TOPIC,
           acks: params.acks,
           idempotent: params.idempotent,
           maxInFlight: params.maxInFlight,
@@ -166,6 +172,7 @@ export function buildPlogCluster(
           nullKeys: params.nullKeys,
           recorder,
           intervalMs: params.sendIntervalMs,
+          ...(overrides.onAcknowledged ? { onAcknowledged: overrides.onAcknowledged } : {}),
           next: (random) => (stopped ? undefined : next(random)),
         }),
     );
@@ -183,8 +190,9 @@ export function buildPlogCluster(
           processMs: params.processMs,
           commit: params.commit,
           recorder,
-          onProcessed: (record: LogRecord) => {
+          onProcessed: (record: LogRecord, partition: PartitionId, consumer: NodeId) => {
             if (record.value !== null) effects.set(record.value, (effects.get(record.value) ?? 0) + 1);
+            overrides.onProcessed?.(record, partition, consumer, world.now());
           },
           maxRetries: overrides.consumer?.maxRetries ?? 3,
           ...(overrides.consumer?.isPoison ? { isPoison: overrides.consumer.isPoison } : {}),
@@ -195,7 +203,11 @@ export function buildPlogCluster(
         }),
     );
   if (overrides.consumersAt === undefined) for (const id of consumers) startConsumer(id);
-  else world.at(overrides.consumersAt, 'consumers join', () => consumers.forEach(startConsumer));
+  else
+    world.at(overrides.consumersAt, 'consumers join', () => {
+      consumers.forEach(startConsumer);
+      world.start();
+    });
   return {
     world,
     params,

@@ -166,9 +166,14 @@ export class Consumer implements SimNode<PlogMessage> {
     }
     this.fetch();
     const batch: { id: PartitionId; record: LogRecord }[] = [];
-    for (const [id, o] of this.owned) {
-      while (o.buffer.length > 0 && batch.length < this.config.maxPollRecords)
+    // Round-robin over the owned partitions, one record each per turn, so no partition starves the others.
+    for (let taken = true; taken && batch.length < this.config.maxPollRecords;) {
+      taken = false;
+      for (const [id, o] of this.owned) {
+        if (o.buffer.length === 0 || batch.length >= this.config.maxPollRecords) continue;
         batch.push({ id, record: o.buffer.shift() as LogRecord });
+        taken = true;
+      }
     }
     if (batch.length === 0) {
       this.stats.idlePolls++;

@@ -30,6 +30,8 @@ export interface ProducerConfig {
   /** The records to send: called every `intervalMs`; undefined stops the producer. */
   readonly next: (random: () => number) => { key: string | null; value: string } | undefined;
   readonly intervalMs: number;
+  /** Called for each record the broker acknowledged (workloads whose next event waits for the last). */
+  readonly onAcknowledged?: (value: string) => void;
 }
 
 /** Records waiting in one partition's accumulator, past which `send` is refused (buffer.memory). */
@@ -274,6 +276,7 @@ export class Producer implements SimNode<PlogMessage> {
           base === undefined ? undefined : base + i,
         ),
       );
+      for (const r of batch.records) this.config.onAcknowledged?.(r.value);
       this.stats.acked += batch.records.length;
     } else if (batch.attempts < this.config.retries) {
       this.stats.retries++;

@@ -1,3 +1,12 @@
 import type { Scenario } from '../../contract';
+import { groupScenarios } from './groups';
+import { producerScenarios } from './producers';
+import { storageScenarios } from './storage';
+import { topicScenarios } from './topics';
 
-export const plogScenarios: readonly Scenario[] = [];
+export const plogScenarios: readonly Scenario[] = [
+  ...groupScenarios,
+  ...producerScenarios,
+  ...storageScenarios,
+  ...topicScenarios,
+];
