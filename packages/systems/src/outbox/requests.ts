@@ -36,6 +36,8 @@ export interface Answer {
   readonly sawStatus?: number;
   /** How long its key insert waited (ms): the wait on the first request's uncommitted key. */
   readonly insertWaitMs: number;
+  /** When its key insert returned (after the wait). */
+  readonly insertDoneAt?: number;
   readonly startedAt: number;
   readonly endedAt: number;
 }
@@ -130,14 +132,15 @@ export function* request(context: RequestContext, key: number, requestNo: number
     status: PROCESSING,
     result: 0,
   });
-  const insertWaitMs = context.now() - before;
+  const insertDoneAt = context.now();
+  const insertWaitMs = insertDoneAt - before;
   if (failed(claimed, '23505')) {
     yield stmt.rollback();
     const r: StatementResult = yield stmt.select(IDEMPOTENCY.name, eq('key', key));
     const row = r.rows?.[0];
     const status = Number(row?.status);
-    if (status === DONE) answer(200, Number(row?.result), { sawStatus: status, insertWaitMs });
-    else answer(409, 0, { sawStatus: status, insertWaitMs });
+    if (status === DONE) answer(200, Number(row?.result), { sawStatus: status, insertWaitMs, insertDoneAt });
+    else answer(409, 0, { sawStatus: status, insertWaitMs, insertDoneAt });
     return;
   }
   const id = context.nextChargeId();
