@@ -72,6 +72,12 @@ export function fnv1a(input: Uint8Array | string): number {
 
 /** Two independent 32-bit hashes of the same key, for double hashing (Kirsch–Mitzenmacher). */
 export function hashPair(input: Uint8Array | string): [number, number] {
+  if (typeof input === 'string') {
+    // ASCII keys (nearly all) are hashed from their char codes: no UTF-8 buffer per call (a sketch or
+    // a Bloom filter hashes on every add and test).
+    const first = murmur3Ascii(input, 0x9747b28c);
+    if (first >= 0) return [first, murmur3Ascii(input, 0x5bd1e995) | 1];
+  }
   const data = typeof input === 'string' ? utf8(input) : input;
   return [murmur3(data, 0x9747b28c), murmur3(data, 0x5bd1e995) | 1];
 }
