@@ -57,7 +57,7 @@ export const adaptiveConcurrency: Scenario = {
   expected: 'holds',
   rows: ['H2'],
   run({ seed, quick }): ScenarioResult {
-    const until = quick ? 4_000 : 10_000;
+    const until = quick ? 5_000 : 10_000;
     const from = SLOW_FROM + 1_000;
     const to = until - 700;
     const max = WORKERS + QUEUE;

@@ -30,8 +30,22 @@ const errorBreaker: BreakerConfig = {
   probes: 2,
 };
 
-function run(mode: ServiceMode, timeoutMs: number, seed: number, untilMs: number): GraphCluster {
-  const call = policy({ timeoutMs, breaker: errorBreaker });
+/** The same window, also tripped by a slow-call rate: a success slower than 100 ms counts against b. */
+const slowCallBreaker: BreakerConfig = {
+  window: { kind: 'count', size: 20, minimumCalls: 10, failureRate: 0.5, slowCallRate: 0.5 },
+  slowCallMs: 100,
+  openMs: 500,
+  probes: 2,
+};
+
+function run(
+  mode: ServiceMode,
+  timeoutMs: number,
+  seed: number,
+  untilMs: number,
+  breaker: BreakerConfig = errorBreaker,
+): GraphCluster {
+  const call = policy({ timeoutMs, breaker });
   const services = [
     frontend(
       WORKERS,
@@ -86,6 +100,7 @@ export const slowWorseThanDead: Scenario = {
     const slow = run({ kind: 'slow', factor: 50 }, Infinity, seed, until);
     const dead = run({ kind: 'refuse' }, Infinity, seed, until);
     const timed = run({ kind: 'slow', factor: 50 }, 100, seed, until);
+    const slowCounted = run({ kind: 'slow', factor: 50 }, Infinity, seed, until, slowCallBreaker);
     const healthy = little(slow, 200, FAULT_AT);
     const littleError = Math.abs(healthy.l - healthy.predicted) / healthy.predicted;
     // What b's requests alone ask of the pool while b is slow: the rate clients offer them times how long
@@ -112,6 +127,8 @@ export const slowWorseThanDead: Scenario = {
       slowOk: allOk(slow),
       deadOk: allOk(dead),
       timedOk: allOk(timed),
+      slowCallOpens: opens(slowCounted),
+      slowCallAOk: aOk(slowCounted),
     };
     const holds =
       littleError <= 0.1 &&
@@ -121,7 +138,9 @@ export const slowWorseThanDead: Scenario = {
       figures.slowAOk < 0.5 &&
       figures.deadAOk >= 0.95 &&
       figures.timedAOk >= 0.95 &&
-      figures.slowOk < figures.deadOk;
+      figures.slowOk < figures.deadOk &&
+      figures.slowCallOpens >= 1 &&
+      figures.slowCallAOk > figures.slowAOk;
     return {
       observed: holds ? 'holds' : 'fails',
       summary:
@@ -129,16 +148,26 @@ export const slowWorseThanDead: Scenario = {
         `When b turns 50× slow, b's requests alone need λ·W = ${round(bDemand, 1)} workers: with no timeout all ${WORKERS} stay busy (mean ${round(slowBusy, 1)}), ` +
         `the error-counting breaker never opens and only ${pct(figures.slowAOk)} of requests to the healthy a succeed; ` +
         `when b is dead instead the breaker opens ${figures.deadOpens}× and a keeps ${pct(figures.deadAOk)}. ` +
-        `A 100 ms timeout (timeouts count as failures) keeps a at ${pct(figures.timedAOk)}.`,
+        `A 100 ms timeout (timeouts count as failures) keeps a at ${pct(figures.timedAOk)}; with no timeout but a breaker that also counts ` +
+        `calls slower than 100 ms, it opens ${figures.slowCallOpens}× and a keeps ${pct(figures.slowCallAOk)}.`,
       measurements: figures,
       tables: [
         {
           title: `Requests started ${from}–${to} ms (b faulty from ${FAULT_AT} ms)`,
-          columns: ['b is', 'timeout', 'frontend busy (of 20)', 'breaker opened', 'route a ok', 'all ok'],
+          columns: [
+            'b is',
+            'timeout',
+            'breaker counts',
+            'frontend busy (of 20)',
+            'breaker opened',
+            'route a ok',
+            'all ok',
+          ],
           rows: [
             [
               'slow ×50',
               'none',
+              'errors',
               round(slowBusy, 1),
               figures.slowOpens,
               pct(figures.slowAOk),
@@ -147,6 +176,7 @@ export const slowWorseThanDead: Scenario = {
             [
               'dead (refusing)',
               'none',
+              'errors',
               round(meanBusy(dead, 'frontend', from, to), 1),
               figures.deadOpens,
               pct(figures.deadAOk),
@@ -155,15 +185,25 @@ export const slowWorseThanDead: Scenario = {
             [
               'slow ×50',
               '100 ms',
+              'errors and timeouts',
               round(meanBusy(timed, 'frontend', from, to), 1),
               figures.timedOpens,
               pct(figures.timedAOk),
               pct(figures.timedOk),
             ],
+            [
+              'slow ×50',
+              'none',
+              'errors and calls > 100 ms',
+              round(meanBusy(slowCounted, 'frontend', from, to), 1),
+              figures.slowCallOpens,
+              pct(figures.slowCallAOk),
+              pct(allOk(slowCounted)),
+            ],
           ],
         },
       ],
-      traceHash: hashes([slow, dead, timed]),
+      traceHash: hashes([slow, dead, timed, slowCounted]),
     };
   },
 };

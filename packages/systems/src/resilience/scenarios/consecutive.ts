@@ -42,7 +42,7 @@ function run(breaker: BreakerConfig, seed: number, errorUntil: number, until: nu
     clients,
     [
       { atMs: 0, nodes: ['b'], mode: { kind: 'error', rate: 0.3 } },
-      // A healthy second lets both breakers close before the hard outage, so both start it closed.
+      // A healthy second lets every breaker close before the hard outage, so all start it closed.
       { atMs: errorUntil, nodes: ['b'], mode: { kind: 'healthy' } },
       { atMs: errorUntil + HEAL_MS, nodes: ['b'], mode: { kind: 'refuse' } },
     ],
@@ -57,30 +57,38 @@ export const consecutiveMissesRate: Scenario = {
   claim: '"Open after N consecutive failures."',
   expected: 'partly',
   corrected:
-    'A consecutive-failure breaker catches a hard outage within N calls but trips on a steady 30% error rate only on chance runs (0.3^N per call); a breaker on the failure rate over a window catches both.',
+    'A consecutive-failure breaker catches a hard outage within N calls, but on a steady 30% error rate it trips only on chance runs (0.3^N per call: never for N = 10, at random for N = 5); a breaker on the failure rate over a window catches both.',
   rows: ['H2'],
   run({ seed, quick }): ScenarioResult {
     const errorUntil = quick ? 4_000 : 10_000;
     const until = errorUntil + HEAL_MS + 1_000;
-    const consecutive: BreakerConfig = {
-      window: { kind: 'consecutive', failures: 5 },
+    const inARow = (failures: number): BreakerConfig => ({
+      window: { kind: 'consecutive', failures },
       openMs: 500,
       probes: 1,
-    };
+    });
     const rate: BreakerConfig = {
       window: { kind: 'count', size: 20, minimumCalls: 10, failureRate: 0.25 },
       openMs: 500,
       probes: 1,
     };
+    const timeWindow: BreakerConfig = {
+      window: { kind: 'time', windowMs: 1_000, buckets: 10, minimumCalls: 20, failureRate: 0.25 },
+      openMs: 500,
+      probes: 1,
+    };
     const runs = [
-      { name: '5 failures in a row', cluster: run(consecutive, seed, errorUntil, until) },
+      { name: '10 failures in a row', cluster: run(inARow(10), seed, errorUntil, until) },
+      { name: '5 failures in a row', cluster: run(inARow(5), seed, errorUntil, until) },
       { name: 'failure rate ≥ 25% of the last 20', cluster: run(rate, seed, errorUntil, until) },
+      { name: 'failure rate ≥ 25% over the last second', cluster: run(timeWindow, seed, errorUntil, until) },
     ];
     const figures = runs.map(({ name, cluster }) => {
       const breaker = cluster.service('frontend').callers.get('b')?.breaker;
       if (!breaker) throw new Error('no breaker');
       const tr = breaker.transitions;
-      const steadyOpens = tr.filter((t) => t.to === 'open' && t.t < errorUntil).length;
+      // Trips from closed (a reopen after a failed probe is the same episode).
+      const steadyOpens = tr.filter((t) => t.from === 'closed' && t.to === 'open' && t.t < errorUntil).length;
       const outage = errorUntil + HEAL_MS;
       const closedAtOutage = breaker.transitions.filter((t) => t.t < outage).at(-1)?.to ?? 'closed';
       const firstOpenAfter = tr.find((t) => t.to === 'open' && t.t >= outage);
@@ -96,18 +104,33 @@ export const consecutiveMissesRate: Scenario = {
         reachedPerSecond: reached / ((errorUntil - 500) / 1_000),
       };
     });
-    const [c, r] = figures as [(typeof figures)[0], (typeof figures)[0]];
-    // At 100 calls/s, 5 failures in a row of a hard outage take ~50 ms; 150 ms leaves room for jitter.
-    const outageCaught = c.closedAtOutage && r.closedAtOutage && c.detectMs <= 150 && r.detectMs <= 150;
-    const steadyMissed = c.away < 0.2;
-    const steadyCaught = r.away > 0.5;
+    type F = (typeof figures)[0];
+    const [c, c5, r, t] = figures as [F, F, F, F];
+    // At 100 Poisson calls/s, 10 failures in a row of a hard outage take 100 ms on average; more than
+    // 250 ms (fewer than 10 arrivals where 25 are expected) has odds of about 2·10⁻⁴. The time window averages over its whole second, so a fresh outage must first outweigh a second of
+    // successes (a third of them at 25%): it gets the length of its window.
+    const outageCaught =
+      [c, c5, r].every((f) => f.closedAtOutage && f.detectMs <= 250) &&
+      t.closedAtOutage &&
+      t.detectMs <= 1_000;
+    // Missed: 10 in a row at 30% has odds 0.3^10 ≈ 6·10⁻⁶ per call, so it stays closed (under 10% of the
+    // time away, the length of one chance trip). Caught: the rate breakers spend most of the time open.
+    const steadyMissed = c.away < 0.1;
+    const steadyCaught = r.away > 0.5 && t.away > 0.5;
+    // 5 in a row trips on chance runs: about calls × 0.7 × 0.3^5 of them.
+    const chanceTrips = c5.reachedPerSecond * ((errorUntil - 500) / 1_000) * 0.7 * 0.3 ** 5;
     return {
-      observed: outageCaught && steadyMissed && steadyCaught ? 'partly' : c.away >= 0.2 ? 'holds' : 'fails',
+      observed: outageCaught && steadyMissed && steadyCaught ? 'partly' : c.away >= 0.1 ? 'holds' : 'fails',
       summary:
-        `On a steady 30% error rate the consecutive breaker was away from closed ${pct(c.away)} of the time (${c.steadyOpens} chance trips), ` +
-        `letting ${round(c.reachedPerSecond)} calls/s reach the failing b; the rate breaker was away ${pct(r.away)} (${round(r.reachedPerSecond)} calls/s reached b). ` +
-        `When b later failed every call, both (closed by then) opened within ${Math.round(Math.max(c.detectMs, r.detectMs))} ms.`,
+        `On a steady 30% error rate the 10-in-a-row breaker was away from closed ${pct(c.away)} of the time (${c.steadyOpens} trips), ` +
+        `the 5-in-a-row one ${pct(c5.away)} on ${c5.steadyOpens} chance trips (≈ ${round(chanceTrips, 1)} expected from runs of 5 failures), ` +
+        `letting ${round(c.reachedPerSecond)} calls/s reach the failing b; the rate breaker over the last 20 calls was away ${pct(r.away)} (${round(r.reachedPerSecond)} calls/s reached b), over the last second ${pct(t.away)}. ` +
+        `When b later failed every call, the consecutive and count breakers opened within ${Math.round(Math.max(c.detectMs, c5.detectMs, r.detectMs))} ms, ` +
+        `the time window (a second of successes to outweigh) in ${Math.round(t.detectMs)} ms.`,
       measurements: {
+        fiveInARowAwayShare: c5.away,
+        fiveInARowTrips: c5.steadyOpens,
+        fiveInARowExpectedTrips: chanceTrips,
         consecutiveAwayShare: c.away,
         rateAwayShare: r.away,
         consecutiveTrips: c.steadyOpens,
@@ -116,6 +139,8 @@ export const consecutiveMissesRate: Scenario = {
         rateDetectMs: r.detectMs,
         consecutiveReachedPerSecond: c.reachedPerSecond,
         rateReachedPerSecond: r.reachedPerSecond,
+        timeWindowAwayShare: t.away,
+        timeWindowDetectMs: t.detectMs,
       },
       tables: [
         {

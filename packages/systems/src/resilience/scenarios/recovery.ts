@@ -72,7 +72,7 @@ export const cascadeRecovery: Scenario = {
   rows: ['H2'],
   run({ seed }): ScenarioResult {
     const until = 6_000;
-    const from = 4_000;
+    const from = 4_500;
     const to = 5_400;
     const retrying = policy({
       timeoutMs: CLIENT_TIMEOUT_MS,
