@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
-export const demoNodes = ['echo', 'unique-ids', 'broadcast', 'lin-kv'] as const;
+export const demoNodes = [
+  'echo',
+  'unique-ids',
+  'broadcast',
+  'lin-kv',
+  'g-set',
+  'g-counter',
+  'pn-counter',
+  'kafka',
+  'txn-list-append',
+  'txn-rw-register',
+] as const;
 export type DemoNode = (typeof demoNodes)[number];
 
 const built = new Map<string, string>();
