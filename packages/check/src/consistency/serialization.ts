@@ -68,11 +68,40 @@ export function findSerialization(
   let total = 0;
   for (const session of sessions) total += session.length;
   const seen = new Set<string>();
+  /**
+   * Places every read that can go next, for as long as one can (mutating `positions`). A read changes
+   * nothing, so if any order completes from here, one completes with the enabled read placed first:
+   * reads never need branching, only writes do.
+   */
+  const placeReads = (
+    positions: Int32Array,
+    values: Int32Array,
+    placed: Placed | undefined,
+  ): Placed | undefined => {
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let s = 0; s < sessions.length; s++) {
+        for (;;) {
+          const index = (sessions[s] as readonly number[])[positions[s] as number];
+          if (index === undefined) break;
+          const [k, v] = coded[index] as [number, number];
+          if ((ops[index] as RegisterOp).kind !== 'read' || values[k] !== v) break;
+          positions[s] = (positions[s] as number) + 1;
+          placed = { index, count: (placed?.count ?? 0) + 1, previous: placed };
+          progress = true;
+        }
+      }
+    }
+    return placed;
+  };
+  const startPositions = new Int32Array(sessions.length);
+  const startValues = new Int32Array(keyIds.size);
   const stack: Frame[] = [
     {
-      positions: new Int32Array(sessions.length),
-      values: new Int32Array(keyIds.size),
-      placed: undefined,
+      positions: startPositions,
+      values: startValues,
+      placed: placeReads(startPositions, startValues, undefined),
       session: 0,
       choice: 0,
     },
@@ -107,7 +136,8 @@ export function findSerialization(
       const op = ops[index] as RegisterOp;
       const [k, v] = coded[index] as [number, number];
       if (choice === 1 && !(op.kind === 'write' && op.optional)) continue;
-      if (choice === 0 && op.kind === 'read' && frame.values[k] !== v) continue;
+      // Enabled reads were all placed when this frame was made; a read left next is not enabled.
+      if (choice === 0 && op.kind === 'read') continue;
       const positions = frame.positions.slice();
       positions[s] = position + 1;
       let values = frame.values;
@@ -115,6 +145,11 @@ export function findSerialization(
         values = values.slice();
         values[k] = v;
       }
+      const placed = placeReads(positions, values, {
+        index,
+        count: count(frame.placed) + 1,
+        previous: frame.placed,
+      });
       const key = `${positions.join(',')}|${values.join(',')}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -128,7 +163,7 @@ export function findSerialization(
       stack.push({
         positions,
         values,
-        placed: { index, count: count(frame.placed) + 1, previous: frame.placed },
+        placed,
         session: 0,
         choice: 0,
       });

@@ -23,6 +23,8 @@ export const replicationParams = z
     /** primary-after-write: how long after a write a session reads from the primary. */
     windowMs: z.number().min(0).max(600_000).default(1_000),
     clients: z.number().int().min(0).max(32).default(4),
+    /** How many of the clients only read (reporting sessions); the others read and write. */
+    readers: z.number().int().min(0).max(32).default(0),
     /** Client operations per virtual second, all clients together. */
     opsPerSecond: z.number().positive().max(20_000).default(200),
     keys: z.number().int().min(1).max(1_000).default(4),
@@ -49,7 +51,8 @@ export const replicationParams = z
   .refine((p) => !p.fenced || p.failoverAfterMs > p.leaseMs, {
     message: 'with fencing, failoverAfterMs must exceed leaseMs (the old primary must have stopped first)',
   })
-  .refine((p) => p.syncCount <= p.standbys, { message: 'syncCount cannot exceed the number of standbys' });
+  .refine((p) => p.syncCount <= p.standbys, { message: 'syncCount cannot exceed the number of standbys' })
+  .refine((p) => p.readers <= p.clients, { message: 'readers cannot exceed clients' });
 
 export type ReplicationParams = z.infer<typeof replicationParams>;
 
@@ -186,7 +189,8 @@ export function buildReplicationCluster(
                 workload: (random: () => number) => {
                   if (cluster.phase === 'stop') return undefined;
                   const key = keys[Math.floor(random() * keys.length)] as string;
-                  return random() < params.readFraction ? { f: 'read', key } : { f: 'write', key };
+                  const reader = index >= params.clients - params.readers;
+                  return reader || random() < params.readFraction ? { f: 'read', key } : { f: 'write', key };
                 },
               }),
         }),
