@@ -136,7 +136,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'E3',
-    status: 'partial',
+    status: 'done',
     title: 'MVCC and isolation levels',
     track: 'Storage and indexing',
     summary:
@@ -144,7 +144,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'E4',
-    status: 'partial',
+    status: 'done',
     title: 'Locks and deadlocks',
     track: 'Storage and indexing',
     summary:
@@ -168,7 +168,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'G1',
-    status: 'planned',
+    status: 'partial',
     title: 'Partitioned log (Kafka style)',
     track: 'Messaging and streams',
     summary:
