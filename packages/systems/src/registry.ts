@@ -24,6 +24,7 @@ import { outboxSystem } from './outbox';
 import { leasesSystem } from './leases';
 import { sagaSystem } from './sagas';
 import { resilienceSystem } from './resilience';
+import { plogSystem } from './plog';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -50,6 +51,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   leasesSystem as SystemDefinition<unknown>,
   sagaSystem as SystemDefinition<unknown>,
   resilienceSystem as SystemDefinition<unknown>,
+  plogSystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
