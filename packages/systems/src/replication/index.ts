@@ -125,7 +125,7 @@ export const replicationSimulation: SimulationSpec<ReplicationParams, Replicatio
 export const replicationSystem: SystemDefinition<ReplicationParams> = {
   id: 'replication',
   title: 'Leader–follower replication (PostgreSQL-style WAL streaming)',
-  rows: ['B1'],
+  rows: ['B1', 'B4'],
   summary:
     'A primary writes every commit to a write-ahead log addressed by LSN and streams it to standbys, which write, ' +
     'flush and replay it and report each position back. synchronous_commit decides when a commit returns (off, local, ' +

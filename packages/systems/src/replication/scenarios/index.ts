@@ -1,8 +1,12 @@
-/** The replication scenarios, one per claim in CLAIMS.md (B1), plus split brain with and without fencing. */
+/**
+ * The replication scenarios, one per claim of B1 in CLAIMS.md, split brain with and without fencing, and
+ * two claims of B4 measured on this system's runs by the consistency classifier.
+ */
 import type { Scenario } from '../../contract';
 import { crossRegion } from './cross-region';
 import { failoverRpo, splitBrain } from './failover';
 import { asyncLag } from './lag';
+import { linearizableReads, sequentialNotRealTime } from './ladder';
 import { lsnToken, primaryWindow, roundRobinMonotonic } from './sessions';
 import { syncNotZeroLag } from './sync-levels';
 
@@ -15,4 +19,6 @@ export const replicationScenarios: readonly Scenario[] = [
   failoverRpo,
   crossRegion,
   splitBrain,
+  linearizableReads,
+  sequentialNotRealTime,
 ];
