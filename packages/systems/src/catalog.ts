@@ -72,7 +72,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B4',
-    status: 'planned',
+    status: 'partial',
     title: 'Consistency models and session guarantees',
     track: 'Replication and consistency',
     summary:
