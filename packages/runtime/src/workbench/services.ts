@@ -2,7 +2,8 @@
  * The services Maelstrom offers nodes, answered by the workbench over the same modelled network:
  * - `lin-kv`: one linearizable map (read, write, cas with from/to and create_if_not_exists);
  * - `seq-kv`: sequentially consistent: updates (and a cas's comparison) apply to the newest state in one
- *   total order, a read may return any state from the last one its node saw onward (stale, never back);
+ *   total order, a read may return any state from the last one its node saw (read, wrote, or compared
+ *   against in a cas, failed or not) onward: stale, never back;
  * - `lww-kv`: eventually consistent: reads and cas compare against any of the recent states, so
  *   concurrent read-modify-write loops lose updates, as on a last-write-wins store;
  * - `lin-tso`: timestamps that strictly increase.
@@ -101,6 +102,9 @@ export class KvService implements Party {
         // seq-kv: an update takes its place at the end of the one total order, so it compares against
         // the newest state; lww-kv compares against whichever recent state this replica happens to hold.
         const view = this.name === 'lww-kv' ? this.viewFor(node) : this.data.version;
+        // A seq-kv cas observed the newest state even when it fails (its error names the value), so
+        // the node's later reads must not go back before it.
+        if (this.name === 'seq-kv') this.seen.set(node, view);
         const current = this.data.at(key, view);
         if (current === undefined && body.create_if_not_exists !== true)
           return error(20, 'key does not exist');

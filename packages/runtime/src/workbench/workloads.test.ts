@@ -6,7 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { demoCommand } from './demo/compile';
 import { pythonDemoCommand } from './demo/python';
+import { Rng } from '@dslab/sim';
+import type { WorkbenchNet } from './net';
+import type { BodyFields, MaelstromMessage } from './protocol';
 import { runWorkbench, type WorkbenchOptions, type WorkbenchResult } from './run';
+import { KvService } from './services';
 
 const base: Omit<WorkbenchOptions, 'workload' | 'bin'> = {
   nodeCount: 3,
@@ -151,4 +155,26 @@ describe('the Python node library', () => {
     },
     60_000,
   );
+});
+
+describe('seq-kv', () => {
+  it('never lets a node read a state older than one a failed cas showed it', () => {
+    const replies: MaelstromMessage[] = [];
+    const net = { send: (m: MaelstromMessage) => replies.push(m) } as unknown as WorkbenchNet;
+    const kv = new KvService('seq-kv', net, new Rng(1));
+    let id = 0;
+    const ask = (src: string, body: BodyFields) => {
+      kv.deliver({ src, dest: 'seq-kv', body: { ...body, msg_id: ++id } });
+      return replies[replies.length - 1]?.body;
+    };
+    // Each round on a fresh key: n0 writes 1, n1 overwrites it with 2, n0's cas from 1 fails on 2; a
+    // read by n0 of the state before n1's write would travel back before what it has seen.
+    for (let round = 0; round < 50; round++) {
+      const key = `k${round}`;
+      ask('n0', { type: 'write', key, value: 1 });
+      ask('n1', { type: 'write', key, value: 2 });
+      expect(ask('n0', { type: 'cas', key, from: 1, to: 3 })).toMatchObject({ type: 'error', code: 22 });
+      expect(ask('n0', { type: 'read', key })).toMatchObject({ value: 2 });
+    }
+  });
 });
