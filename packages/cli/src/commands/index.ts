@@ -10,6 +10,7 @@ import { registerCheckCommand } from './check';
 import { registerClusterCommand } from './cluster';
 import { registerJepsenCommand } from './jepsen';
 import { registerMergeCommand } from './merge';
+import { registerWorkbenchCommand } from './workbench';
 
 export const commands: ReadonlyArray<(program: Command) => void> = [
   registerListCommand,
@@ -22,4 +23,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerClusterCommand,
   registerJepsenCommand,
   registerMergeCommand,
+  registerWorkbenchCommand,
 ];
