@@ -1,11 +1,13 @@
 import { World, type Env, type SimNode } from '@dslab/sim';
 import { describe, expect, it } from 'vitest';
+import { buildElectionWorld, electionParams, notificationsReceived } from './election';
 import { EtcdNode } from './etcd-node';
 import { LeaseLedger } from './ledger';
 import { LeaseService } from './lock-service';
 import type { LeaseMessage } from './messages';
 import { RedisNode } from './redis-node';
 import { StorageService } from './storage';
+import type { ZkClient } from './zk-client';
 
 /** A node that sends what the test tells it to and keeps every reply. */
 class Probe implements SimNode<LeaseMessage> {
@@ -189,5 +191,23 @@ describe('ledger', () => {
     expect(ledger.stale).toBe(2);
     expect(ledger.corrupted).toBe(1);
     expect(ledger.maxBelievers).toBe(2);
+  });
+});
+
+describe('ZooKeeper-like election', () => {
+  it('a leader paused past its session timeout loses its node; the next leads while the paused one still believes', () => {
+    const cluster = buildElectionWorld(
+      electionParams.parse({ clients: 4, holdMs: 10_000, sessionTimeoutMs: 200, durationMs: 3_000 }),
+      1,
+    );
+    const { world, leaders } = cluster;
+    world.runUntilCondition(() => leaders.current === 1, 1_000);
+    const leader = cluster.clients.find((id) => world.node<ZkClient>(id).snapshot().leading) as string;
+    world.pause(leader, 1_000);
+    world.runFor(600);
+    expect(leaders.most).toBe(2);
+    expect(world.node<ZkClient>(leader).snapshot().leading).toBe(true);
+    // Only the paused leader's successor was told; nobody else woke.
+    expect(notificationsReceived(cluster)).toBe(1);
   });
 });

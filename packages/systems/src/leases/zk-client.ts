@@ -72,7 +72,12 @@ export class ZkClient implements SimNode<LeaseMessage> {
         if (reply?.type !== 'zk-children-reply' || this.mine !== mine) return;
         const names = reply.names;
         const index = names.indexOf(mine);
-        if (index < 0) return; // our session expired: the node is gone
+        if (index < 0) {
+          // Our session expired and took the node with it: queue again.
+          this.mine = undefined;
+          this.join();
+          return;
+        }
         if (index === 0) return this.lead(mine);
         const target =
           this.config.watch === 'predecessor' ? (names[index - 1] as string) : (names[0] as string);
