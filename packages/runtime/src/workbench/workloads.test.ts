@@ -141,7 +141,7 @@ describe('the Python node library', () => {
   const python = pythonAvailable();
   if (!python) console.log('skipping the Python node library: python3 is not on PATH');
   it.skipIf(!python)(
-    'echo and broadcast nodes in Python (standard library only): valid',
+    'echo, broadcast and lin-kv (RPCs to the lin-kv service) nodes in Python (standard library only): valid',
     async () => {
       expectValid(await runWorkbench({ ...base, workload: 'echo', bin: pythonDemoCommand('echo') }));
       expectValid(
@@ -150,6 +150,14 @@ describe('the Python node library', () => {
           workload: 'broadcast',
           bin: pythonDemoCommand('broadcast'),
           nemesis: ['partition'],
+        }),
+      );
+      expectValid(
+        await runWorkbench({
+          ...base,
+          workload: 'lin-kv',
+          bin: pythonDemoCommand('lin-kv'),
+          nemesis: ['partition', 'pause'],
         }),
       );
     },

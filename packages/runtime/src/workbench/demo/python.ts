@@ -4,9 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 
-export const pythonDemoNodes = ['echo', 'broadcast'] as const;
+export const pythonDemoNodes = ['echo', 'broadcast', 'lin-kv'] as const;
 export type PythonDemoNode = (typeof pythonDemoNodes)[number];
 
 export function pythonDemoCommand(name: PythonDemoNode, python = 'python3'): string {
-  return `${python} -u ${JSON.stringify(fileURLToPath(new URL(`./python/${name}.py`, import.meta.url)))}`;
+  const file = name.replace('-', '_'); // Python modules take underscores
+  return `${python} -u ${JSON.stringify(fileURLToPath(new URL(`./python/${file}.py`, import.meta.url)))}`;
 }
