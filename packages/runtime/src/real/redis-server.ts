@@ -62,7 +62,8 @@ export async function startRedisServer(options: { cluster?: boolean } = {}): Pro
     host: '127.0.0.1',
     port,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A server killed by a signal has exitCode null but signalCode set, and its exit event is past.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
