@@ -5,8 +5,9 @@
 //    (the target: within 2%), with the offered rate autocannon reached and its latencies.
 // 2. Decisions per second in one process: our fixed window against rate-limiter-flexible's memory
 //    limiter (the same algorithm, the same trace), and our other algorithms beside them.
-// 3. On real Redis with 32 concurrent clients: our token-bucket script (server TIME) against
-//    rate-limiter-flexible's Redis limiter — operations per second and what each admitted.
+// 3. On real Redis with 32 concurrent clients: our fixed-window script against rate-limiter-flexible's
+//    Redis limiter (the same algorithm: a window that starts at a key's first request), operations per
+//    second and what each admitted, and our token-bucket script (server TIME) beside them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -15,7 +16,7 @@ import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { rateLimiting } from '@dslab/systems';
 import { startRedisServer } from '@dslab/runtime';
-import { TOKEN_BUCKET_SERVER_TIME } from '../packages/runtime/src/ratelimit/scripts';
+import { GET_INCR_EXPIRE, TOKEN_BUCKET_SERVER_TIME } from '../packages/runtime/src/ratelimit/scripts';
 import type { Benchmark } from './benchmark';
 
 const require = createRequire(import.meta.url);
@@ -187,9 +188,16 @@ async function onRedis() {
       );
       return { opsPerSecond: Math.round(ops / seconds), admitted };
     };
-    // The script by its SHA (EVALSHA through ioredis's defineCommand), as a service would send it.
-    for (const c of clients)
+    // The scripts by their SHA (EVALSHA through ioredis's defineCommand), as a service would send them.
+    for (const c of clients) {
       c.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_SERVER_TIME });
+      c.defineCommand('fixedWindow', { numberOfKeys: 1, lua: GET_INCR_EXPIRE });
+    }
+    const oursFixed = await run(async (c, i) => {
+      const call = (c as unknown as { fixedWindow(...args: (string | number)[]): Promise<number> })
+        .fixedWindow;
+      return (await call.call(c, `fw:${i}`, 100, 1, 'expire-first')) === 1;
+    });
     const ours = await run(async (c, i) => {
       const call = (c as unknown as { tokenBucket(...args: (string | number)[]): Promise<number[]> })
         .tokenBucket;
@@ -210,8 +218,10 @@ async function onRedis() {
     });
     return {
       setup: '32 concurrent clients for 3 s, one key each, limit 100 per second per key',
-      'dslab token bucket script (server TIME, EVALSHA)': ours,
+      'dslab fixed window script (window from the first request, EVALSHA)': oursFixed,
       'rate-limiter-flexible RateLimiterRedis (fixed window)': peer,
+      'dslab token bucket script (server TIME, EVALSHA)': ours,
+      fixedWindowSpeedRatio: Number((oursFixed.opsPerSecond / peer.opsPerSecond).toFixed(2)),
     };
   } finally {
     for (const c of clients) c.disconnect();
