@@ -45,6 +45,7 @@ export const callerMutants = [
   'retries-without-budget',
   'bulkhead-unbounded',
   'breaker-ignores-open',
+  'timeouts-never-fire',
 ] as const;
 export type CallerMutant = (typeof callerMutants)[number];
 
@@ -203,14 +204,15 @@ export class Caller {
       if (this.breaker.state(now) === 'open') this.sentWhileOpen++;
     }
     const id = this.ids.next++;
-    const timer = Number.isFinite(this.policy.timeoutMs)
-      ? this.env.setTimer(this.policy.timeoutMs, () => {
-          const attempt = this.inFlight.get(id);
-          if (attempt === undefined) return;
-          this.giveUp(id);
-          this.finishAttempt(id, attempt, 'timeout');
-        })
-      : undefined;
+    const timer =
+      Number.isFinite(this.policy.timeoutMs) && this.mutant !== 'timeouts-never-fire'
+        ? this.env.setTimer(this.policy.timeoutMs, () => {
+            const attempt = this.inFlight.get(id);
+            if (attempt === undefined) return;
+            this.giveUp(id);
+            this.finishAttempt(id, attempt, 'timeout');
+          })
+        : undefined;
     this.inFlight.set(id, { request, instance, sentAt: now, permit, timer });
     this.attempts++;
     this.observer.sent?.(this.env.id, instance, request.route);

@@ -185,6 +185,13 @@ export const resilienceSimulation: SimulationSpec<ResilienceParams, GraphCluster
         caughtBy: BUDGET_CHECK,
       },
       {
+        name: 'timeouts-never-fire',
+        breaks:
+          'a call waits for ever when no answer comes: lost calls hold their bulkhead slots after the fault heals',
+        seed: 0,
+        caughtBy: SERVED_CHECK,
+      },
+      {
         name: 'breaker-never-half-opens',
         breaks: 'an open breaker stays open for ever',
         seed: 0,
@@ -197,7 +204,7 @@ export const resilienceSimulation: SimulationSpec<ResilienceParams, GraphCluster
       const faultMode =
         mutant === 'bulkhead-unbounded'
           ? 'slow'
-          : mutant === 'half-open-floods'
+          : mutant === 'half-open-floods' || mutant === 'timeouts-never-fire'
             ? 'down'
             : mutant === 'retries-without-budget' ||
                 mutant === 'breaker-ignores-open' ||
