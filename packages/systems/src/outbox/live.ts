@@ -11,6 +11,7 @@ import {
   ORDERS,
   OUTBOX,
   SEQ,
+  outboxMutants,
   outboxWriter,
   pollingRelay,
   tailingRelay,
@@ -29,6 +30,9 @@ export const outboxParams = z
     /** Chance per batch that a polling relay dies between publishing and marking. */
     crash: z.number().min(0).max(1).default(0.05),
     publishMs: z.number().min(0).max(10_000).default(1),
+    /** Chance that a writer's order fails validation and its transaction rolls back. */
+    abort: z.number().min(0).max(1).default(0.05),
+    mutant: z.enum(outboxMutants).optional(),
     durationMs: z.number().positive().max(600_000).default(10_000),
     latencyMs: z.number().min(0).max(1_000).default(1),
     jitterMs: z.number().min(0).max(1_000).default(1),
@@ -36,6 +40,8 @@ export const outboxParams = z
   .strict();
 
 export type OutboxParams = z.infer<typeof outboxParams>;
+
+export const NO_PHANTOMS = 'only committed rows are published';
 
 export interface OutboxCluster {
   readonly world: World;
@@ -46,6 +52,10 @@ export interface OutboxCluster {
   /** The tailing relay's last id read, per relay. */
   readonly positions: Map<string, number>;
   relayCrashes: number;
+  /** Publications of rows that were not committed when published (a dual write's phantoms). */
+  phantoms: number;
+  /** True once every writer has finished. */
+  writersDone(): boolean;
 }
 
 export function buildOutboxWorld(params: OutboxParams, seed: number, trace: TraceMode): OutboxCluster {
@@ -69,7 +79,30 @@ export function buildOutboxWorld(params: OutboxParams, seed: number, trace: Trac
   const rng = new Rng(seed).fork('live outbox');
   let eventId = 0;
   let writersLeft = params.writers;
-  const cluster: OutboxCluster = { world, params, db, broker, fleet, positions: new Map(), relayCrashes: 0 };
+  const cluster: OutboxCluster = {
+    world,
+    params,
+    db,
+    broker,
+    fleet,
+    positions: new Map(),
+    relayCrashes: 0,
+    phantoms: 0,
+    writersDone: () => writersLeft === 0,
+  };
+  // Every publication is checked against the table as it happens: was the row committed?
+  broker.onPublish = (id) => {
+    const committed = db
+      .server()
+      .engine.tuples(OUTBOX.name)
+      .some((t) => Number(t.values.id) === id && t.state !== 'inserting' && t.state !== 'aborted');
+    if (!committed) cluster.phantoms++;
+  };
+  world.addInvariant(NO_PHANTOMS, () =>
+    cluster.phantoms > 0
+      ? `${cluster.phantoms} events published for rows that were not committed`
+      : undefined,
+  );
   const perWriter = Math.max(1, Math.floor(params.durationMs / params.writeEveryMs));
   for (let w = 1; w <= params.writers; w++) {
     const writes = outboxWriter(
@@ -80,6 +113,8 @@ export function buildOutboxWorld(params: OutboxParams, seed: number, trace: Trac
         holdMs: () => rng.uniform(0, params.holdMs),
         // Think time after each order, so a writer starts one about every `writeEveryMs`.
         thinkMs: () => rng.exponential(params.writeEveryMs),
+        abort: () => rng.chance(params.abort),
+        mutant: params.mutant,
         nextEventId: () => ++eventId,
       },
       w,
@@ -108,6 +143,7 @@ export function buildOutboxWorld(params: OutboxParams, seed: number, trace: Trac
       start(name, 50);
     },
     onPosition: (last) => cluster.positions.set(name, last),
+    mutant: params.mutant,
   });
   const start = (name: string, delayMs: number) =>
     fleet.spawn(

@@ -6,6 +6,7 @@
  * PostgreSQL's nextval, hands out ids in call order and is never rolled back — so ids are allocated in
  * one order and committed in another whenever transactions overlap.
  */
+import { mutantActive } from '../kit';
 import type { Program } from '../mvcc/programs';
 import { failed } from '../mvcc/programs';
 import {
@@ -46,11 +47,14 @@ export interface Published {
 /** The broker the relays and dual writers publish to: every publish in order (duplicates included). */
 export class Broker {
   readonly published: Published[] = [];
+  /** Called on every publication (a live run checks it against the table). */
+  onPublish: ((id: number) => void) | undefined;
 
   constructor(private readonly now: () => number) {}
 
   publish(id: number, aggregate: number, event: number, by: string): void {
     this.published.push({ id, aggregate, event, at: this.now(), by });
+    this.onPublish?.(id);
   }
 }
 
@@ -69,8 +73,16 @@ export interface WriterContext {
   readonly holdMs: () => number;
   /** Time between one order and the next (none when absent). */
   readonly thinkMs?: () => number;
+  /** The order fails validation and its transaction rolls back (never, when absent). */
+  readonly abort?: () => boolean;
+  /** A deliberately broken variant (see `outboxMutants`). */
+  readonly mutant?: OutboxMutant | undefined;
   readonly nextEventId: () => number;
 }
+
+/** Broken variants the fuzzer must catch. */
+export const outboxMutants = ['writer-publishes-before-commit', 'relay-marks-before-publishing'] as const;
+export type OutboxMutant = (typeof outboxMutants)[number];
 
 /** Writes `count` events for `aggregate` through the outbox: id from the sequence, insert, hold, commit. */
 export function* outboxWriter(context: WriterContext, aggregate: number, count: number): Program {
@@ -78,9 +90,13 @@ export function* outboxWriter(context: WriterContext, aggregate: number, count: 
     const id: number = yield* nextval();
     yield stmt.begin('read committed');
     yield stmt.insert(ORDERS.name, { id, request: id });
-    yield stmt.insert(context.table, { id, aggregate, event: context.nextEventId(), published: 0 });
+    const event = context.nextEventId();
+    yield stmt.insert(context.table, { id, aggregate, event, published: 0 });
+    // The mutant announces the order itself, before its transaction has committed: a dual write.
+    if (mutantActive(context.mutant, 'writer-publishes-before-commit'))
+      context.broker.publish(id, aggregate, event, 'writer');
     yield context.pause(context.holdMs());
-    yield stmt.commit();
+    yield context.abort?.() ? stmt.rollback() : stmt.commit();
     if (context.thinkMs) yield context.pause(context.thinkMs());
   }
 }
@@ -126,6 +142,7 @@ export interface RelayContext {
   readonly onCrash: () => void;
   /** The tailing relay's position after each read (for the lab's picture). */
   readonly onPosition?: (last: number) => void;
+  readonly mutant?: OutboxMutant | undefined;
 }
 
 /**
@@ -148,6 +165,27 @@ export function* pollingRelay(context: RelayContext): Program {
       yield stmt.commit();
       if (done) return;
       yield { kind: 'pause', ms: context.pollMs };
+      continue;
+    }
+    if (mutantActive(context.mutant, 'relay-marks-before-publishing')) {
+      // The mutant marks and commits first, then publishes: a crash in between loses the batch.
+      yield stmt.update(
+        context.table,
+        { published: 1 },
+        isIn(
+          'id',
+          rows.map((row) => Number(row.id)),
+        ),
+      );
+      yield stmt.commit();
+      if (context.crashAfterPublish()) {
+        context.onCrash();
+        return;
+      }
+      for (const row of rows) {
+        context.broker.publish(Number(row.id), Number(row.aggregate), Number(row.event), context.name);
+        yield { kind: 'pause', ms: context.publishMs };
+      }
       continue;
     }
     for (const row of rows) {
