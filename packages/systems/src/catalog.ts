@@ -176,7 +176,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'G2',
-    status: 'partial',
+    status: 'done',
     title: 'Exactly-once effects',
     track: 'Messaging and streams',
     summary:
