@@ -1,4 +1,6 @@
 import type { Scenario } from '../../contract';
+import { deliveryScenarios } from './delivery';
+import { durabilityScenarios } from './durability';
 import { groupScenarios } from './groups';
 import { producerScenarios } from './producers';
 import { storageScenarios } from './storage';
@@ -9,4 +11,6 @@ export const plogScenarios: readonly Scenario[] = [
   ...producerScenarios,
   ...storageScenarios,
   ...topicScenarios,
+  ...durabilityScenarios,
+  ...deliveryScenarios,
 ];
