@@ -125,7 +125,7 @@ const defaults = {
   timeLimitS: 10,
   rate: 10,
   latencyMs: 0,
-  latencyDist: 'exponential',
+  latencyDist: 'constant', // as Maelstrom's --latency-dist
   nemesis: [],
   topology: 'grid',
   consistencyModels: [],

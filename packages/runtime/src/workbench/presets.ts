@@ -57,6 +57,7 @@ const efficiencySettings = {
   workload: 'broadcast',
   nodeCount: 25,
   latencyMs: 100,
+  latencyDist: 'constant',
   rate: 100,
   timeLimitS: 20,
 } as const;

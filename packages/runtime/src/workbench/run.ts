@@ -255,8 +255,14 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     const opRng = rng.fork('schedule');
     const workers = clients.slice(1).map(async (client, i) => {
       const gaps = opRng.fork(`client-${i}`);
+      // Starts are spaced by the gaps (start to start, so an operation's latency does not lower the
+      // rate); a client still busy when its next start comes begins at once, without catching up.
+      let next = net.now();
       while (net.now() < until) {
-        await sleep(gaps.exponential(meanGapMs));
+        next += gaps.exponential(meanGapMs);
+        const wait = next - net.now();
+        if (wait > 0) await sleep(wait);
+        else next = net.now();
         if (net.now() >= until) break;
         await workload.operate(ctx, client.id, nodeIds[gaps.int(nodeIds.length)] as string);
       }
