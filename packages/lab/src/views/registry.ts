@@ -22,6 +22,7 @@ import { mvccView } from './mvcc';
 import { twoPcView } from './twopc';
 import { sagasView } from './sagas';
 import { resilienceView } from './resilience';
+import { plogView } from './plog';
 
 export const views: readonly ViewEntry[] = [
   raftView,
@@ -42,6 +43,7 @@ export const views: readonly ViewEntry[] = [
   sagasView,
   leasesView,
   resilienceView,
+  plogView,
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
