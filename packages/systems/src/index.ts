@@ -60,4 +60,9 @@ export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clock
 export type { TwoPcLiveDetail, TwoPcParticipantDetail, TwoPcCoordinatorDetail } from './twopc/view-detail';
 export * as leases from './leases';
 export type { SagaLiveDetail, SagaDetail, SagaStepDetail, SagaServiceDetail, SagaStepState } from './sagas';
-export type { PlogLiveDetail, PlogPartitionDetail, PlogConsumerDetail, PlogReplicaDetail } from './plog/view-detail';
+export type {
+  PlogLiveDetail,
+  PlogPartitionDetail,
+  PlogConsumerDetail,
+  PlogReplicaDetail,
+} from './plog/view-detail';
