@@ -38,6 +38,8 @@ export interface ClientOp {
   readonly position?: number;
   readonly timeline?: number;
   readonly error?: string;
+  /** A snapshot read's other keys' values, in the order asked. */
+  readonly also?: readonly (string | null)[];
 }
 
 export type WorkloadOp =
@@ -124,10 +126,18 @@ export class ReplicationClient implements SimNode<ReplicationMessage> {
     this.env.send(node, { type: 'write', id, key, value, level });
   }
 
-  read(key: string, done?: (op: ClientOp) => void, via?: NodeId): void {
+  /** Reads `key` (and the `also` keys in the same snapshot) where the policy says, or from `via`. */
+  read(key: string, done?: (op: ClientOp) => void, via?: NodeId, also?: readonly string[]): void {
     const { node, minLsn } = via !== undefined ? { node: via, minLsn: 0 } : this.readTarget();
     const id = this.begin('read', key, undefined, node, done);
-    this.env.send(node, { type: 'read', id, key, minLsn, waitMs: this.config.lsnWaitMs });
+    this.env.send(node, {
+      type: 'read',
+      id,
+      key,
+      minLsn,
+      waitMs: this.config.lsnWaitMs,
+      ...(also ? { also } : {}),
+    });
   }
 
   private standbys(): NodeId[] {
@@ -215,7 +225,12 @@ export class ReplicationClient implements SimNode<ReplicationMessage> {
         return this.finish(msg.id, msg.error === 'lease-lost' ? 'info' : 'fail', { error: msg.error });
       case 'read-ok':
         this.token = Math.max(this.token, msg.position);
-        return this.finish(msg.id, 'ok', { value: msg.value, lsn: msg.version, position: msg.position });
+        return this.finish(msg.id, 'ok', {
+          value: msg.value,
+          lsn: msg.version,
+          position: msg.position,
+          ...(msg.also ? { also: msg.also } : {}),
+        });
       case 'read-error':
         return this.finish(msg.id, 'fail', { error: msg.error });
     }
@@ -224,7 +239,14 @@ export class ReplicationClient implements SimNode<ReplicationMessage> {
   private finish(
     id: number,
     outcome: 'ok' | 'fail' | 'info',
-    extra: { value?: string | null; lsn?: number; position?: number; timeline?: number; error?: string },
+    extra: {
+      value?: string | null;
+      lsn?: number;
+      position?: number;
+      timeline?: number;
+      error?: string;
+      also?: readonly (string | null)[];
+    },
   ): void {
     const op = this.inFlight.get(id);
     if (!op) return;
@@ -253,6 +275,7 @@ export class ReplicationClient implements SimNode<ReplicationMessage> {
       ...(extra.position !== undefined ? { position: extra.position } : {}),
       ...(extra.timeline !== undefined ? { timeline: extra.timeline } : {}),
       ...(extra.error !== undefined ? { error: extra.error } : {}),
+      ...(extra.also !== undefined ? { also: extra.also } : {}),
     };
     if (this.log.length < MAX_CLIENT_LOG) this.log.push(done);
     op.done?.(done);

@@ -57,6 +57,8 @@ export type ClientRequest =
       /** The session's token: answer only once this LSN is replayed here (0: at once). */
       readonly minLsn: number;
       readonly waitMs: number;
+      /** More keys read in the same snapshot (one SELECT sees one replay position). */
+      readonly also?: readonly string[];
     };
 
 export type ClientReply =
@@ -70,6 +72,8 @@ export type ClientReply =
       readonly version: number;
       /** How far this node had replayed (a standby) or committed (the primary) when it answered. */
       readonly position: number;
+      /** The values of the request's `also` keys, from the same snapshot. */
+      readonly also?: readonly (string | null)[];
     }
   | { readonly type: 'read-error'; readonly id: number; readonly error: ReadError };
 

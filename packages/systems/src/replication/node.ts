@@ -83,6 +83,7 @@ interface ReadWaiter {
   readonly client: NodeId;
   readonly id: number;
   readonly key: string;
+  readonly also: readonly string[] | undefined;
   readonly minLsn: number;
   readonly timer: TimerId;
 }
@@ -546,7 +547,7 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
   private onRead(client: NodeId, msg: Extract<ClientRequest, { type: 'read' }>): void {
     const position = this.control.role === 'primary' ? this.committedLsn : this.replayLsn;
     if (position >= msg.minLsn || mutantActive(this.config.mutant, 'read-without-lsn-wait'))
-      return this.answerRead(client, msg.id, msg.key);
+      return this.answerRead(client, msg.id, msg.key, msg.also);
     if (this.readWaiters.length >= MAX_READ_WAITERS) {
       this.env.send(client, { type: 'read-error', id: msg.id, error: 'lsn-timeout' });
       return;
@@ -556,13 +557,21 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
       if (index >= 0) this.readWaiters.splice(index, 1);
       this.env.send(client, { type: 'read-error', id: msg.id, error: 'lsn-timeout' });
     });
-    this.readWaiters.push({ client, id: msg.id, key: msg.key, minLsn: msg.minLsn, timer });
+    this.readWaiters.push({ client, id: msg.id, key: msg.key, also: msg.also, minLsn: msg.minLsn, timer });
   }
 
-  private answerRead(client: NodeId, id: number, key: string): void {
+  /** Answers from the state as it stands: every key of one request from the same snapshot. */
+  private answerRead(client: NodeId, id: number, key: string, also: readonly string[] | undefined): void {
     const { value, version } = this.valueOf(key);
     const position = this.control.role === 'primary' ? this.committedLsn : this.replayLsn;
-    this.env.send(client, { type: 'read-ok', id, value, version, position });
+    this.env.send(client, {
+      type: 'read-ok',
+      id,
+      value,
+      version,
+      position,
+      ...(also ? { also: also.map((k) => this.valueOf(k).value) } : {}),
+    });
   }
 
   private answerReadWaiters(): void {
@@ -571,7 +580,7 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
       if (w.minLsn > this.replayLsn) continue;
       this.readWaiters.splice(i, 1);
       this.env.clearTimer(w.timer);
-      this.answerRead(w.client, w.id, w.key);
+      this.answerRead(w.client, w.id, w.key, w.also);
     }
   }
 
@@ -650,7 +659,7 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
     // Reads that waited for an LSN this node will now never replay from upstream: answer what it has.
     for (const w of this.readWaiters.splice(0)) {
       this.env.clearTimer(w.timer);
-      this.answerRead(w.client, w.id, w.key);
+      this.answerRead(w.client, w.id, w.key, w.also);
     }
   }
 

@@ -5,6 +5,7 @@
 import type { Scenario } from '../../contract';
 import { crossRegion } from './cross-region';
 import { failoverRpo, splitBrain } from './failover';
+import { causalAcl } from './acl';
 import { asyncLag } from './lag';
 import { linearizableReads, sequentialNotRealTime } from './ladder';
 import { lsnToken, primaryWindow, roundRobinMonotonic } from './sessions';
@@ -21,4 +22,5 @@ export const replicationScenarios: readonly Scenario[] = [
   splitBrain,
   linearizableReads,
   sequentialNotRealTime,
+  causalAcl,
 ];
