@@ -16,9 +16,10 @@ import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { checkHistory } from '../check-parallel';
 import { TXN_MODELS, runTxnCheck } from './check-txn';
 import { runLogCheck } from './check-log';
+import { runModelsCheck } from './check-models';
 
 interface CheckCliOptions {
-  model: string;
+  model?: string;
   format?: string;
   initial?: string;
   nilRead?: string;
@@ -32,6 +33,7 @@ interface CheckCliOptions {
   realtime?: boolean;
   drained?: boolean;
   gapsAllowed?: string;
+  models?: string;
 }
 
 function parseDuration(text: string): number {
@@ -95,7 +97,11 @@ export function registerCheckCommand(program: Command): void {
       'check histories for linearizability, or transactional histories for anomalies (list-append, rw-register)',
     )
     .argument('<files...>', 'history files or folders')
-    .requiredOption('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS, 'log'].join(', ')}`)
+    .option('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS, 'log'].join(', ')}`)
+    .option(
+      '--models <list>',
+      'which consistency models a register history satisfies: all, or a list (linearizable, sequential, causal, PRAM, read-your-writes, …)',
+    )
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
     .option(
       '--initial <json>',
@@ -126,6 +132,13 @@ export function registerCheckCommand(program: Command): void {
     .option('--drained', 'log histories: consumers read every partition to its end (unread = lost)')
     .option('--gaps-allowed <topics>', 'log histories: comma-separated topics that compact or expire records')
     .action(async (inputs: string[], options: CheckCliOptions) => {
+      if (options.models !== undefined) {
+        if (options.model !== undefined) throw new CliError('give --model or --models, not both');
+        checkModels(inputs, options);
+        return;
+      }
+      if (options.model === undefined)
+        throw new CliError('--model <name> is required (or --models all for the consistency ladder)');
       if (options.model === 'log') {
         checkLogHistories(inputs, options);
         return;
@@ -258,6 +271,31 @@ function checkLogHistories(inputs: readonly string[], options: CheckCliOptions):
       );
     else if (result.exitCode === EXIT_ERROR) console.error(`dslab: ${file}: ${result.output}`);
     else console.log(`${file}: ${result.output}`);
+    worst = Math.max(worst, result.exitCode);
+  }
+  process.exitCode = worst;
+}
+
+/** `--models`: each register history through the consistency classifier; the worst exit code wins. */
+function checkModels(inputs: readonly string[], options: CheckCliOptions): void {
+  if (options.format !== undefined && !['edn', 'jepsen-log', 'json'].includes(options.format))
+    throw new CliError(`unknown format '${options.format}' (known: edn, jepsen-log, json)`);
+  const maxStates = options.maxStates !== undefined ? Number(options.maxStates) : undefined;
+  if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates > 0))
+    throw new CliError('--max-states must be a positive whole number');
+  let worst = EXIT_VALID;
+  for (const file of expandInputs(inputs)) {
+    const result = runModelsCheck(readFileSync(file, 'utf8'), {
+      models: options.models as string,
+      ...(options.format !== undefined ? { format: options.format as HistoryFormat } : {}),
+      ...(maxStates !== undefined ? { maxStates } : {}),
+    });
+    if (result.exitCode === EXIT_ERROR && result.verdicts === undefined) {
+      if (result.output.startsWith('--models')) throw new CliError(result.output);
+      console.error(`dslab: ${file}: ${result.output}`);
+    } else if (options.json)
+      console.log(JSON.stringify({ file, strongest: result.strongest, verdicts: result.verdicts }));
+    else console.log(`${file}\n${result.output}`);
     worst = Math.max(worst, result.exitCode);
   }
   process.exitCode = worst;
