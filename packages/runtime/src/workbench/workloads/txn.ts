@@ -68,7 +68,16 @@ function describe(result: TxnCheckResult): string {
     .map(([type, n]) => `${n} ${type}`)
     .join(', ');
   const first = result.anomalies.find((a) => result.forbidden.includes(a.type));
-  return `not ${result.consistency}: ${counts}${first ? `; first: ${first.type}: ${first.why}` : ''}`;
+  if (!first) return `not ${result.consistency}: ${counts}`;
+  // The transactions the anomaly names, as the clients sent and saw them (Maelstrom's JSON micro-ops).
+  const who = first.transactions
+    .slice(0, 4)
+    .map(
+      (t) =>
+        `T${t.index} = ${t.process} ${JSON.stringify(t.ops.map((o) => [o.f, o.key, o.value]))} ${t.type} (${Math.round(t.call)}–${t.ret === null ? '?' : Math.round(t.ret)} ms)`,
+    )
+    .join('; ');
+  return `not ${result.consistency}: ${counts}; first: ${first.type}: ${first.why} (${who})`;
 }
 
 export function txnWorkload(flavour: Flavour): Workload {
