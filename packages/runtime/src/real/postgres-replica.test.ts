@@ -124,8 +124,8 @@ describe.skipIf(missing !== undefined)('PostgreSQL 15 streaming replication', ()
     }
     await writer;
     const end = await currentLsn();
+    // Caught up: the standby replays everything the load wrote (background WAL may add more later).
     await until('the standby to catch up', async () => (await replayLsn()) >= end);
-    expect((await currentLsn()) - (await replayLsn())).toBeLessThanOrEqual(0n);
     expect(maxLag).toBeGreaterThanOrEqual(0n);
     console.info(`PostgreSQL async standby: max replay lag under 300 single-row commits ${maxLag} bytes`);
   }, 30_000);
