@@ -182,3 +182,41 @@ describe('transactional checkers', () => {
     }
   });
 });
+
+/** A g-set per node; `forgetOn` keeps adds sent to that node to itself; `invent` reads an element nobody added. */
+function gSetNode(opts: { forgetOn?: string; invent?: boolean } = {}): Answer {
+  const shared = new Set<unknown>();
+  const local = new Set<unknown>();
+  return (node, body, rng) => {
+    if (body.type === 'add') {
+      if (rng.next() < 0.05) return 'lost';
+      (node === opts.forgetOn ? local : shared).add(body.element);
+      return { type: 'add_ok' };
+    }
+    const value = [...shared, ...(node === opts.forgetOn ? local : [])];
+    if (opts.invent) value.push(1_000_000);
+    return { type: 'read_ok', value };
+  };
+}
+
+describe('g-set checker', () => {
+  it('accepts a replicated set over 10 seeds, lost adds or not', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const verdict = await run(workloadNamed('g-set'), gSetNode(), seed);
+      expect(verdict.valid, `seed ${seed}: ${verdict.reason}`).toBe(true);
+    }
+  });
+
+  it('rejects a node that keeps its adds to itself and one that reads an element nobody added', async () => {
+    const forgets = await run(workloadNamed('g-set'), gSetNode({ forgetOn: 'n1' }), 2);
+    expect(forgets.valid).toBe(false);
+    expect(forgets.reason).toMatch(
+      /^\d+ of \d+ acknowledged adds missing from final reads: \d+ \(missing on n0, n2\)/,
+    );
+    const invents = await run(workloadNamed('g-set'), gSetNode({ invent: true }), 2);
+    expect(invents.valid).toBe(false);
+    expect(invents.reason).toMatch(
+      /^\d+ read elements were never added \(n\d read 1000000, which no client added\)/,
+    );
+  });
+});
