@@ -41,80 +41,87 @@ export function PlogView({ detail }: { readonly detail: PlogDetail }) {
         {idle > 0 ? `, ${idle} idle consumer${idle > 1 ? 's' : ''}` : ''}.
       </p>
       <div className="pl-grid">
-        <table className="pl-partitions">
-          <caption>Partitions</caption>
-          <thead>
-            <tr>
-              <th scope="col">partition</th>
-              <th scope="col">leader · epoch</th>
-              <th scope="col">replicas (log end / high watermark)</th>
-              <th scope="col">committed</th>
-              <th scope="col">consumer</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.partitions.map((p) => (
-              <tr key={p.id} className={p.leader === null ? 'pl-offline' : undefined}>
-                <th scope="row">{p.id}</th>
-                <td>
-                  {p.leader === null ? <span className="pl-bad">offline</span> : `${p.leader} · ${p.epoch}`}
-                </td>
-                <td>
-                  <ul className="pl-replicas">
-                    {p.replicas.map((r) => (
-                      <li key={r.broker} className={!r.up ? 'pl-down' : r.inSync ? 'pl-insync' : 'pl-behind'}>
-                        <span className="pl-broker">
-                          {r.broker}
-                          {r.broker === p.leader ? ' ★' : ''}
-                          {!r.up ? ' (down)' : r.inSync ? '' : ' (out of ISR)'}
-                        </span>
-                        <ReplicaBar logEnd={r.logEnd} highWatermark={r.highWatermark} scale={scale} />
-                        <span className="pl-num">
-                          {r.logEnd < 0 ? '—' : `${r.logEnd} / ${r.highWatermark}`}
-                        </span>
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td className="pl-num">
-                  {p.committed}
-                  {p.highWatermark >= 0 ? (
-                    <span className="pl-lag"> lag {Math.max(0, p.highWatermark - p.committed)}</span>
-                  ) : null}
-                </td>
-                <td>{p.owner ?? <span className="pl-bad">none</span>}</td>
+        <div className="pl-scroll pl-partitions">
+          <table>
+            <caption>Partitions</caption>
+            <thead>
+              <tr>
+                <th scope="col">partition</th>
+                <th scope="col">leader · epoch</th>
+                <th scope="col">replicas (log end / high watermark)</th>
+                <th scope="col">committed</th>
+                <th scope="col">consumer</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="pl-consumers">
-          <caption>Consumers</caption>
-          <thead>
-            <tr>
-              <th scope="col">consumer</th>
-              <th scope="col">partitions · position · lag</th>
-              <th scope="col">processed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.consumers.map((c) => (
-              <tr
-                key={c.id}
-                className={!c.up ? 'pl-down' : c.partitions.length === 0 ? 'pl-idle' : undefined}
-              >
-                <th scope="row">{c.id}</th>
-                <td>
-                  {!c.up
-                    ? 'down'
-                    : c.partitions.length === 0
-                      ? 'idle (no partition)'
-                      : c.partitions.map((p) => `${p.id} @${p.position ?? '?'} lag ${p.lag}`).join(', ')}
-                </td>
-                <td className="pl-num">{c.processed}</td>
+            </thead>
+            <tbody>
+              {detail.partitions.map((p) => (
+                <tr key={p.id} className={p.leader === null ? 'pl-offline' : undefined}>
+                  <th scope="row">{p.id}</th>
+                  <td>
+                    {p.leader === null ? <span className="pl-bad">offline</span> : `${p.leader} · ${p.epoch}`}
+                  </td>
+                  <td>
+                    <ul className="pl-replicas">
+                      {p.replicas.map((r) => (
+                        <li
+                          key={r.broker}
+                          className={!r.up ? 'pl-down' : r.inSync ? 'pl-insync' : 'pl-behind'}
+                        >
+                          <span className="pl-broker">
+                            {r.broker}
+                            {r.broker === p.leader ? ' ★' : ''}
+                            {!r.up ? ' (down)' : r.inSync ? '' : ' (out of ISR)'}
+                          </span>
+                          <ReplicaBar logEnd={r.logEnd} highWatermark={r.highWatermark} scale={scale} />
+                          <span className="pl-num">
+                            {r.logEnd < 0 ? '—' : `${r.logEnd} / ${r.highWatermark}`}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td className="pl-num">
+                    {p.committed}
+                    {p.highWatermark >= 0 ? (
+                      <span className="pl-lag"> lag {Math.max(0, p.highWatermark - p.committed)}</span>
+                    ) : null}
+                  </td>
+                  <td>{p.owner ?? <span className="pl-bad">none</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="pl-scroll pl-consumers">
+          <table>
+            <caption>Consumers</caption>
+            <thead>
+              <tr>
+                <th scope="col">consumer</th>
+                <th scope="col">partitions · position · lag</th>
+                <th scope="col">processed</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {detail.consumers.map((c) => (
+                <tr
+                  key={c.id}
+                  className={!c.up ? 'pl-down' : c.partitions.length === 0 ? 'pl-idle' : undefined}
+                >
+                  <th scope="row">{c.id}</th>
+                  <td>
+                    {!c.up
+                      ? 'down'
+                      : c.partitions.length === 0
+                        ? 'idle (no partition)'
+                        : c.partitions.map((p) => `${p.id} @${p.position ?? '?'} lag ${p.lag}`).join(', ')}
+                  </td>
+                  <td className="pl-num">{c.processed}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </section>
   );
