@@ -17,6 +17,7 @@ the reading thread. Everything written to stdout goes through one lock, one JSON
 """
 
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -150,7 +151,7 @@ class Node:
             self._pool.submit(self._handle, handler, message)
 
     def run(self):
-        """Reads messages from stdin until it closes."""
+        """Reads messages from stdin until it closes, then exits."""
         for line in sys.stdin:
             line = line.strip()
             if not line:
@@ -161,3 +162,8 @@ class Node:
                 self.log("not JSON:", line)
                 continue
             self._dispatch(message)
+        # stdin closed: no message can arrive any more. Let the running handlers finish (one blocked on
+        # an RPC ends at its timeout), then exit without waiting for the periodic tasks.
+        self._pool.shutdown(wait=True)
+        sys.stdout.flush()
+        os._exit(0)
