@@ -251,22 +251,15 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     // ---- main phase: clients at the rate, the nemesis beside them
     phase = 'main';
     const until = net.now() + options.timeLimitS * 1000;
-    const meanGapMs = (1000 * concurrency) / options.rate;
-    const opRng = rng.fork('schedule');
-    const workers = clients.slice(1).map(async (client, i) => {
-      const gaps = opRng.fork(`client-${i}`);
-      // Starts are spaced by the gaps (start to start, so an operation's latency does not lower the
-      // rate); a client still busy when its next start comes begins at once, without catching up.
-      let next = net.now();
-      while (net.now() < until) {
-        next += gaps.exponential(meanGapMs);
-        const wait = next - net.now();
-        if (wait > 0) await sleep(wait);
-        else next = net.now();
-        if (net.now() >= until) break;
-        await workload.operate(ctx, client.id, nodeIds[gaps.int(nodeIds.length)] as string);
-      }
-    });
+    const workers = dispatch(
+      clients.slice(1),
+      options.rate,
+      until,
+      rng.fork('schedule'),
+      () => net.now(),
+      (client, node) => workload.operate(ctx, client.id, node),
+      nodeIds,
+    );
     const nemesis = runNemesis(
       options,
       nodeIds,
@@ -284,7 +277,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
         options.progress?.(Math.min(1, (net.now() - started) / (options.timeLimitS * 1000)), counts.total),
       500,
     );
-    await Promise.all([...workers, nemesis]);
+    await Promise.all([workers, nemesis]);
     clearInterval(ticker);
 
     // ---- heal, recover, final reads
@@ -342,6 +335,50 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     await new Promise<void>((resolve) => (deliveries ? deliveries.end(() => resolve()) : resolve()));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Operations start at the rate over all clients, as Jepsen's stagger does: starts are spaced by
+ * exponential gaps (start to start, so an operation's latency does not lower the rate), each handed to
+ * a free client against a random node; when every client is busy the start waits for one (no burst
+ * afterwards: a late schedule restarts from now).
+ */
+async function dispatch(
+  clients: readonly ClientParty[],
+  rate: number,
+  until: number,
+  rng: Rng,
+  now: () => number,
+  operate: (client: ClientParty, node: string) => Promise<void>,
+  nodeIds: readonly string[],
+): Promise<void> {
+  const free = [...clients];
+  const running = new Set<Promise<void>>();
+  let freed: (() => void) | undefined;
+  let failure: unknown;
+  let next = now();
+  while (now() < until) {
+    next += rng.exponential(1000 / rate);
+    const wait = next - now();
+    if (wait > 0) await sleep(wait);
+    else next = now();
+    while (free.length === 0 && now() < until) await new Promise<void>((resolve) => (freed = resolve));
+    if (now() >= until) break;
+    const client = free.shift() as ClientParty;
+    const op: Promise<void> = operate(client, nodeIds[rng.int(nodeIds.length)] as string)
+      .catch((error: unknown) => {
+        failure ??= error; // a workload's bug: raised once the running operations are done
+      })
+      .finally(() => {
+        running.delete(op);
+        free.push(client);
+        freed?.();
+        freed = undefined;
+      });
+    running.add(op);
+  }
+  await Promise.all(running);
+  if (failure !== undefined) throw failure;
 }
 
 /** One fault at a time, each for about the interval, with about the interval of calm between them. */
