@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { HistoryRecorder, checkSessionGuarantees } from '@dslab/check';
-import { postgresMissing } from './postgres-server';
+import { postgresMissing, startPostgresServer, type PostgresServer } from './postgres-server';
 import { startPostgresReplicaSet, type PostgresReplicaSet } from './postgres-replica';
 
 const missing = postgresMissing();
@@ -128,6 +128,10 @@ describe.skipIf(missing !== undefined)('PostgreSQL 15 streaming replication', ()
     await until('the standby to catch up', async () => (await replayLsn()) >= end);
     expect(maxLag).toBeGreaterThanOrEqual(0n);
     console.info(`PostgreSQL async standby: max replay lag under 300 single-row commits ${maxLag} bytes`);
+    // A physical standby is a read-only copy of the primary's bytes: it refuses writes (25006).
+    await expect(standby.query("INSERT INTO kv VALUES ('standby', 1)")).rejects.toMatchObject({
+      code: '25006',
+    });
   }, 30_000);
 
   it('a read on the standby right after commit misses it at on while replay lags; remote_apply waits for replay', async () => {
@@ -213,6 +217,64 @@ describe.skipIf(missing !== undefined)('PostgreSQL 15 streaming replication', ()
     await other.end().catch(() => undefined);
     console.info(
       `PostgreSQL failover: ${lost.length} of ${acknowledged.length} acknowledged asynchronous commits lost; the synchronous commit was never acknowledged`,
+    );
+  }, 30_000);
+});
+
+describe.skipIf(missing !== undefined)('PostgreSQL 15 logical replication, beside physical', () => {
+  let publisher: PostgresServer;
+  let subscriber: PostgresServer;
+  let pub: pg.Client;
+  let sub: pg.Client;
+
+  const rows = async (client: pg.Client) =>
+    ((await client.query('SELECT k, v FROM kv ORDER BY k')).rows as { k: string; v: number }[]).map(
+      (r) => `${r.k}=${r.v}`,
+    );
+
+  beforeAll(async () => {
+    publisher = await startPostgresServer({ settings: { wal_level: 'logical', synchronous_commit: 'on' } });
+    subscriber = await startPostgresServer({ settings: { synchronous_commit: 'on' } });
+    pub = await connect(publisher.port);
+    sub = await connect(subscriber.port);
+    // Logical replication copies rows, not schema: the subscriber creates the table itself.
+    for (const client of [pub, sub])
+      await client.query('CREATE TABLE kv (k text PRIMARY KEY, v integer NOT NULL)');
+    await pub.query('CREATE PUBLICATION p FOR TABLE kv');
+    await sub.query(
+      `CREATE SUBSCRIPTION s CONNECTION 'host=${publisher.host} port=${publisher.port} user=postgres dbname=postgres' PUBLICATION p`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await pub?.end().catch(() => undefined);
+    await sub?.end().catch(() => undefined);
+    await subscriber?.stop();
+    await publisher?.stop();
+  }, 30_000);
+
+  it('replicates rows, not bytes: the subscriber writes on its own, DDL stays behind, a conflicting row stops the apply', async () => {
+    await pub.query("INSERT INTO kv VALUES ('a', 1)");
+    await until('row a on the subscriber', async () => (await rows(sub)).includes('a=1'));
+    // Unlike a physical standby, the subscriber is a writable database with its own WAL and LSNs.
+    await sub.query("INSERT INTO kv VALUES ('local', 7)");
+    expect(await rows(pub)).not.toContain('local=7');
+    // DDL is not replicated.
+    await pub.query('CREATE TABLE other (id integer)');
+    await pub.query('INSERT INTO kv VALUES ($1, $2)', ['b', 2]);
+    await until('row b on the subscriber', async () => (await rows(sub)).includes('b=2'));
+    const other = await sub.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'other'");
+    expect(other.rowCount).toBe(0);
+    // A row the subscriber already has under the same key: the apply worker fails on it and stops there.
+    await sub.query("INSERT INTO kv VALUES ('c', 9)");
+    await pub.query("INSERT INTO kv VALUES ('c', 3)");
+    await pub.query("INSERT INTO kv VALUES ('d', 4)");
+    await sleep(1_500);
+    const seen = await rows(sub);
+    expect(seen).toContain('c=9');
+    expect(seen).not.toContain('d=4');
+    console.info(
+      `PostgreSQL logical replication: subscriber rows ${seen.join(', ')}; publisher ${(await rows(pub)).join(', ')}`,
     );
   }, 30_000);
 });
