@@ -48,7 +48,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B1',
-    status: 'partial',
+    status: 'done',
     title: 'Leader–follower replication',
     track: 'Replication and consistency',
     summary:
