@@ -130,6 +130,7 @@ describe('Gossip Glomers workloads with their demo nodes', () => {
       workload: 'txn-list-append',
       bin: demoCommand('txn-list-append', 'cached-reads'),
       rate: 100,
+      timeLimitS: 3,
     });
     console.log(figures(txn));
     expect(txn.valid).toBe(false);
@@ -143,7 +144,9 @@ describe('the Python node library', () => {
   it.skipIf(!python)(
     'echo, broadcast and lin-kv (RPCs to the lin-kv service) nodes in Python (standard library only): valid',
     async () => {
-      expectValid(await runWorkbench({ ...base, workload: 'echo', bin: pythonDemoCommand('echo') }));
+      expectValid(
+        await runWorkbench({ ...base, workload: 'echo', bin: pythonDemoCommand('echo'), timeLimitS: 1 }),
+      );
       expectValid(
         await runWorkbench({
           ...base,
