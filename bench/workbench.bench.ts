@@ -3,6 +3,7 @@
 // driven hard: messages routed per second and the harness process's CPU per message (children not
 // counted); (3) the broadcast challenge setting (25 nodes, 100 ms latency, rate 100, 20 s) with the demo
 // broadcast node: messages per operation, stable latencies, both presets' targets, the harness's CPU.
+import { loadavg } from 'node:os';
 import {
   judgeTargets,
   presetNamed,
@@ -70,6 +71,7 @@ async function measured(
 const benchmark: Benchmark = {
   name: 'workbench',
   async run() {
+    const loadBefore = loadavg()[0] ?? 0;
     const router = await routerOnly(200_000);
 
     const echo = await measured({
@@ -100,6 +102,8 @@ const benchmark: Benchmark = {
     });
     const b = challenge.result;
     return {
+      // Other work on this machine competes with the harness and the nodes: the figures read with it.
+      loadAverage1m: { before: Number(loadBefore.toFixed(1)), after: Number((loadavg()[0] ?? 0).toFixed(1)) },
       routerOnly: router,
       echoNodes: {
         nodes: 5,

@@ -111,6 +111,8 @@ export type DeliveryRecord =
   | { readonly at: number; readonly event: 'kill' | 'restart'; readonly node: string };
 
 const PROBLEMS_KEPT = 100;
+/** How far behind its schedule the dispatcher may start operations back to back to catch up. */
+const CATCH_UP_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function latencyModel(ms: number, dist: LatencyDistribution): LatencyModel {
@@ -340,8 +342,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
 /**
  * Operations start at the rate over all clients, as Jepsen's stagger does: starts are spaced by
  * exponential gaps (start to start, so an operation's latency does not lower the rate), each handed to
- * a free client against a random node; when every client is busy the start waits for one (no burst
- * afterwards: a late schedule restarts from now).
+ * a free client against a random node; when every client is busy the start waits for one.
  */
 async function dispatch(
   clients: readonly ClientParty[],
@@ -360,8 +361,10 @@ async function dispatch(
   while (now() < until) {
     next += rng.exponential(1000 / rate);
     const wait = next - now();
-    if (wait > 0) await sleep(wait);
-    else next = now();
+    // Timers fire no sooner than 1 ms: shorter waits are folded into the next ones instead, and a
+    // schedule that fell far behind restarts from now rather than bursting to catch up.
+    if (wait >= 1) await sleep(wait);
+    else if (wait < -CATCH_UP_MS) next = now();
     while (free.length === 0 && now() < until) await new Promise<void>((resolve) => (freed = resolve));
     if (now() >= until) break;
     const client = free.shift() as ClientParty;
