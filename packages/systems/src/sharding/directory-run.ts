@@ -4,32 +4,23 @@
  * new ninth shard and the hot key to the least busy shard, and clients keep reading and writing. What moved,
  * what the clients paid and whether any write was lost are all read back from the servers and clients.
  */
-import { World, murmur3, type Env } from '@dslab/sim';
-import { DirectoryTable, after } from './directory';
+import { murmur3 } from '@dslab/sim';
+import { after } from './directory';
+import type { DirectoryClient, MoveRecord } from './directory-service';
 import {
-  DirectoryClient,
-  DirectoryNode,
-  ShardServer,
-  type DirectoryMessage,
-  type DirectoryMutant,
-  type KvOp,
-  type MoveRecord,
-} from './directory-service';
+  HOT_KEY,
+  WHALE,
+  buildDirectoryWorld,
+  tenantOf,
+  tenantStart,
+  type DirectoryWorldOptions,
+} from './directory-world';
 
-export interface DirectoryRunOptions {
-  readonly seed: number;
-  readonly tenants: number;
-  readonly rowsPerTenant: number;
-  /** The whale has this many times the rows (and, with uniform row access, the traffic) of the others. */
-  readonly whaleFactor: number;
-  readonly shards: number;
-  readonly clients: number;
-  /** Share of requests on the one hot key. */
-  readonly hotKeyShare: number;
-  readonly thinkMeanMs: number;
+export { HOT_KEY, WHALE } from './directory-world';
+
+export interface DirectoryRunOptions extends DirectoryWorldOptions {
   /** Load is measured over this long before the moves and again after they finish. */
   readonly windowMs: number;
-  readonly mutant?: DirectoryMutant;
 }
 
 export interface DirectoryRunResult {
@@ -69,87 +60,12 @@ export interface DirectoryRunResult {
   readonly traceHash: string;
 }
 
-const pad = (n: number, width: number) => String(n).padStart(width, '0');
-const tenantStart = (t: number) => `t${pad(t, 4)}/`;
-const rowKey = (t: number, i: number) => `${tenantStart(t)}r${pad(i, 6)}`;
-const tenantOf = (key: string) => Number(key.slice(1, 5));
-
-export const WHALE = 7;
-export const HOT_KEY = rowKey(42, 0);
-
 export function runDirectorySharding(options: DirectoryRunOptions): DirectoryRunResult {
-  const { shards, clients } = options;
-  const world = new World({
-    seed: options.seed,
-    network: { latency: { kind: 'uniform', min: 0.5, max: 2 } },
-  });
-  const keys: string[] = [];
-  const initialShard = new Map<string, number>();
-  const table = new DirectoryTable(0);
-  const owned: [string, string][][] = Array.from({ length: shards + 1 }, () => []);
-  const stores: Map<string, string>[] = Array.from({ length: shards + 1 }, () => new Map());
-  owned[0]!.push(['', tenantStart(0)], [tenantStart(options.tenants), '']);
-  table.assign(tenantStart(options.tenants), '', 0);
-  for (let t = 0; t < options.tenants; t++) {
-    // Tenants were placed round robin when they signed up; the whale grew afterwards.
-    const shard = t % shards;
-    table.assign(tenantStart(t), tenantStart(t + 1), shard);
-    owned[shard]!.push([tenantStart(t), tenantStart(t + 1)]);
-    const count = t === WHALE ? options.rowsPerTenant * options.whaleFactor : options.rowsPerTenant;
-    for (let i = 0; i < count; i++) {
-      const key = rowKey(t, i);
-      keys.push(key);
-      initialShard.set(key, shard);
-      stores[shard]!.set(key, 'v0');
-    }
-  }
-  const baseVersion = table.version;
-  const shardNode = (shard: number) => `shard-${shard}`;
-  const mutant = options.mutant;
-  for (let s = 0; s <= shards; s++) {
-    world.addNode(
-      shardNode(s),
-      (env: Env<DirectoryMessage>) => new ShardServer(env, stores[s]!, owned[s]!, mutant),
-    );
-  }
-  world.addNode('directory', (env: Env<DirectoryMessage>) => new DirectoryNode(env, table, shardNode));
+  const { shards } = options;
+  const w = buildDirectoryWorld(options);
+  const { world, table, keys, initialShard, baseVersion, lastAcked, latencies, clientIds } = w;
 
-  // Each key has one writer (by hash), so its last acknowledged write is its only correct final value.
-  const writerOf = (key: string) => murmur3(key) % clients;
-  const lastAcked = new Map<string, string>();
-  const latencies: number[] = [];
-  let staleReads = 0;
-  let stopped = false;
-  const clientIds = Array.from({ length: clients }, (_, c) => `client-${c + 1}`);
-  clientIds.forEach((id, c) => {
-    let seq = 0;
-    const ownKeys = keys.filter((key) => writerOf(key) === c);
-    world.addNode(
-      id,
-      (env: Env<DirectoryMessage>) =>
-        new DirectoryClient(env, {
-          directory: 'directory',
-          shardNode,
-          thinkMeanMs: options.thinkMeanMs,
-          nextOp: (random): KvOp | undefined => {
-            if (stopped) return undefined;
-            // 30% of the requests write one of this client's own keys; the rest read any key.
-            const hot = random() < options.hotKeyShare;
-            const write = random() < 0.3 && (!hot || writerOf(HOT_KEY) === c);
-            const pool = write && !hot ? ownKeys : keys;
-            const key = hot ? HOT_KEY : (pool[Math.floor(random() * pool.length)] as string);
-            return write ? { f: 'put', key, value: `${id}:${++seq}` } : { f: 'get', key };
-          },
-          done: (op, value, ms) => {
-            latencies.push(ms);
-            if (op.f === 'put') lastAcked.set(op.key, op.value);
-            else if (writerOf(op.key) === c && value !== (lastAcked.get(op.key) ?? 'v0')) staleReads++;
-          },
-        }),
-    );
-  });
-
-  const servers = () => Array.from({ length: shards + 1 }, (_, s) => world.node<ShardServer>(shardNode(s)));
+  const servers = w.servers;
   const served = () => servers().map((server) => server.served);
   const busiestOverMean = (counts: readonly number[]) =>
     Math.max(...counts) / (counts.reduce((a, b) => a + b, 0) / counts.length);
@@ -160,7 +76,7 @@ export function runDirectorySharding(options: DirectoryRunOptions): DirectoryRun
   world.runFor(options.windowMs);
   const servedBefore = minus(served(), beforeStart).slice(0, shards);
   // Rebalance: the whale to a new shard of its own, the hot key to the least busy of the old shards.
-  const directory = world.node<DirectoryNode>('directory');
+  const directory = w.directory();
   const whaleShard = table.lookup(tenantStart(WHALE)).shard;
   const hotKeyTarget = servedBefore
     .map((count, shard) => ({ count, shard }))
@@ -173,7 +89,7 @@ export function runDirectorySharding(options: DirectoryRunOptions): DirectoryRun
   const afterStart = served();
   world.runFor(options.windowMs);
   const servedAfter = minus(served(), afterStart);
-  stopped = true;
+  w.stopClients();
   world.runUntilQuiet(60_000);
 
   let requests = 0;
@@ -213,7 +129,7 @@ export function runDirectorySharding(options: DirectoryRunOptions): DirectoryRun
     if (tenant === WHALE) movedWhale++;
     else if (key === HOT_KEY) movedHot++;
   }
-  latencies.sort((a, b) => a - b);
+  const sorted = latencies.slice().sort((a, b) => a - b);
   return {
     rows: keys.length,
     whaleRows: options.rowsPerTenant * options.whaleFactor,
@@ -235,10 +151,10 @@ export function runDirectorySharding(options: DirectoryRunOptions): DirectoryRun
     busiestAfter: busiestOverMean(servedAfter),
     servedBefore,
     servedAfter,
-    staleReads,
+    staleReads: w.counters.staleReads,
     lostWrites,
     misplacedKeys: misplaced,
-    p99LatencyMs: latencies[Math.max(0, Math.ceil(0.99 * latencies.length) - 1)] ?? NaN,
+    p99LatencyMs: sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)] ?? NaN,
     traceHash: world.traceHash(),
   };
 }

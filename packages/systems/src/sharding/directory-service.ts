@@ -42,8 +42,12 @@ export type DirectoryMessage =
   | { readonly type: 'owned'; readonly move: number }
   | { readonly type: 'disown'; readonly move: number; readonly start: string; readonly end: string };
 
-/** A broken variant the checks must catch: the source keeps serving the range while it copies it. */
-export type DirectoryMutant = 'no-freeze';
+/**
+ * Broken variants the checks must catch: the source keeps serving the range while it copies it
+ * (`no-freeze`); the source keeps the rows of a range it gave away (`keep-source-rows`); the target
+ * acknowledges a batch when it arrives rather than once it is written (`ack-before-apply`).
+ */
+export type DirectoryMutant = 'no-freeze' | 'keep-source-rows' | 'ack-before-apply';
 
 /** Sorted, disjoint [start, end) intervals. */
 class RangeSet {
@@ -129,20 +133,26 @@ export class ShardServer implements SimNode<DirectoryMessage> {
         return this.pendingAck.get(msg.move)?.();
       case 'move-out':
         return this.moveOut(msg.move, msg.start, msg.end, msg.to, from);
-      case 'move-data':
+      case 'move-data': {
+        const ack = () => this.env.send(from, { type: 'move-ack', move: msg.move, rows: msg.rows.length });
+        if (mutantActive(this.mutant, 'ack-before-apply')) ack();
         // Writing a batch takes time (10,000 rows/s); the ack leaves when it is written.
         this.env.setTimer(msg.rows.length * APPLY_MS_PER_ROW, () => {
-          for (const [key, value] of msg.rows) this.rows.set(key, value);
+          // A row already here was written by a client after this server took the range over: it is
+          // newer than the copy. (With the ack after the write, as here, that never happens.)
+          for (const [key, value] of msg.rows) if (!this.rows.has(key)) this.rows.set(key, value);
           this.rowsReceived += msg.rows.length;
-          this.env.send(from, { type: 'move-ack', move: msg.move, rows: msg.rows.length });
+          if (!mutantActive(this.mutant, 'ack-before-apply')) ack();
         });
         return;
+      }
       case 'own':
         this.owned.add(msg.start, msg.end);
         return this.env.send(from, { type: 'owned', move: msg.move });
       case 'disown':
         this.owned.remove(msg.start, msg.end);
         this.frozen.remove(msg.start, msg.end);
+        if (mutantActive(this.mutant, 'keep-source-rows')) return;
         for (const key of [...this.rows.keys()]) if (inRange(key, msg.start, msg.end)) this.rows.delete(key);
         return;
       default:
@@ -170,6 +180,11 @@ export class ShardServer implements SimNode<DirectoryMessage> {
     };
     this.pendingAck.set(move, sendBatch);
     sendBatch();
+  }
+
+  /** Ranges owned, and ranges frozen for a move out. */
+  get ranges(): { readonly owned: number; readonly frozen: number } {
+    return { owned: this.owned.count, frozen: this.frozen.count };
   }
 
   snapshot(): unknown {
@@ -394,6 +409,11 @@ export class DirectoryClient implements SimNode<DirectoryMessage> {
       default:
         return;
     }
+  }
+
+  /** No operation in flight. */
+  get idle(): boolean {
+    return this.current === undefined;
   }
 
   snapshot(): unknown {

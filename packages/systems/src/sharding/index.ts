@@ -1,6 +1,6 @@
 /** Sharding strategies (catalog D2): what range, hash, salting, pre-sharding, directory and geo sharding do to load, movement and latency. */
-import { z } from 'zod';
 import type { SystemDefinition } from '../contract';
+import { directoryParams, directorySimulated, type DirectoryParams } from './directory-sim';
 import { shardingScenarios } from './scenarios';
 
 export { RangeShards, PreShardedCluster, hashShard, snowflakeId } from './strategies';
@@ -8,9 +8,12 @@ export { DirectoryTable } from './directory';
 export { GeoShards } from './geo';
 export { keySchemes, routerFor, type KeyScheme } from './time-keys';
 
-export const shardingParams = z.object({ shards: z.number().int().min(1).max(4096).default(10) }).strict();
+export { directorySimulation, directoryParams, type DirectoryParams } from './directory-sim';
 
-export const shardingSystem: SystemDefinition<z.infer<typeof shardingParams>> = {
+/** The params of a free, live or fuzzed run: the directory service's world (`directory-sim.ts`). */
+export const shardingParams = directoryParams;
+
+export const shardingSystem: SystemDefinition<DirectoryParams> = {
   id: 'sharding',
   title: 'Sharding strategies',
   rows: ['D2'],
@@ -21,4 +24,5 @@ export const shardingSystem: SystemDefinition<z.infer<typeof shardingParams>> = 
     'hashing and in slot-migration.',
   params: shardingParams,
   scenarios: shardingScenarios,
+  ...directorySimulated,
 };
