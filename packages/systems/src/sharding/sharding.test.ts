@@ -8,6 +8,8 @@ import { shardingSystem, RangeShards, PreShardedCluster } from './index';
 import { runDirectoryScenario, runGeoSharding, runTimeSuffix } from './scenarios';
 import { eventStream, keySchemes, measureLoad, routerFor, type TimedEvent } from './time-keys';
 import { DirectoryTable, after } from './directory';
+import { directoryFinalState } from './directory-world';
+import { buildDirectorySim, directoryParams, directorySimulation } from './directory-sim';
 
 /** Quick runs at seed 3, each computed once and shared by the tests that read it. */
 const quickRuns = new Map<string, Promise<ScenarioResult>>();
@@ -219,6 +221,30 @@ describe('directory sharding as a service (issue #14 item 5)', () => {
     const { measurements: m, observed } = runDirectoryScenario(3, true, 'no-freeze');
     expect(m.lostWrites! + m.staleReads!).toBeGreaterThan(0);
     expect(observed).toBe('fails');
+  });
+});
+
+describe('the directory service on the system kit', () => {
+  it('a free run moves the whale and the hot key, and the servers end as the directory says', () => {
+    const params = directoryParams.parse({});
+    const w = buildDirectorySim(params, 1, 'hash');
+    w.world.runFor(params.durationMs);
+    const directory = w.directory();
+    expect(directory.moves.map((m) => m.doneAt !== undefined)).toEqual([true, true]);
+    // The whale's rows and the hot key, and nothing else, were copied.
+    const whaleRows = params.rowsPerTenant * params.whaleFactor;
+    expect(w.servers().reduce((sum, server) => sum + server.rowsReceived, 0)).toBe(whaleRows + 1);
+    expect(w.servers()[params.shards]!.rows.size).toBe(whaleRows);
+    const state = directoryFinalState(w);
+    expect(state.unheldKeys + state.doublyHeldKeys + state.misplacedKeys).toBe(0);
+    expect(w.counters.staleReads).toBe(0);
+    expect(directorySimulation.metrics(w).requests).toBeGreaterThan(500);
+  });
+
+  it('rejects a move scheduled after the faults end, and an unknown mutant', () => {
+    const params = directoryParams.parse({ moveAtMs: 2_000 });
+    expect(() => buildDirectorySim(params, 1, 'hash')).toThrow(/moveAtMs \(2000\) must come before/);
+    expect(() => directoryParams.parse({ mutant: 'no-such' })).toThrow();
   });
 });
 
