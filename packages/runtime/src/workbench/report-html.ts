@@ -16,11 +16,11 @@ const MAX_LISTED = 50;
 const escape = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
-/** Lane order: nodes by number, then clients by number, then services. */
+/** Lane order: the clients, the nodes by number, then services. */
 function laneRank(id: string): [number, number, string] {
-  const m = /^([nc])(\d+)$/.exec(id);
-  if (m) return [m[1] === 'n' ? 0 : 1, Number(m[2]), id];
-  return [2, 0, id];
+  const m = /^n(\d+)$/.exec(id);
+  if (m) return [1, Number(m[1]), id];
+  return [id === 'clients' ? 0 : 2, 0, id];
 }
 
 function compareLanes(a: string, b: string): number {
@@ -81,27 +81,58 @@ function messageChart(result: WorkbenchResult): string {
 <p><span class="k between">■</span> between nodes <span class="k other">■</span> with clients and services <span class="k dropped">■</span> dropped; shaded: faults</p>`;
 }
 
+/** Every client shares one lane (they are interchangeable drivers); nodes and services have their own. */
+const laneName = (id: string) => (/^c\d+$/.test(id) ? 'clients' : id);
+const isNodeId = (id: string) => /^n\d+$/.test(id);
+
+/**
+ * The drawn window: from a little before the first message between nodes (the request that caused
+ * it), or from the first message after init and topology when nodes never talk to each other.
+ */
+function windowStart(result: WorkbenchResult): number {
+  const t = result.timeline;
+  const firstBetween = t.findIndex((e) => isNodeId(e.src) && isNodeId(e.dest));
+  if (firstBetween >= 0) return Math.max(0, firstBetween - 5);
+  const firstWork = t.findIndex((e) => !/^(init|topology)(_ok)?$/.test(e.type));
+  return Math.max(0, firstWork);
+}
+
 function sequenceDiagram(result: WorkbenchResult): string {
-  const drawn = result.timeline.slice(0, MAX_ARROWS);
+  const drawn = result.timeline.slice(windowStart(result), windowStart(result) + MAX_ARROWS);
   if (drawn.length === 0) return '<p>No messages.</p>';
   const seen = new Set<string>();
   for (const e of drawn) {
-    seen.add(e.src);
-    seen.add(e.dest);
+    seen.add(laneName(e.src));
+    seen.add(laneName(e.dest));
   }
   const parties = [...seen].sort(compareLanes);
   const lanes = parties.slice(0, MAX_LANES);
   const laneOf = new Map(lanes.map((id, i) => [id, i]));
   const folded = parties.length > lanes.length;
   const laneCount = lanes.length + (folded ? 1 : 0);
-  const x = (id: string) => 60 + (laneOf.get(id) ?? lanes.length) * 70;
-  const t0 = drawn[0]?.sent ?? 0;
-  let t1 = t0 + 1;
-  for (const e of drawn) t1 = Math.max(t1, e.delivered ?? e.sent);
-  const rowH = 14;
-  const height = 40 + drawn.length * rowH;
-  // Time runs down; each message gets its own row at its send, its arrow ending at its delivery row.
-  const yOf = (t: number) => 30 + ((t - t0) / (t1 - t0)) * (height - 40);
+  const x = (id: string) => 60 + (laneOf.get(laneName(id)) ?? lanes.length) * 70;
+  // Time runs down in order, not to scale: every send and delivery instant of the window gets its own
+  // step, so a quiet second takes no room and a burst is not squeezed into a line.
+  const instants: number[] = [];
+  for (const e of drawn) {
+    instants.push(e.sent);
+    if (e.delivered !== undefined) instants.push(e.delivered);
+  }
+  instants.sort((a, b) => a - b);
+  const t0 = instants[0] ?? 0;
+  const t1 = instants[instants.length - 1] ?? t0;
+  const step = 8;
+  const height = 50 + instants.length * step;
+  const yOf = (t: number) => {
+    let lo = 0;
+    let hi = instants.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((instants[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return 30 + lo * step;
+  };
   let svg = '';
   lanes.forEach((id) => {
     svg += `<line class="lane" x1="${x(id)}" y1="24" x2="${x(id)}" y2="${height}"/><text class="party" x="${x(id)}" y="16">${escape(id)}</text>`;
@@ -123,7 +154,7 @@ function sequenceDiagram(result: WorkbenchResult): string {
     svg += `<g class="${cls}"><title>${escape(title)}</title><line x1="${xa}" y1="${ya.toFixed(1)}" x2="${xm.toFixed(1)}" y2="${yb.toFixed(1)}"/>${e.dropped ? `<text x="${xm.toFixed(1)}" y="${(yb + 4).toFixed(1)}">✕</text>` : `<circle cx="${xb}" cy="${yb.toFixed(1)}" r="2"/>`}<text class="label" x="${((xa + xm) / 2).toFixed(1)}" y="${((ya + yb) / 2 - 2).toFixed(1)}">${escape(e.type.slice(0, 16))}</text></g>`;
   }
   const width = 100 + laneCount * 70;
-  return `<h2>Message timeline: the first ${drawn.length} messages (${(t0 / 1000).toFixed(2)}–${(t1 / 1000).toFixed(2)} s)</h2>
+  return `<h2>Message timeline: ${drawn.length} messages, ${(t0 / 1000).toFixed(2)}–${(t1 / 1000).toFixed(2)} s (in order, not to scale; hover for times)</h2>
 <div class="scroll"><svg class="seq" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${svg}</svg></div>`;
 }
 
@@ -163,11 +194,11 @@ ${targetRows}
 </table>
 ${messageChart(result)}
 ${sequenceDiagram(result)}
-<h2>Faults</h2><ul>${result.faults
+<h2>Faults</h2><ul>${result.faults.length === 0 ? '<li>none</li>' : ''}${result.faults
     .slice(0, MAX_LISTED)
     .map((f) => `<li>${(f.start / 1000).toFixed(2)}–${(f.end / 1000).toFixed(2)} s: ${escape(f.detail)}</li>`)
     .join(
       '',
     )}${result.faults.length > MAX_LISTED ? `<li>… and ${result.faults.length - MAX_LISTED} more</li>` : ''}</ul>
-<h2>Problems</h2><ul>${problems.map((p) => `<li><code>${escape(p.slice(0, 500))}</code></li>`).join('')}${result.problemCount > problems.length ? `<li>… ${result.problemCount - problems.length} more</li>` : ''}</ul>`;
+<h2>Problems</h2><ul>${problems.length === 0 ? '<li>none</li>' : ''}${problems.map((p) => `<li><code>${escape(p.slice(0, 500))}</code></li>`).join('')}${result.problemCount > problems.length ? `<li>… ${result.problemCount - problems.length} more</li>` : ''}</ul>`;
 }
