@@ -7,8 +7,9 @@
  * order, or the pair of operations that breaks a session guarantee.
  *
  * When a stronger model holds, the weaker ones are reported as implied rather than checked again.
- * Session guarantees need each key's version order; give `versionOf` (a commit LSN, a counter), or the
- * order in which writes were acknowledged is taken — right for a single leader, a guess elsewhere.
+ * Session guarantees need each key's version order; give `versionOf` (a commit LSN, a counter).
+ * Without it, a key's writes are taken in real-time order when none of them overlap, and the guarantees
+ * (where no stronger model implies them) are unknown when some do.
  */
 import type { History } from '../history';
 import { checkLinearizable } from '../linearizable';
@@ -44,6 +45,8 @@ export interface ModelVerdict {
   readonly counterexample?: string;
   /** History op ids of the counterexample. */
   readonly operations?: readonly number[];
+  /** Why the verdict is unknown, when it is. */
+  readonly note?: string;
 }
 
 export interface Classification {
@@ -130,16 +133,24 @@ export function classifyHistory(history: History, options: ClassifyOptions = {})
   for (const g of guarantees)
     if (!needed.includes(g)) implied(g, g === 'writes-follow-reads' ? 'causal' : 'PRAM');
   if (needed.length > 0) {
-    const session = checkSessionGuarantees(history, {
-      versionOf: options.versionOf ?? acknowledgedOrder(registers),
-    });
-    for (const g of needed) {
-      const first = session.violations.find((v) => v.guarantee === g);
-      verdicts.set(g, {
-        model: g,
-        holds: session.counts[g] === 0,
-        ...(first ? { counterexample: first.detail, operations: [first.earlier, first.later] } : {}),
-      });
+    const versionOf = options.versionOf ?? realTimeOrder(registers);
+    if (versionOf === undefined)
+      for (const g of needed)
+        verdicts.set(g, {
+          model: g,
+          holds: 'unknown',
+          note: 'writes of one key overlap in time, so their order is not known: give versionOf',
+        });
+    else {
+      const session = checkSessionGuarantees(history, { versionOf });
+      for (const g of needed) {
+        const first = session.violations.find((v) => v.guarantee === g);
+        verdicts.set(g, {
+          model: g,
+          holds: session.counts[g] === 0,
+          ...(first ? { counterexample: first.detail, operations: [first.earlier, first.later] } : {}),
+        });
+      }
     }
   }
 
@@ -176,18 +187,28 @@ function pram(registers: RegisterHistory, maxStates: number, show: (i: number) =
   return { model: 'PRAM', holds: unknown ? 'unknown' : true };
 }
 
-/** Each key's writes in the order they were acknowledged (unknown outcomes last, by invocation). */
-function acknowledgedOrder(registers: RegisterHistory): (key: string, value: unknown) => number | undefined {
+/**
+ * Each key's writes in real-time order, when that order is total (no two writes of a key overlap, none
+ * of unknown outcome): any store that respects real time for writes orders them so. Undefined otherwise.
+ */
+function realTimeOrder(
+  registers: RegisterHistory,
+): ((key: string, value: unknown) => number | undefined) | undefined {
   const version = new Map<string, number>();
   for (const [key, writes] of registers.writesOf) {
-    const sorted = [...writes].sort((a, b) => {
-      const x = registers.ops[a] as RegisterOp;
-      const y = registers.ops[b] as RegisterOp;
-      return x.ret - y.ret || x.call - y.call;
-    });
-    sorted.forEach((i, rank) =>
-      version.set(`${key}\u0000${JSON.stringify((registers.ops[i] as RegisterOp).value)}`, rank + 1),
+    const sorted = [...writes].sort(
+      (a, b) => (registers.ops[a] as RegisterOp).call - (registers.ops[b] as RegisterOp).call,
     );
+    for (let i = 0; i < sorted.length; i++) {
+      const op = registers.ops[sorted[i] as number] as RegisterOp;
+      const next = sorted[i + 1];
+      if (
+        !Number.isFinite(op.ret) ||
+        (next !== undefined && (registers.ops[next] as RegisterOp).call < op.ret)
+      )
+        return undefined;
+      version.set(`${key}\u0000${JSON.stringify(op.value)}`, i + 1);
+    }
   }
   return (key, value) => version.get(`${key}\u0000${JSON.stringify(value)}`);
 }

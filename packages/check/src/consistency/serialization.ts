@@ -38,7 +38,9 @@ interface Frame {
   readonly positions: Int32Array;
   readonly values: Int32Array;
   readonly placed: Placed | undefined;
-  /** Next (session, choice) to try: choice 0 places the op, 1 skips an optional write. */
+  /** The order sessions are tried in from this frame (see `tryOrder`). */
+  readonly tryOrder: Int32Array;
+  /** Next (session, choice) to try: `session` indexes `tryOrder`; choice 0 places the op, 1 skips an optional write. */
   session: number;
   choice: number;
 }
@@ -95,6 +97,26 @@ export function findSerialization(
     }
     return placed;
   };
+  /**
+   * Sessions whose next write some blocked read is waiting for come first: the order found is the same,
+   * the search reaches it sooner.
+   */
+  const tryOrder = (positions: Int32Array): Int32Array => {
+    const wanted = new Set<string>();
+    for (let s = 0; s < sessions.length; s++) {
+      const index = (sessions[s] as readonly number[])[positions[s] as number];
+      if (index !== undefined && (ops[index] as RegisterOp).kind === 'read')
+        wanted.add((coded[index] as number[]).join(':'));
+    }
+    const first: number[] = [];
+    const rest: number[] = [];
+    for (let s = 0; s < sessions.length; s++) {
+      const index = (sessions[s] as readonly number[])[positions[s] as number];
+      const write = index !== undefined && (ops[index] as RegisterOp).kind === 'write';
+      (write && wanted.has((coded[index] as number[]).join(':')) ? first : rest).push(s);
+    }
+    return Int32Array.from(first.concat(rest));
+  };
   const startPositions = new Int32Array(sessions.length);
   const startValues = new Int32Array(keyIds.size);
   const stack: Frame[] = [
@@ -102,6 +124,7 @@ export function findSerialization(
       positions: startPositions,
       values: startValues,
       placed: placeReads(startPositions, startValues, undefined),
+      tryOrder: tryOrder(startPositions),
       session: 0,
       choice: 0,
     },
@@ -122,7 +145,7 @@ export function findSerialization(
     }
     let moved = false;
     while (frame.session < sessions.length && !moved) {
-      const s = frame.session;
+      const s = frame.tryOrder[frame.session] as number;
       const choice = frame.choice;
       const position = frame.positions[s] as number;
       const index = (sessions[s] as readonly number[])[position];
@@ -164,6 +187,7 @@ export function findSerialization(
         positions,
         values,
         placed,
+        tryOrder: tryOrder(positions),
         session: 0,
         choice: 0,
       });
