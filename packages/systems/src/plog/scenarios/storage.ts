@@ -3,7 +3,7 @@ import type { Scenario } from '../../contract';
 import { TOPIC } from '../cluster';
 import type { LogRecord } from '../log';
 import { partitionId } from '../messages';
-import { round, runCluster } from './support';
+import { leaderLog, round, runCluster } from './support';
 
 export const compactionLingers: Scenario = {
   id: 'compaction-lingers',
@@ -69,4 +69,72 @@ export const compactionLingers: Scenario = {
   },
 };
 
-export const storageScenarios: readonly Scenario[] = [compactionLingers];
+export const retentionOutrunsConsumer: Scenario = {
+  id: 'retention-outruns-consumer',
+  title: 'Retention deletes by age or size whether or not a group has read the records',
+  claim:
+    'Retention deletes old segments by time or size regardless of consumers: a group further behind than retention loses records.',
+  expected: 'holds',
+  rows: ['G1'],
+  run: ({ seed, quick }) => {
+    const ms = quick ? 1_500 : 3_000;
+    const measure = (policy: 'time' | 'size') => {
+      // The group starts late (a consumer outage), with a backlog older or larger than the topic keeps.
+      const cluster = runCluster(
+        {
+          partitions: 1,
+          producers: 1,
+          consumers: 1,
+          segmentRecords: 50,
+          sendIntervalMs: 2,
+          durationMs: ms,
+          ...(policy === 'time' ? { retentionMs: 300 } : { retentionRecords: 100 }),
+        },
+        seed,
+        0,
+        { consumersAt: ms / 2 },
+      );
+      cluster.world.runFor(ms);
+      const log = leaderLog(cluster, TOPIC, 0);
+      let acknowledged = 0;
+      let never = 0;
+      for (const op of cluster.recorder.history()) {
+        if (op.type !== 'send' || op.outcome !== 'ok') continue;
+        acknowledged++;
+        if (
+          (cluster.effects.get(op.value) ?? 0) === 0 &&
+          op.offset !== undefined &&
+          op.offset < (log[0]?.offset ?? Infinity)
+        )
+          never++;
+      }
+      const state = cluster.controller().partition(partitionId(TOPIC, 0));
+      const replica = state?.leader !== undefined ? cluster.broker(state.leader).log(TOPIC, 0) : undefined;
+      return {
+        acknowledged,
+        never,
+        logStart: replica?.logStart ?? 0,
+        removed: replica?.removedByRetention ?? 0,
+      };
+    };
+    const time = measure('time');
+    const size = measure('size');
+    const holds = time.never > 0 && size.never > 0;
+    return {
+      observed: holds ? 'holds' : 'fails',
+      summary:
+        `A group that started ${ms / 2} ms late: with retention.ms = 300 the log started at offset ${time.logStart} (${time.removed} records deleted) and ${time.never} acknowledged records were never processed; ` +
+        `keeping at most 100 records, the log started at ${size.logStart} and ${size.never} were never processed.`,
+      measurements: {
+        timeNeverProcessed: time.never,
+        timeLogStart: time.logStart,
+        timeRemoved: time.removed,
+        sizeNeverProcessed: size.never,
+        sizeLogStart: size.logStart,
+        sizeRemoved: size.removed,
+      },
+    };
+  },
+};
+
+export const storageScenarios: readonly Scenario[] = [compactionLingers, retentionOutrunsConsumer];
