@@ -34,7 +34,7 @@ export interface ProducerConfig {
   readonly onAcknowledged?: (value: string) => void;
 }
 
-/** Records waiting in one partition's accumulator, past which `send` is refused (buffer.memory). */
+/** Records waiting in one partition's accumulator (or for metadata), past which `send` fails (buffer.memory). */
 export const ACCUMULATOR_BOUND = 10_000;
 
 interface Pending {
@@ -122,7 +122,9 @@ export class Producer implements SimNode<PlogMessage> {
   private route(pending: Pending): void {
     const n = this.partitionCount();
     if (n === 0 || (this.config.idempotent && this.producerId === undefined)) {
-      this.unrouted.push(pending);
+      // Waiting for metadata (or a producer id) counts against the same buffer bound.
+      if (this.unrouted.length >= ACCUMULATOR_BOUND) this.config.recorder.complete(pending.handle, 'fail');
+      else this.unrouted.push(pending);
       return;
     }
     const p = pending.key !== null ? keyPartition(pending.key, n) : this.nullKeys.partition(n);
