@@ -97,7 +97,7 @@ describe('dslab workbench node raft', () => {
     } as const;
     const partition = await runWorkbench({ ...common, nemesis: ['partition'], seed: 1 });
     expect(partition.valid, `${partition.reason}; ${partition.problems.join(' | ')}`).toBe(true);
-    expect(partition.operations.ok).toBeGreaterThan(50);
+    expect(partition.operations.ok).toBeGreaterThan(20);
     expect(partition.faults.length).toBeGreaterThan(0);
     expect(partition.messages.betweenNodes).toBeGreaterThan(0);
     expect(partition.problems).toEqual([]);

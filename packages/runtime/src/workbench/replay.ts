@@ -82,7 +82,12 @@ interface Printed {
 
 type Record_ =
   | (MaelstromMessage & { readonly at: number; readonly dropped?: string })
-  | { readonly at: number; readonly event: 'kill' | 'restart'; readonly node: string };
+  | {
+      readonly at: number;
+      readonly event: 'kill' | 'restart';
+      readonly node: string;
+      readonly printed?: number;
+    };
 
 function isHeader(value: unknown): value is DeliveriesHeader {
   const h = value as Partial<DeliveriesHeader> | null;
@@ -202,8 +207,13 @@ export async function replayDeliveries(options: ReplayOptions): Promise<ReplayRe
       if ('event' in record) {
         const proc = procs.get(record.node);
         // What it printed before the kill stays matchable: in the recorded run it was still in flight.
-        if (record.event === 'kill') await proc?.kill();
-        else {
+        if (record.event === 'kill') {
+          // First let it print what it had printed when it was killed (replies to what it was given).
+          const deadline = performance.now() + waitMs;
+          while (proc && proc.lines < (record.printed ?? 0) && performance.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          await proc?.kill();
+        } else {
           fresh.add(record.node);
           proc?.start();
         }

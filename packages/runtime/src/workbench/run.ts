@@ -108,7 +108,13 @@ export interface DeliveriesHeader {
 /** Every later line: a message delivered (or dropped, with why), or a node killed or restarted. */
 export type DeliveryRecord =
   | (MaelstromMessage & { readonly at: number; readonly dropped?: DropReason })
-  | { readonly at: number; readonly event: 'kill' | 'restart'; readonly node: string };
+  | {
+      readonly at: number;
+      readonly event: 'kill' | 'restart';
+      readonly node: string;
+      /** For a kill: lines the node had printed by then (a replay lets it print as many first). */
+      readonly printed?: number;
+    };
 
 const PROBLEMS_KEPT = 100;
 /** How far behind its schedule the dispatcher may start operations back to back to catch up. */
@@ -272,7 +278,13 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
       until,
       init,
       rng.fork('nemesis'),
-      (event, node) => record({ at: Math.round(net.now() * 1000) / 1000, event, node }),
+      (event, node) =>
+        record({
+          at: Math.round(net.now() * 1000) / 1000,
+          event,
+          node,
+          ...(event === 'kill' ? { printed: nodes.get(node)?.lines ?? 0 } : {}),
+        }),
     );
     const ticker = setInterval(
       () =>
