@@ -146,13 +146,16 @@ export class Broker implements SimNode<PlogMessage> {
           msg.records,
           msg.producerId,
           msg.baseSequence,
+          msg.transactional === true,
         );
       case 'replica-fetch':
         return this.onReplicaFetch(from, msg.id, msg.epoch, msg.offset, msg.lastEpoch);
       case 'replica-records':
         return this.onReplicaRecords(from, msg);
       case 'consume-fetch':
-        return this.onConsumeFetch(from, msg.id, msg.partition, msg.offset, msg.max);
+        return this.onConsumeFetch(from, msg);
+      case 'write-marker':
+        return this.onWriteMarker(from, msg);
       default:
         return;
     }
@@ -203,6 +206,7 @@ export class Broker implements SimNode<PlogMessage> {
     records: readonly ProducedRecord[],
     producerId: number | undefined,
     baseSequence: number | undefined,
+    transactional: boolean,
   ): void {
     const replica = this.replicas.get(id);
     const reply = (extra: {
@@ -247,6 +251,7 @@ export class Broker implements SimNode<PlogMessage> {
       ...(producerId !== undefined && baseSequence !== undefined
         ? { producerId, sequence: baseSequence + i }
         : {}),
+      ...(transactional ? { transactional } : {}),
     }));
     log.append(appended);
     persistAppend(this.env.disk, id, appended);
@@ -455,15 +460,10 @@ export class Broker implements SimNode<PlogMessage> {
 
   // ─── Consumers ────────────────────────────────────────────────────────────────────────────────────
 
-  private onConsumeFetch(
-    from: NodeId,
-    requestId: number,
-    id: PartitionId,
-    offset: number,
-    max: number,
-  ): void {
+  private onConsumeFetch(from: NodeId, msg: PlogMessage & { type: 'consume-fetch' }): void {
+    const { id: requestId, partition: id, offset, max } = msg;
     const replica = this.replicas.get(id);
-    const base = { type: 'consume-records' as const, id: requestId, partition: id };
+    const base = { type: 'consume-records' as const, id: requestId, partition: id, nextOffset: offset };
     if (!this.isLeader(replica)) {
       this.env.send(from, { ...base, records: [], highWatermark: 0, logStart: 0, error: 'not-leader' });
       return;
@@ -479,13 +479,45 @@ export class Broker implements SimNode<PlogMessage> {
       });
       return;
     }
-    // Consumers see only committed records: those below the high watermark.
+    // Consumers see only committed records, below the high watermark; read_committed ones only below the
+    // last stable offset, and never a record of an aborted transaction. Markers are never returned.
+    const limit = msg.readCommitted ? log.lastStableOffset(replica.highWatermark) : replica.highWatermark;
+    const examined = log.read(offset, max, limit);
+    const records = examined.filter(
+      (r) => r.control === undefined && !(msg.readCommitted && log.isAborted(r)),
+    );
+    const last = examined[examined.length - 1];
     this.env.send(from, {
       ...base,
-      records: log.read(offset, max, replica.highWatermark),
+      records,
       highWatermark: replica.highWatermark,
       logStart: log.logStart,
+      nextOffset: last ? last.offset + 1 : offset,
     });
+  }
+
+  // ─── Transactions ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The coordinator's commit or abort marker, appended once per open transaction (a resend finds it closed). */
+  private onWriteMarker(from: NodeId, msg: PlogMessage & { type: 'write-marker' }): void {
+    const replica = this.replicas.get(msg.partition);
+    if (!this.isLeader(replica)) return;
+    const { log, state } = replica;
+    if (log.hasOpenTransaction(msg.producerId)) {
+      const marker: LogRecord = {
+        offset: log.endOffset,
+        key: null,
+        value: null,
+        epoch: state.epoch,
+        timestamp: this.env.now(),
+        producerId: msg.producerId,
+        control: msg.commit ? 'commit' : 'abort',
+      };
+      log.append([marker]);
+      persistAppend(this.env.disk, msg.partition, [marker]);
+      this.advanceHighWatermark(replica);
+    }
+    this.env.send(from, { type: 'marker-written', producerId: msg.producerId, partition: msg.partition });
   }
 
   // ─── Cleaning ─────────────────────────────────────────────────────────────────────────────────────

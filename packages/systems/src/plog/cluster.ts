@@ -49,6 +49,11 @@ export const plogParams = z
     jitterMs: z.number().min(0).max(1_000).default(2),
     loss: z.number().min(0).max(0.5).default(0),
     durationMs: z.number().positive().max(600_000).default(3_000),
+    /** Transactional producers (idempotent too): every `transactionRecords` sends one transaction, `abortShare` of them aborted. */
+    transactional: z.boolean().default(false),
+    transactionRecords: z.number().int().min(1).max(10_000).default(10),
+    abortShare: z.number().min(0).max(1).default(0.3),
+    isolation: z.enum(['read_uncommitted', 'read_committed']).default('read_uncommitted'),
     mutant: z.enum(plogMutants).optional(),
   })
   .strict();
@@ -162,7 +167,10 @@ export function buildPlogCluster(
           controller: controllerId,
           topic: overrides.producerTopic?.(index) ?? TOPIC,
           acks: params.acks,
-          idempotent: params.idempotent,
+          idempotent: params.idempotent || params.transactional,
+          ...(params.transactional
+            ? { transaction: { records: params.transactionRecords, abortShare: params.abortShare } }
+            : {}),
           maxInFlight: params.maxInFlight,
           retries: params.retries,
           requestTimeoutMs: params.requestTimeoutMs,
@@ -189,6 +197,7 @@ export function buildPlogCluster(
           maxPollIntervalMs: params.maxPollIntervalMs,
           processMs: params.processMs,
           commit: params.commit,
+          isolation: params.isolation,
           recorder,
           onProcessed: (record: LogRecord, partition: PartitionId, consumer: NodeId) => {
             if (record.value !== null) effects.set(record.value, (effects.get(record.value) ?? 0) + 1);

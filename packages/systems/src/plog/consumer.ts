@@ -40,6 +40,8 @@ export interface ConsumerConfig {
   readonly maxRetries: number;
   readonly deadLetterTopic?: string;
   readonly mutant?: PlogMutant;
+  /** read_uncommitted (the default) or read_committed. */
+  readonly isolation?: 'read_committed' | 'read_uncommitted';
 }
 
 const HEARTBEAT_MS = 50;
@@ -75,6 +77,8 @@ export class Consumer implements SimNode<PlogMessage> {
   /** An assignment arrived since the last join: heartbeats only then (an earlier one would be refused). */
   private joined = false;
   private joinAttempt = 0;
+  /** A position moved past records nobody processes (markers, aborted records) since the last commit. */
+  private skippedAhead = false;
   private nextId = 1;
   private readonly commits = new Map<number, readonly { partition: PartitionId; offset: number }[]>();
   private readonly deadLetters = new Map<number, { record: LogRecord; from: PartitionId }>();
@@ -158,6 +162,13 @@ export class Consumer implements SimNode<PlogMessage> {
 
   private loop(): void {
     if (this.pendingAssignment) this.applyAssignment(this.pendingAssignment);
+    // Between polls, a partition with nothing buffered is done up to where fetching got: markers and
+    // filtered records are passed too, so the committed position reaches the log end.
+    for (const o of this.owned.values())
+      if (o.position !== undefined && o.buffer.length === 0 && o.fetchFrom > o.position) {
+        o.position = o.fetchFrom;
+        this.skippedAhead = true;
+      }
     if (this.leftGroup) {
       // Back from an expired poll: the group moved on; join again.
       this.leftGroup = false;
@@ -176,6 +187,9 @@ export class Consumer implements SimNode<PlogMessage> {
       }
     }
     if (batch.length === 0) {
+      // Positions that moved past markers only are committed too, as the client's auto-commit would.
+      if (this.skippedAhead && this.config.commit === 'after') this.commit();
+      this.skippedAhead = false;
       this.stats.idlePolls++;
       this.env.setTimer(LOOP_IDLE_MS, () => this.loop());
       return;
@@ -233,6 +247,7 @@ export class Consumer implements SimNode<PlogMessage> {
             {
               group: this.config.group,
               ...(o.fresh ? { reset: true } : {}),
+              ...(this.config.isolation ? { isolation: this.config.isolation } : {}),
             },
           );
         }
@@ -350,6 +365,7 @@ export class Consumer implements SimNode<PlogMessage> {
         partition: id,
         offset: o.fetchFrom,
         max: this.config.maxPollRecords,
+        ...(this.config.isolation === 'read_committed' ? { readCommitted: true } : {}),
       });
     }
   }
@@ -426,6 +442,8 @@ export class Consumer implements SimNode<PlogMessage> {
       o.buffer.push(record);
       o.fetchFrom = record.offset + 1;
     }
+    // Past markers and records it filtered out (aborted transactions under read_committed).
+    if (msg.nextOffset > o.fetchFrom) o.fetchFrom = msg.nextOffset;
   }
 
   snapshot(): unknown {

@@ -46,9 +46,18 @@ export class Controller implements SimNode<PlogMessage> {
   private readonly partitions = new Map<PartitionId, PartitionState>();
   private readonly brokers = new Map<NodeId, BrokerState>();
   private nextProducerId = 1;
+  private ticks = 0;
   readonly coordinator: GroupCoordinator;
   elections = 0;
   uncleanElections = 0;
+  /** The transaction coordinator's state: each producer's partitions, and the markers still to write. */
+  private readonly transactions = new Map<
+    number,
+    {
+      partitions: Set<PartitionId>;
+      ending: { commit: boolean; from: NodeId; id: number; pending: Set<PartitionId> } | undefined;
+    }
+  >();
 
   constructor(
     private readonly env: Env<PlogMessage>,
@@ -109,7 +118,20 @@ export class Controller implements SimNode<PlogMessage> {
         this.onFenced(id);
       }
     this.coordinator.tick(now);
+    if (++this.ticks % 5 === 0)
+      for (const producerId of this.transactions.keys()) this.writeMarkers(producerId);
     this.env.setTimer(TICK_MS, () => this.tick());
+  }
+
+  /** Sends the commit or abort marker to the leader of every partition still without one (again on each tick). */
+  private writeMarkers(producerId: number): void {
+    const ending = this.transactions.get(producerId)?.ending;
+    if (!ending) return;
+    for (const partition of ending.pending) {
+      const leader = this.partitions.get(partition)?.leader;
+      if (leader !== undefined)
+        this.env.send(leader, { type: 'write-marker', producerId, commit: ending.commit, partition });
+    }
   }
 
   private update(state: PartitionState): void {
@@ -206,6 +228,36 @@ export class Controller implements SimNode<PlogMessage> {
           partitions: [...this.partitions.values()],
         });
         return;
+      case 'add-partitions-to-txn': {
+        let txn = this.transactions.get(msg.producerId);
+        if (!txn) this.transactions.set(msg.producerId, (txn = { partitions: new Set(), ending: undefined }));
+        for (const p of msg.partitions) txn.partitions.add(p);
+        this.env.send(from, { type: 'txn-ok', id: msg.id });
+        return;
+      }
+      case 'end-txn': {
+        const txn = this.transactions.get(msg.producerId);
+        // Already ended (the answer was lost) or empty: done.
+        if (!txn || txn.partitions.size === 0) {
+          this.transactions.delete(msg.producerId);
+          this.env.send(from, { type: 'txn-ok', id: msg.id });
+          return;
+        }
+        if (!txn.ending) {
+          txn.ending = { commit: msg.commit, from, id: msg.id, pending: new Set(txn.partitions) };
+          this.writeMarkers(msg.producerId);
+        } else txn.ending = { ...txn.ending, from, id: msg.id };
+        return;
+      }
+      case 'marker-written': {
+        const txn = this.transactions.get(msg.producerId);
+        if (!txn?.ending) return;
+        txn.ending.pending.delete(msg.partition);
+        if (txn.ending.pending.size > 0) return;
+        this.transactions.delete(msg.producerId);
+        this.env.send(txn.ending.from, { type: 'txn-ok', id: txn.ending.id });
+        return;
+      }
       case 'init-producer':
         this.env.send(from, { type: 'producer-id', id: msg.id, producerId: this.nextProducerId++ });
         return;

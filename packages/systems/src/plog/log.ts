@@ -17,6 +17,10 @@ export interface LogRecord {
   /** Idempotent producer id and this record's sequence number, when the producer has one. */
   readonly producerId?: number;
   readonly sequence?: number;
+  /** Written inside a transaction (KIP-98): hidden from read_committed consumers until its marker. */
+  readonly transactional?: boolean;
+  /** A transaction marker (control record), never handed to the application. */
+  readonly control?: 'commit' | 'abort';
 }
 
 export interface RetentionPolicy {
@@ -68,6 +72,10 @@ export class PartitionLog {
   /** When the cleaner first kept each tombstone (offset → time). */
   private readonly tombstoneSeen = new Map<number, number>();
   private nextOffset = 0;
+  /** Open transactions: producer id → first offset (the last stable offset cannot pass it). */
+  private openTransactions = new Map<number, number>();
+  /** Aborted transactions' ranges: read_committed consumers skip their records. */
+  private aborted: { producerId: number; first: number; last: number }[] = [];
   logStart = 0;
   /** Records removed by retention and by compaction, for the scenarios. */
   removedByRetention = 0;
@@ -109,6 +117,7 @@ export class PartitionLog {
       this.nextOffset = record.offset + 1;
       if (record.producerId !== undefined && record.sequence !== undefined)
         this.track(record, record.producerId, record.sequence);
+      this.trackTransaction(record);
     }
   }
 
@@ -129,6 +138,42 @@ export class PartitionLog {
       if (entry.batches.length > PRODUCER_WINDOW) entry.batches.shift();
     }
     entry.lastSequence = sequence;
+  }
+
+  private trackTransaction(record: LogRecord): void {
+    const producerId = record.producerId;
+    if (producerId === undefined) return;
+    if (record.control !== undefined) {
+      const first = this.openTransactions.get(producerId);
+      if (first === undefined) return;
+      this.openTransactions.delete(producerId);
+      if (record.control === 'abort') this.aborted.push({ producerId, first, last: record.offset });
+    } else if (record.transactional && !this.openTransactions.has(producerId))
+      this.openTransactions.set(producerId, record.offset);
+  }
+
+  hasOpenTransaction(producerId: number): boolean {
+    return this.openTransactions.has(producerId);
+  }
+
+  /** The last stable offset: below the first record of any open transaction, and below the high watermark. */
+  lastStableOffset(highWatermark: number): number {
+    let lso = highWatermark;
+    for (const first of this.openTransactions.values()) if (first < lso) lso = first;
+    return lso;
+  }
+
+  /** The record belongs to a transaction that aborted. */
+  isAborted(record: LogRecord): boolean {
+    if (!record.transactional || record.producerId === undefined) return false;
+    for (const range of this.aborted)
+      if (
+        range.producerId === record.producerId &&
+        record.offset >= range.first &&
+        record.offset <= range.last
+      )
+        return true;
+    return false;
   }
 
   /** Where a producer's batch starting at `firstSequence` belongs: append, duplicate of a recent batch, or a gap. */
@@ -209,6 +254,8 @@ export class PartitionLog {
     this.segments = [offset];
     this.epochs = [];
     this.producers = new Map();
+    this.openTransactions = new Map();
+    this.aborted = [];
     this.nextOffset = offset;
     this.logStart = offset;
     this.cleanedTo = offset;
@@ -230,6 +277,9 @@ export class PartitionLog {
   /** Producer state from the records themselves, as a broker rebuilds it on restart. */
   rebuildProducers(): void {
     this.producers = new Map();
+    this.openTransactions = new Map();
+    this.aborted = [];
+    for (const record of this.records) this.trackTransaction(record);
     for (const record of this.records)
       if (record.producerId !== undefined && record.sequence !== undefined)
         this.track(record, record.producerId, record.sequence);

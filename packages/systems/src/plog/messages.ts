@@ -95,6 +95,7 @@ export type PlogMessage =
       readonly records: readonly ProducedRecord[];
       readonly producerId?: number;
       readonly baseSequence?: number;
+      readonly transactional?: boolean;
     }
   | {
       readonly type: 'produce-reply';
@@ -112,6 +113,8 @@ export type PlogMessage =
       readonly partition: PartitionId;
       readonly offset: number;
       readonly max: number;
+      /** read_committed: only below the last stable offset, without aborted transactions' records. */
+      readonly readCommitted?: boolean;
     }
   | {
       readonly type: 'consume-records';
@@ -120,6 +123,8 @@ export type PlogMessage =
       readonly records: readonly LogRecord[];
       readonly highWatermark: number;
       readonly logStart: number;
+      /** Where the next fetch starts: past the last record examined, returned or filtered out. */
+      readonly nextOffset: number;
       readonly error?: 'not-leader' | 'out-of-range';
     }
   // consumer ↔ group coordinator (on the controller)
@@ -154,7 +159,23 @@ export type PlogMessage =
       readonly type: 'offsets';
       readonly id: number;
       readonly offsets: readonly { readonly partition: PartitionId; readonly offset: number }[];
-    };
+    }
+  // transactions (the coordinator lives on the controller)
+  | {
+      readonly type: 'add-partitions-to-txn';
+      readonly id: number;
+      readonly producerId: number;
+      readonly partitions: readonly PartitionId[];
+    }
+  | { readonly type: 'end-txn'; readonly id: number; readonly producerId: number; readonly commit: boolean }
+  | { readonly type: 'txn-ok'; readonly id: number }
+  | {
+      readonly type: 'write-marker';
+      readonly producerId: number;
+      readonly commit: boolean;
+      readonly partition: PartitionId;
+    }
+  | { readonly type: 'marker-written'; readonly producerId: number; readonly partition: PartitionId };
 
 export const plogMutants = [
   'ack-before-isr',

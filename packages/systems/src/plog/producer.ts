@@ -32,6 +32,11 @@ export interface ProducerConfig {
   readonly intervalMs: number;
   /** Called for each record the broker acknowledged (workloads whose next event waits for the last). */
   readonly onAcknowledged?: (value: string) => void;
+  /**
+   * Transactional (KIP-98; needs idempotence): every `records` sends form a transaction, committed or —
+   * with probability `abortShare` — aborted once all its records are acknowledged.
+   */
+  readonly transaction?: { readonly records: number; readonly abortShare: number };
 }
 
 /** Records waiting in one partition's accumulator (or for metadata), past which `send` fails (buffer.memory). */
@@ -67,8 +72,26 @@ export class Producer implements SimNode<PlogMessage> {
   private readonly unrouted: Pending[] = [];
   private producerId: number | undefined;
   private nextRequestId = 1;
+  /** The open transaction: its sends, the partitions the coordinator knows, and its end once asked. */
+  private txn: {
+    count: number;
+    handles: number[];
+    registered: Set<number>;
+    registering: Map<number, number>;
+    ending: { id: number; commit: boolean } | undefined;
+  } = { count: 0, handles: [], registered: new Set(), registering: new Map(), ending: undefined };
   private stopped = false;
-  readonly stats = { sent: 0, acked: 0, unknown: 0, retries: 0, batches: 0, requests: 0, sequenceResets: 0 };
+  readonly stats = {
+    sent: 0,
+    acked: 0,
+    unknown: 0,
+    retries: 0,
+    batches: 0,
+    requests: 0,
+    sequenceResets: 0,
+    committed: 0,
+    aborted: 0,
+  };
 
   constructor(
     private readonly env: Env<PlogMessage>,
@@ -81,6 +104,11 @@ export class Producer implements SimNode<PlogMessage> {
 
   /** Nothing waiting, nothing in flight. */
   get idle(): boolean {
+    if (this.txn.count > 0 || this.txn.ending) return false;
+    return this.nothingPending();
+  }
+
+  private nothingPending(): boolean {
     if (this.unrouted.length > 0 || this.inFlight.size > 0) return false;
     for (const a of this.accumulators.values()) if (a.length > 0) return false;
     for (const r of this.ready.values()) if (r.length > 0) return false;
@@ -100,8 +128,20 @@ export class Producer implements SimNode<PlogMessage> {
 
   private produceNext(): void {
     if (this.stopped) return;
+    const transaction = this.config.transaction;
+    if (transaction && (this.txn.ending || this.txn.count >= transaction.records)) {
+      // The transaction is full: wait for it to end before the next one starts.
+      this.maybeEndTransaction();
+      this.env.setTimer(this.config.intervalMs, () => this.produceNext());
+      return;
+    }
     const next = this.config.next(() => this.env.random());
-    if (!next) return;
+    if (!next) {
+      // The workload is over: the last transaction ends once its records are acknowledged.
+      this.stopped = true;
+      this.maybeEndTransaction();
+      return;
+    }
     this.send(next.key, next.value);
     this.env.setTimer(this.config.intervalMs, () => this.produceNext());
   }
@@ -116,6 +156,10 @@ export class Producer implements SimNode<PlogMessage> {
   send(key: string | null, value: string): void {
     const handle = this.config.recorder.send(this.env.id, this.config.topic, key, value);
     this.stats.sent++;
+    if (this.config.transaction) {
+      this.txn.count++;
+      this.txn.handles.push(handle);
+    }
     this.route({ key, value, handle });
   }
 
@@ -128,6 +172,8 @@ export class Producer implements SimNode<PlogMessage> {
       return;
     }
     const p = pending.key !== null ? keyPartition(pending.key, n) : this.nullKeys.partition(n);
+    if (this.config.transaction && !this.txn.registered.has(p) && !this.txn.registering.has(p))
+      this.register(p);
     let accumulator = this.accumulators.get(p);
     if (!accumulator) this.accumulators.set(p, (accumulator = []));
     if (accumulator.length >= ACCUMULATOR_BOUND) {
@@ -179,6 +225,8 @@ export class Producer implements SimNode<PlogMessage> {
 
   private sendReady(): void {
     for (const [p, queue] of this.ready) {
+      // A transaction writes to a partition only once the coordinator knows it is part of it.
+      if (this.config.transaction && !this.txn.registered.has(p)) continue;
       while (queue.length > 0) {
         const leader = this.partitions.find((s) => s.id === partitionId(this.config.topic, p))?.leader;
         if (leader === undefined) break;
@@ -217,6 +265,7 @@ export class Producer implements SimNode<PlogMessage> {
       ...(batch.baseSequence !== undefined && this.producerId !== undefined
         ? { producerId: this.producerId, baseSequence: batch.baseSequence }
         : {}),
+      ...(this.config.transaction ? { transactional: true } : {}),
     });
     if (this.config.acks === 0) {
       // Fire and forget: the client counts the send as done the moment it leaves.
@@ -290,6 +339,7 @@ export class Producer implements SimNode<PlogMessage> {
       this.stats.unknown += batch.records.length;
     }
     this.sendReady();
+    this.maybeEndTransaction();
   }
 
   /** A retried batch goes to the head of its partition's queue (by sequence, when idempotent). */
@@ -311,6 +361,8 @@ export class Producer implements SimNode<PlogMessage> {
         this.sendReady();
         return;
       }
+      case 'txn-ok':
+        return this.onTransactionAnswer(msg.id);
       case 'producer-id':
         if (this.producerId === undefined) this.producerId = msg.producerId;
         this.flushUnrouted();
@@ -327,6 +379,63 @@ export class Producer implements SimNode<PlogMessage> {
       default:
         return;
     }
+  }
+
+  /** AddPartitionsToTxn, again until answered. */
+  private register(p: number): void {
+    const id = this.nextRequestId++;
+    this.txn.registering.set(p, id);
+    this.env.send(this.config.controller, {
+      type: 'add-partitions-to-txn',
+      id,
+      producerId: this.producerId as number,
+      partitions: [partitionId(this.config.topic, p)],
+    });
+    this.env.setTimer(200, () => {
+      if (this.txn.registering.get(p) === id) this.register(p);
+    });
+  }
+
+  /** EndTxn once every record of a full (or, stopping, the last) transaction is acknowledged. */
+  private maybeEndTransaction(): void {
+    const transaction = this.config.transaction;
+    if (!transaction || this.txn.ending || this.txn.count === 0) return;
+    if (this.txn.count < transaction.records && !this.stopped) return;
+    if (!this.nothingPending()) return;
+    this.txn.ending = { id: this.nextRequestId++, commit: this.env.random() >= transaction.abortShare };
+    this.sendEnd();
+  }
+
+  private sendEnd(): void {
+    const ending = this.txn.ending;
+    if (!ending) return;
+    this.env.send(this.config.controller, {
+      type: 'end-txn',
+      id: ending.id,
+      producerId: this.producerId as number,
+      commit: ending.commit,
+    });
+    this.env.setTimer(200, () => {
+      if (this.txn.ending?.id === ending.id) this.sendEnd();
+    });
+  }
+
+  private onTransactionAnswer(id: number): void {
+    for (const [p, request] of this.txn.registering)
+      if (request === id) {
+        this.txn.registering.delete(p);
+        this.txn.registered.add(p);
+        this.sendReady();
+        return;
+      }
+    const ending = this.txn.ending;
+    if (ending?.id !== id) return;
+    if (ending.commit) this.stats.committed++;
+    else {
+      this.stats.aborted++;
+      for (const handle of this.txn.handles) this.config.recorder.complete(handle, 'aborted');
+    }
+    this.txn = { count: 0, handles: [], registered: new Set(), registering: new Map(), ending: undefined };
   }
 
   private flushUnrouted(): void {

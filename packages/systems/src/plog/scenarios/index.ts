@@ -5,6 +5,7 @@ import { groupScenarios } from './groups';
 import { producerScenarios } from './producers';
 import { storageScenarios } from './storage';
 import { topicScenarios } from './topics';
+import { transactionScenarios } from './transactions';
 
 export const plogScenarios: readonly Scenario[] = [
   ...groupScenarios,
@@ -13,4 +14,5 @@ export const plogScenarios: readonly Scenario[] = [
   ...topicScenarios,
   ...durabilityScenarios,
   ...deliveryScenarios,
+  ...transactionScenarios,
 ];
