@@ -79,3 +79,39 @@ describe('PartitionLog', () => {
     expect(log.all().map((r) => r.value)).toEqual(['a4', 'c1', 'a5', 'c2']);
   });
 });
+
+describe('PartitionLog transactions', () => {
+  const txn = (offset: number, producerId: number, value: string): LogRecord => ({
+    offset,
+    key: 'k',
+    value,
+    epoch: 0,
+    timestamp: 0,
+    producerId,
+    transactional: true,
+  });
+  const marker = (offset: number, producerId: number, control: 'commit' | 'abort'): LogRecord => ({
+    offset,
+    key: null,
+    value: null,
+    epoch: 0,
+    timestamp: 0,
+    producerId,
+    control,
+  });
+
+  it('the last stable offset stops at the oldest open transaction; markers close it; aborted records are known', () => {
+    const log = new PartitionLog(100);
+    log.append([txn(0, 1, 'a'), txn(1, 2, 'b'), txn(2, 1, 'c')]);
+    expect(log.lastStableOffset(3)).toBe(0);
+    log.append([marker(3, 1, 'abort')]);
+    expect(log.lastStableOffset(4)).toBe(1);
+    log.append([marker(4, 2, 'commit')]);
+    expect(log.lastStableOffset(5)).toBe(5);
+    expect(log.all().map((r) => log.isAborted(r))).toEqual([true, false, true, false, false]);
+    // Truncating the markers away reopens both transactions.
+    log.truncateTo(3);
+    expect(log.lastStableOffset(3)).toBe(0);
+    expect(log.hasOpenTransaction(2)).toBe(true);
+  });
+});
