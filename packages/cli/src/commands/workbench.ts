@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -359,7 +359,10 @@ function demoAction(name: string, flags: { broken?: string }): void {
   const outDir = join(tmpdir(), 'dslab-workbench-demos');
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${name}.mjs`);
-  toolchain.build(join(toolchain.dir, `${name}.ts`), outfile);
+  // Built aside and renamed into place: a node another run starts from this path never reads half a file.
+  const staging = join(outDir, `${name}.${process.pid}.mjs`);
+  toolchain.build(join(toolchain.dir, `${name}.ts`), staging);
+  renameSync(staging, outfile);
   const command = `${quote(process.execPath)} ${quote(outfile)}`;
   console.log(flags.broken ? `env DEMO_BREAK=${flags.broken} ${command}` : command);
   console.error(
