@@ -53,6 +53,8 @@ export const plogParams = z
     transactional: z.boolean().default(false),
     transactionRecords: z.number().int().min(1).max(10_000).default(10),
     abortShare: z.number().min(0).max(1).default(0.3),
+    /** transaction.timeout.ms: the coordinator aborts a transaction open longer than this. */
+    transactionTimeoutMs: z.number().positive().default(1_000),
     isolation: z.enum(['read_uncommitted', 'read_committed']).default('read_uncommitted'),
     mutant: z.enum(plogMutants).optional(),
   })
@@ -129,6 +131,7 @@ export function buildPlogCluster(
         topics,
         sessionMs: params.brokerSessionMs,
         uncleanElection: params.uncleanElection,
+        transactionTimeoutMs: params.transactionTimeoutMs,
         groups: {
           sessionMs: params.groupSessionMs,
           rebalanceTimeoutMs: Math.min(params.maxPollIntervalMs, 1_000),

@@ -20,6 +20,8 @@ export interface ControllerConfig {
   readonly topics: readonly TopicConfig[];
   readonly sessionMs: number;
   readonly uncleanElection: boolean;
+  /** A transaction open longer than this is aborted by the coordinator (transaction.timeout.ms). */
+  readonly transactionTimeoutMs: number;
   readonly groups: CoordinatorConfig;
 }
 
@@ -55,9 +57,21 @@ export class Controller implements SimNode<PlogMessage> {
     number,
     {
       partitions: Set<PartitionId>;
-      ending: { commit: boolean; from: NodeId; id: number; pending: Set<PartitionId> } | undefined;
+      startedAt: number;
+      ending:
+        | {
+            commit: boolean;
+            from: NodeId | undefined;
+            id: number;
+            pending: Set<PartitionId>;
+            answerAborted: boolean;
+          }
+        | undefined;
     }
   >();
+  /** Producers whose transaction the coordinator aborted on its own: their next EndTxn learns it. */
+  private readonly timedOut = new Set<number>();
+  transactionsTimedOut = 0;
 
   constructor(
     private readonly env: Env<PlogMessage>,
@@ -118,6 +132,21 @@ export class Controller implements SimNode<PlogMessage> {
         this.onFenced(id);
       }
     this.coordinator.tick(now);
+    for (const [producerId, txn] of this.transactions)
+      if (!txn.ending && now - txn.startedAt > this.config.transactionTimeoutMs) {
+        // transaction.timeout.ms: abort it ourselves, so the partitions' last stable offset can move on.
+        this.transactionsTimedOut++;
+        this.timedOut.add(producerId);
+        txn.ending = {
+          commit: false,
+          from: undefined,
+          id: -1,
+          pending: new Set(txn.partitions),
+          answerAborted: true,
+        };
+        this.env.trace('transaction-timeout', { producerId });
+        this.writeMarkers(producerId);
+      }
     if (++this.ticks % 5 === 0)
       for (const producerId of this.transactions.keys()) this.writeMarkers(producerId);
     this.env.setTimer(TICK_MS, () => this.tick());
@@ -230,21 +259,28 @@ export class Controller implements SimNode<PlogMessage> {
         return;
       case 'add-partitions-to-txn': {
         let txn = this.transactions.get(msg.producerId);
-        if (!txn) this.transactions.set(msg.producerId, (txn = { partitions: new Set(), ending: undefined }));
+        if (!txn)
+          this.transactions.set(
+            msg.producerId,
+            (txn = { partitions: new Set(), startedAt: now, ending: undefined }),
+          );
         for (const p of msg.partitions) txn.partitions.add(p);
         this.env.send(from, { type: 'txn-ok', id: msg.id });
         return;
       }
       case 'end-txn': {
         const txn = this.transactions.get(msg.producerId);
-        // Already ended (the answer was lost) or empty: done.
+        const timedOut = this.timedOut.delete(msg.producerId);
+        // Already ended (the answer was lost), timed out, or empty: say how it ended.
         if (!txn || txn.partitions.size === 0) {
           this.transactions.delete(msg.producerId);
-          this.env.send(from, { type: 'txn-ok', id: msg.id });
+          this.env.send(from, { type: 'txn-ok', id: msg.id, ...(timedOut ? { aborted: true } : {}) });
           return;
         }
         if (!txn.ending) {
-          txn.ending = { commit: msg.commit, from, id: msg.id, pending: new Set(txn.partitions) };
+          // Records written after a timeout belong to the aborted transaction too.
+          const commit = msg.commit && !timedOut;
+          txn.ending = { commit, from, id: msg.id, pending: new Set(txn.partitions), answerAborted: !commit };
           this.writeMarkers(msg.producerId);
         } else txn.ending = { ...txn.ending, from, id: msg.id };
         return;
@@ -255,7 +291,12 @@ export class Controller implements SimNode<PlogMessage> {
         txn.ending.pending.delete(msg.partition);
         if (txn.ending.pending.size > 0) return;
         this.transactions.delete(msg.producerId);
-        this.env.send(txn.ending.from, { type: 'txn-ok', id: txn.ending.id });
+        if (txn.ending.from !== undefined)
+          this.env.send(txn.ending.from, {
+            type: 'txn-ok',
+            id: txn.ending.id,
+            ...(txn.ending.answerAborted ? { aborted: true } : {}),
+          });
         return;
       }
       case 'init-producer':

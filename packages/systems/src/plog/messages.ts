@@ -168,7 +168,8 @@ export type PlogMessage =
       readonly partitions: readonly PartitionId[];
     }
   | { readonly type: 'end-txn'; readonly id: number; readonly producerId: number; readonly commit: boolean }
-  | { readonly type: 'txn-ok'; readonly id: number }
+  /** `aborted`: the coordinator aborted the transaction itself (it timed out), whatever was asked. */
+  | { readonly type: 'txn-ok'; readonly id: number; readonly aborted?: boolean }
   | {
       readonly type: 'write-marker';
       readonly producerId: number;

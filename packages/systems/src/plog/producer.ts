@@ -362,7 +362,7 @@ export class Producer implements SimNode<PlogMessage> {
         return;
       }
       case 'txn-ok':
-        return this.onTransactionAnswer(msg.id);
+        return this.onTransactionAnswer(msg.id, msg.aborted === true);
       case 'producer-id':
         if (this.producerId === undefined) this.producerId = msg.producerId;
         this.flushUnrouted();
@@ -420,7 +420,7 @@ export class Producer implements SimNode<PlogMessage> {
     });
   }
 
-  private onTransactionAnswer(id: number): void {
+  private onTransactionAnswer(id: number, abortedByCoordinator: boolean): void {
     for (const [p, request] of this.txn.registering)
       if (request === id) {
         this.txn.registering.delete(p);
@@ -430,7 +430,7 @@ export class Producer implements SimNode<PlogMessage> {
       }
     const ending = this.txn.ending;
     if (ending?.id !== id) return;
-    if (ending.commit) this.stats.committed++;
+    if (ending.commit && !abortedByCoordinator) this.stats.committed++;
     else {
       this.stats.aborted++;
       for (const handle of this.txn.handles) this.config.recorder.complete(handle, 'aborted');

@@ -76,4 +76,62 @@ export const readCommitted: Scenario = {
   },
 };
 
-export const transactionScenarios: readonly Scenario[] = [readCommitted];
+export const transactionTimeout: Scenario = {
+  id: 'transaction-timeout',
+  title:
+    'A producer that dies inside a transaction stalls read_committed consumers until the transaction times out',
+  claim:
+    'An open transaction holds back the last stable offset of its partitions: read_committed consumers wait behind it, for everyone’s records, until the coordinator aborts it at transaction.timeout.ms.',
+  expected: 'holds',
+  rows: ['G1'],
+  run: ({ seed, quick }) => {
+    const ms = quick ? 1_500 : 3_000;
+    const measure = (transactionTimeoutMs: number) => {
+      const cluster = runCluster(
+        {
+          partitions: 2,
+          producers: 2,
+          consumers: 1,
+          transactional: true,
+          abortShare: 0,
+          isolation: 'read_committed',
+          transactionTimeoutMs,
+          durationMs: ms,
+        },
+        seed,
+        0,
+      );
+      // p1 dies mid-transaction and stays down; p2 keeps committing transactions.
+      cluster.world.at(ms / 3, 'crash p1', () => cluster.world.crash('p1'));
+      cluster.world.runFor(ms);
+      cluster.stopProducers();
+      cluster.world.runFor(1_000);
+      let committed = 0;
+      let unprocessed = 0;
+      for (const op of cluster.recorder.history()) {
+        if (op.type !== 'send' || op.process !== 'p2' || op.outcome !== 'ok') continue;
+        committed++;
+        if ((cluster.effects.get(op.value) ?? 0) === 0) unprocessed++;
+      }
+      return { committed, unprocessed, timedOut: cluster.controller().transactionsTimedOut };
+    };
+    const withTimeout = measure(300);
+    const without = measure(600_000);
+    const holds = without.unprocessed > 0 && withTimeout.unprocessed === 0 && withTimeout.timedOut > 0;
+    return {
+      observed: holds ? 'holds' : 'fails',
+      summary:
+        `p1 crashed inside a transaction. With transaction.timeout.ms = 300 the coordinator aborted it (${withTimeout.timedOut} timed out) and the read_committed consumer processed all but ${withTimeout.unprocessed} of p2's ${withTimeout.committed} committed records; ` +
+        `with a timeout longer than the run, ${without.unprocessed} of p2's ${without.committed} committed records were never processed: stuck behind the open transaction.`,
+      measurements: {
+        timeoutUnprocessed: withTimeout.unprocessed,
+        timeoutCommitted: withTimeout.committed,
+        timedOut: withTimeout.timedOut,
+        noTimeoutUnprocessed: without.unprocessed,
+        noTimeoutCommitted: without.committed,
+      },
+    };
+  },
+};
+
+export const transactionScenarios: readonly Scenario[] = [readCommitted, transactionTimeout];
