@@ -25,8 +25,11 @@ export type DemoNode = (typeof demoNodes)[number];
 
 const built = new Map<string, string>();
 
-/** The command for a demo node; `broken` names the deliberately broken variant (DEMO_BREAK). */
-export function demoCommand(name: DemoNode, broken?: string): string {
+/**
+ * The command for a demo node; `broken` names the deliberately broken variant (DEMO_BREAK), `strategy`
+ * a design the node offers (DEMO_STRATEGY, e.g. broadcast's `direct`).
+ */
+export function demoCommand(name: DemoNode, broken?: string, strategy?: string): string {
   let file = built.get(name);
   if (!file) {
     const dir = join(tmpdir(), `dslab-workbench-demos-${process.pid}`);
@@ -43,5 +46,8 @@ export function demoCommand(name: DemoNode, broken?: string): string {
     built.set(name, file);
   }
   const node = JSON.stringify(process.execPath);
-  return broken ? `env DEMO_BREAK=${broken} ${node} ${file}` : `${node} ${file}`;
+  const env = [broken ? `DEMO_BREAK=${broken}` : '', strategy ? `DEMO_STRATEGY=${strategy}` : ''].filter(
+    Boolean,
+  );
+  return env.length > 0 ? `env ${env.join(' ')} ${node} ${file}` : `${node} ${file}`;
 }
