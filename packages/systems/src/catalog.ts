@@ -399,7 +399,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'N6',
-    status: 'planned',
+    status: 'done',
     title: 'Bring-your-own-node workbench',
     track: 'The lab itself',
     summary: 'nodes written for the Maelstrom JSON protocol (stdin/stdout) run unmodified',
