@@ -76,10 +76,19 @@ export class Producer implements SimNode<PlogMessage> {
   private txn: {
     count: number;
     handles: number[];
+    /** Where each acknowledged record of the transaction was written, told to the history at its end. */
+    written: Map<number, { partition: number; offset: number | undefined }>;
     registered: Set<number>;
     registering: Map<number, number>;
     ending: { id: number; commit: boolean } | undefined;
-  } = { count: 0, handles: [], registered: new Set(), registering: new Map(), ending: undefined };
+  } = {
+    count: 0,
+    handles: [],
+    written: new Map(),
+    registered: new Set(),
+    registering: new Map(),
+    ending: undefined,
+  };
   private stopped = false;
   readonly stats = {
     sent: 0,
@@ -319,14 +328,13 @@ export class Producer implements SimNode<PlogMessage> {
     if (typeof outcome === 'object') {
       // A duplicate-sequence answer says "written long ago" without saying where.
       const base = outcome.baseOffset;
-      batch.records.forEach((r, i) =>
-        this.config.recorder.complete(
-          r.handle,
-          'ok',
-          batch.partition,
-          base === undefined ? undefined : base + i,
-        ),
-      );
+      batch.records.forEach((r, i) => {
+        const offset = base === undefined ? undefined : base + i;
+        // A transactional record counts as sent only once its transaction commits; until then the history
+        // says unknown, without an offset (a transaction the coordinator aborts is never told to it).
+        if (this.config.transaction) this.txn.written.set(r.handle, { partition: batch.partition, offset });
+        else this.config.recorder.complete(r.handle, 'ok', batch.partition, offset);
+      });
       for (const r of batch.records) this.config.onAcknowledged?.(r.value);
       this.stats.acked += batch.records.length;
     } else if (batch.attempts < this.config.retries) {
@@ -430,12 +438,27 @@ export class Producer implements SimNode<PlogMessage> {
       }
     const ending = this.txn.ending;
     if (ending?.id !== id) return;
-    if (ending.commit && !abortedByCoordinator) this.stats.committed++;
-    else {
+    if (ending.commit && !abortedByCoordinator) {
+      this.stats.committed++;
+      for (const handle of this.txn.handles) {
+        const at = this.txn.written.get(handle);
+        this.config.recorder.complete(handle, 'ok', at?.partition, at?.offset);
+      }
+    } else {
       this.stats.aborted++;
-      for (const handle of this.txn.handles) this.config.recorder.complete(handle, 'aborted');
+      for (const handle of this.txn.handles) {
+        const at = this.txn.written.get(handle);
+        this.config.recorder.complete(handle, 'aborted', at?.partition, at?.offset);
+      }
     }
-    this.txn = { count: 0, handles: [], registered: new Set(), registering: new Map(), ending: undefined };
+    this.txn = {
+      count: 0,
+      handles: [],
+      written: new Map(),
+      registered: new Set(),
+      registering: new Map(),
+      ending: undefined,
+    };
   }
 
   private flushUnrouted(): void {
