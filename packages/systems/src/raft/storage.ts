@@ -34,9 +34,17 @@ const encoder = new TextEncoder();
  * from a good one.
  */
 function logLine(index: number, entry: Entry): string {
+  // Every member writes the same entry objects at the same indexes (the leader's, as it sent them):
+  // encode each (entry, index) record once, not once per member. Entries are never mutated.
+  const cached = encodedRecords.get(entry);
+  if (cached?.index === index) return cached.line;
   const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
-  return `${checksum(json)} ${json}\n`;
+  const line = `${checksum(json)} ${json}\n`;
+  encodedRecords.set(entry, { index, line });
+  return line;
 }
+
+const encodedRecords = new WeakMap<Entry, { readonly index: number; readonly line: string }>();
 
 function logLines(firstIndex: number, entries: readonly Entry[]): string {
   let text = '';
