@@ -3,11 +3,12 @@
  * free on loopback, one data directory per node, optionally a fault proxy on every directed peer link.
  * Processes can be killed (SIGKILL), paused (SIGSTOP/SIGCONT) and restarted over their data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { freePort } from './redis-server';
 import { LinkProxy } from './proxy';
+import { ProcessGroup } from './process-group';
 
 export interface ClusterMember {
   readonly id: string;
@@ -31,15 +32,10 @@ export interface LaunchOptions {
   readonly log?: (line: string) => void;
 }
 
-export class LocalCluster {
-  readonly members: ClusterMember[] = [];
-  /** `from→to` → proxy, when proxied. */
-  readonly links = new Map<string, LinkProxy>();
-  private readonly processes = new Map<string, ChildProcess>();
-  private readonly paused = new Set<string>();
-  private stopping = false;
-
-  private constructor(private readonly options: LaunchOptions) {}
+export class LocalCluster extends ProcessGroup<ClusterMember> {
+  private constructor(private readonly options: LaunchOptions) {
+    super();
+  }
 
   static async start(options: LaunchOptions): Promise<LocalCluster> {
     if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) {
@@ -78,7 +74,7 @@ export class LocalCluster {
       .join(',');
   }
 
-  private spawn(member: ClusterMember): void {
+  protected spawn(member: ClusterMember): void {
     const { command, system, dataDir, token, password, params, log } = this.options;
     const dir = join(dataDir, member.id);
     mkdirSync(dir, { recursive: true });
@@ -104,83 +100,8 @@ export class LocalCluster {
       ...(params ?? []).flatMap((p) => ['--param', p]),
     ];
     const child = spawn(command[0] as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.processes.set(member.id, child);
+    this.track(member, child, log);
     child.stdout?.on('data', (d: Buffer) => log?.(`${member.id}: ${d.toString().trimEnd()}`));
     child.stderr?.on('data', (d: Buffer) => log?.(`${member.id}! ${d.toString().trimEnd()}`));
-    child.once('exit', (code, signal) => {
-      if (this.processes.get(member.id) === child) this.processes.delete(member.id);
-      if (!this.stopping) log?.(`${member.id} exited (${signal ?? code})`);
-    });
-  }
-
-  /** Process ids of the running nodes (for memory measurements). */
-  pids(): number[] {
-    return [...this.processes.values()].flatMap((child) => (child.pid !== undefined ? [child.pid] : []));
-  }
-
-  isUp(id: string): boolean {
-    return this.processes.has(id);
-  }
-
-  /** kill -9: no chance to flush anything; what was fsynced is what survives. */
-  kill(id: string): void {
-    const child = this.processes.get(id);
-    if (!child) return;
-    this.paused.delete(id);
-    child.kill('SIGKILL');
-    this.processes.delete(id);
-  }
-
-  restart(id: string): void {
-    if (this.processes.has(id)) return;
-    const member = this.members.find((m) => m.id === id);
-    if (!member) throw new Error(`no member ${id}`);
-    this.spawn(member);
-  }
-
-  pause(id: string): void {
-    const child = this.processes.get(id);
-    if (!child || this.paused.has(id)) return;
-    child.kill('SIGSTOP');
-    this.paused.add(id);
-  }
-
-  resume(id: string): void {
-    const child = this.processes.get(id);
-    if (!child || !this.paused.has(id)) return;
-    child.kill('SIGCONT');
-    this.paused.delete(id);
-  }
-
-  /** Cuts every link between the groups (both directions). Needs a proxied cluster. */
-  partition(groups: readonly (readonly string[])[]): void {
-    const groupOf = new Map<string, number>();
-    groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
-    for (const proxy of this.links.values()) {
-      proxy.set({ blocked: groupOf.get(proxy.from) !== groupOf.get(proxy.to) });
-    }
-  }
-
-  heal(): void {
-    for (const proxy of this.links.values()) proxy.heal();
-    for (const id of [...this.paused]) this.resume(id);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const exits = [...this.processes.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGCONT');
-          child.kill('SIGTERM');
-          setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 3_000).unref();
-        }),
-    );
-    await Promise.all(exits);
-    for (const proxy of this.links.values()) await proxy.close();
   }
 }

@@ -5,10 +5,11 @@
  * to the servers directly (they stand where Jepsen's control node stands, outside the partitions).
  * Servers can be killed (SIGKILL) and restarted on the same store, paused (SIGSTOP) and resumed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ProcessGroup } from './process-group';
 import { LinkProxy } from './proxy';
 import { freePort } from './redis-server';
 
@@ -34,19 +35,14 @@ export interface NatsClusterOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class NatsCluster {
-  readonly members: NatsMember[] = [];
-  private readonly processes = new Map<string, ChildProcess>();
-  private readonly paused = new Set<string>();
-  /** One proxy per directed route: `from→to` carries what `from` dials towards `to`. */
-  private readonly links = new Map<string, LinkProxy>();
-  private stopping = false;
-
+export class NatsCluster extends ProcessGroup<NatsMember> {
   private constructor(
     private readonly dir: string,
     private readonly ownsDir: boolean,
     private readonly log: ((line: string) => void) | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
     const nodes = options.nodes ?? 3;
@@ -98,19 +94,15 @@ export class NatsCluster {
     ].join('\n');
   }
 
-  private spawn(member: NatsMember): void {
+  protected spawn(member: NatsMember): void {
     mkdirSync(member.storeDir, { recursive: true });
     const file = join(this.dir, `${member.id}.conf`);
     writeFileSync(file, this.config(member));
     const child = spawn(natsServerBinary, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.processes.set(member.id, child);
+    this.track(member, child, this.log);
     const forward = (chunk: Buffer) => this.log?.(`${member.id}: ${chunk.toString().trimEnd()}`);
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
-    child.once('exit', (code, signal) => {
-      if (this.processes.get(member.id) === child) this.processes.delete(member.id);
-      if (!this.stopping) this.log?.(`${member.id} exited (${signal ?? code})`);
-    });
   }
 
   /** Waits until every running server reports JetStream enabled and the meta group has a leader. */
@@ -143,77 +135,8 @@ export class NatsCluster {
     return this.members.map((m) => `127.0.0.1:${m.clientPort}`);
   }
 
-  pids(): number[] {
-    return [...this.processes.values()].flatMap((child) => (child.pid !== undefined ? [child.pid] : []));
-  }
-
-  isUp(id: string): boolean {
-    return this.processes.has(id);
-  }
-
-  /** kill -9: whatever the server had not written to its files is gone. */
-  kill(id: string): void {
-    const child = this.processes.get(id);
-    if (!child) return;
-    this.paused.delete(id);
-    child.kill('SIGKILL');
-    this.processes.delete(id);
-  }
-
-  /** Starts a killed server again on its own store directory. */
-  restart(id: string): void {
-    if (this.processes.has(id)) return;
-    const member = this.members.find((m) => m.id === id);
-    if (!member) throw new Error(`no member ${id}`);
-    this.spawn(member);
-  }
-
-  pause(id: string): void {
-    const child = this.processes.get(id);
-    if (!child || this.paused.has(id)) return;
-    child.kill('SIGSTOP');
-    this.paused.add(id);
-  }
-
-  resume(id: string): void {
-    const child = this.processes.get(id);
-    if (!child || !this.paused.has(id)) return;
-    child.kill('SIGCONT');
-    this.paused.delete(id);
-  }
-
-  /** Cuts every route between the groups, both directions. */
-  partition(groups: readonly (readonly string[])[]): void {
-    const groupOf = new Map<string, number>();
-    groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
-    for (const proxy of this.links.values()) {
-      proxy.set({ blocked: groupOf.get(proxy.from) !== groupOf.get(proxy.to) });
-    }
-  }
-
-  heal(): void {
-    for (const proxy of this.links.values()) proxy.heal();
-    for (const id of [...this.paused]) this.resume(id);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const exits = [...this.processes.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGCONT');
-          child.kill('SIGTERM');
-          setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 3_000).unref();
-        }),
-    );
-    await Promise.all(exits);
-    this.processes.clear();
-    for (const proxy of this.links.values()) await proxy.close();
+  override async stop(): Promise<void> {
+    await super.stop();
     if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
