@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { usePostgres } from '@dslab/runtime/testing';
-import { backendPid, wallSleep, waitUntilBlocked } from './test-support/postgres';
+import { wallSleep } from '@dslab/runtime/testing';
+import { backendPid, waitUntilBlocked } from './test-support/postgres';
 
 const postgres = usePostgres();
 

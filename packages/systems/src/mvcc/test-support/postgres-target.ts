@@ -3,7 +3,7 @@
  * the same API the engine executes, and a monitor connection that tells a statement waiting for a lock
  * (pg_blocking_pids is not empty) from one still running.
  */
-import type { PostgresClient } from '@dslab/runtime/testing';
+import { wallSleep, type PostgresClient } from '@dslab/runtime/testing';
 import type { Script } from '../anomalies';
 import type { AnomalyTarget } from '../driver';
 import type { Program } from '../programs';
@@ -163,10 +163,4 @@ export async function runProgramsOnPostgres(
       await client.end();
     }),
   );
-}
-
-/** Waits in real time: the other side of this driver is a real PostgreSQL server, not a World. */
-function wallSleep(ms: number): Promise<void> {
-  // allow-ambient: a real server's locks and waits take wall-clock time; the simulated side uses Env.
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,7 +3,7 @@
  * and the same fault plan (the same crashes and stalls at the same records), each program on a
  * connection of its own; what the effects table holds afterwards is the verdict.
  */
-import type { PostgresClient } from '@dslab/runtime/testing';
+import { wallClock, type PostgresClient } from '@dslab/runtime/testing';
 import { createTableSql } from '../../mvcc/statements';
 import { consumer, newStats, type Ending, type Strategy } from '../consumers';
 import { faultPlan, type DeliveryOptions } from '../delivery';
@@ -33,7 +33,7 @@ export async function runDeliveryOnPostgres(
   const fleet = new PostgresFleet(connect);
   const faults = faultPlan(options.seed, options.crash, options.stall);
   let markId = 0;
-  const started = performance.now();
+  const elapsedMs = wallClock(); // real server, real time
   const context = {
     log,
     strategy: options.strategy,
@@ -41,7 +41,7 @@ export async function runDeliveryOnPostgres(
     stats,
     stallMs: 200,
     onRebalance: () => start(0),
-    now: () => Math.floor(performance.now() - started),
+    now: elapsedMs,
     nextMarkId: () => ++markId,
   };
   const start = (delayMs: number) => {

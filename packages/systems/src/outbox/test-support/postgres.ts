@@ -3,16 +3,10 @@
  * the wait rather than assume it), and driving client programs (the generators the engine runs) against
  * real connections.
  */
-import type { PostgresClient } from '@dslab/runtime/testing';
+import { wallSleep, type PostgresClient } from '@dslab/runtime/testing';
 import type { Program } from '../../mvcc/programs';
 import type { StatementResult } from '../../mvcc/statements';
 import { runSql } from '../../mvcc/test-support/postgres-target';
-
-/** Waits in real time: the other side is a real server, not a World. */
-export function wallSleep(ms: number): Promise<void> {
-  // allow-ambient: a real server's locks and waits take wall-clock time; the simulated side uses Env.
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export async function backendPid(client: PostgresClient): Promise<number> {
   return Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
