@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
 import { caching } from '@dslab/systems';
+import { SeedControl, useSeededRun } from '../../components/SeededRun';
 import { LoadChart } from './LoadChart';
 import './cache.css';
 
@@ -39,14 +39,7 @@ function runAll(seed: number): GuardRun[] {
 
 /** Database load over time on the hot-key stampede, once per guard, on one scale. */
 export function StampedeExplorer() {
-  const [seed, setSeed] = useState(1);
-  const [runs, setRuns] = useState<GuardRun[]>();
-  useEffect(() => {
-    setRuns(undefined);
-    // Let the page paint first: five runs take a moment.
-    const timer = setTimeout(() => setRuns(runAll(seed)), 0);
-    return () => clearTimeout(timer);
-  }, [seed]);
+  const { seed, setSeed, result: runs } = useSeededRun(runAll);
   const scale = runs
     ? Math.max(
         1,
@@ -68,18 +61,7 @@ export function StampedeExplorer() {
         read takes 30 ms on one of 8 workers. Each chart is the same run with another guard, drawn on one
         scale.
       </p>
-      <div className="controls">
-        <label>
-          seed{' '}
-          <input
-            type="number"
-            min={0}
-            value={seed}
-            onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))}
-            data-testid="cache-seed"
-          />
-        </label>
-      </div>
+      <SeedControl seed={seed} onChange={setSeed} testId="cache-seed" />
       {runs === undefined ? (
         <p className="muted">Running the five guards…</p>
       ) : (

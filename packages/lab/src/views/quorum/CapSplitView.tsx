@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { SeedControl, useSeededRun } from '../../components/SeededRun';
 import { capSideBySide, type CapRequest, type CapSideBySide } from '@dslab/systems';
 
 /** The SVG's own units: time maps to 0..SPAN across a lane, whatever its drawn width. */
@@ -111,13 +111,7 @@ function figuresLine(requests: readonly CapRequest[], run: CapSideBySide): strin
  * 2 | 3 partition at the same moment; each request is a bar on its client's lane, coloured by outcome.
  */
 export function CapSplitView() {
-  const [seed, setSeed] = useState(1);
-  const [run, setRun] = useState<CapSideBySide>();
-  useEffect(() => {
-    setRun(undefined);
-    const timer = setTimeout(() => setRun(capSideBySide(seed)), 0); // paint "running" first
-    return () => clearTimeout(timer);
-  }, [seed]);
+  const { seed, setSeed, result: run } = useSeededRun(capSideBySide);
   let end = 0;
   if (run) {
     for (const r of [run.raft.requests, run.quorum.requests])
@@ -132,18 +126,7 @@ export function CapSplitView() {
         <span className="cap-key cap-ok">ok</span> <span className="cap-key cap-fail">refused</span>{' '}
         <span className="cap-key cap-info">no answer</span>. The shaded band is the partition.
       </p>
-      <div className="controls">
-        <label>
-          seed{' '}
-          <input
-            type="number"
-            min={0}
-            value={seed}
-            onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))}
-            data-testid="cap-seed"
-          />
-        </label>
-      </div>
+      <SeedControl seed={seed} onChange={setSeed} testId="cap-seed" />
       {run === undefined ? (
         <p className="muted">Running both stores…</p>
       ) : (
