@@ -14,6 +14,7 @@ import {
   jetstream,
   jetstreamManager,
   StorageType,
+  type Consumer,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -135,9 +136,11 @@ function toRecord(m: JsMsg): ReadRecord {
 
 /** One worker: fetch a batch, record it as processed, then acknowledge each message (at least once). */
 async function work(run: Run, js: JetStreamClient, id: string) {
+  // Looked up once (an API request), and again only after a failure: a fault may have moved it.
+  let consumer: Consumer | undefined;
   while (!run.stopped && Date.now() < run.until) {
     try {
-      const consumer = await js.consumers.get(JETSTREAM_STREAM, GROUP);
+      consumer ??= await js.consumers.get(JETSTREAM_STREAM, GROUP);
       const batch = await consumer.fetch(FETCH);
       const messages: JsMsg[] = [];
       for await (const m of batch) messages.push(m);
@@ -149,6 +152,7 @@ async function work(run: Run, js: JetStreamClient, id: string) {
         run.recorder.poll(id, JETSTREAM_STREAM, 0, [toRecord(m)], { group: GROUP, reset: true });
       for (const m of messages) m.ack();
     } catch {
+      consumer = undefined;
       await sleep(100);
     }
   }

@@ -223,6 +223,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
   const latencies: number[] = [];
   let phase: 'setup' | 'main' | 'final' = 'setup';
   const setup = clients[0] as ClientParty;
+  const clientById = new Map(clients.map((c) => [c.id, c]));
   const ctx: WorkloadContext = {
     nodes: nodeIds,
     rng: rng.fork('workload'),
@@ -230,7 +231,7 @@ export async function runWorkbench(options: WorkbenchOptions): Promise<Workbench
     topology: options.topology,
     consistencyModels: options.consistencyModels,
     async request(client: string, node: string, body: BodyFields): Promise<Outcome> {
-      const party = clients.find((c) => c.id === client) ?? setup;
+      const party = clientById.get(client) ?? setup;
       const out = await party.request(node, body, timeoutMs);
       if (phase === 'main') {
         counts.total++;
