@@ -4,6 +4,7 @@
  * spreads or recurses over the history, so a million operations check in seconds.
  */
 import { FindingSink } from './findings';
+import { SharedConsumers } from './shared';
 import { LogHistoryError, validateLogHistory } from './validate';
 import type {
   CommitOp,
@@ -149,6 +150,7 @@ export function checkLog(input: LogHistory, options: LogCheckOptions = {}): LogC
   /** consumer + partition → the last record it read. */
   const position = new Map<string, LogRecordRef>();
   const gaps: Gap[] = [];
+  const shared = new SharedConsumers(sink);
   let polls = 0;
   let recordsRead = 0;
   let redelivered = 0;
@@ -194,8 +196,24 @@ export function checkLog(input: LogHistory, options: LogCheckOptions = {}): LogC
         byPartition.set(state, { offset: op.offset, op: i, commit: op });
       continue;
     }
+    if (op.type === 'ack') {
+      shared.ack(i, op);
+      continue;
+    }
     polls++;
     const state = partitionOf(op.topic, op.partition);
+    if (op.consumer !== undefined) {
+      // A worker of a shared consumer: its records are reads of the topic (for lost, duplicate and
+      // disagreement), judged across the group, not as this worker's run of offsets. They do not move
+      // the partition's read mark: a lower offset may still be in another worker's hands.
+      for (const record of op.records) {
+        recordsRead++;
+        read.add(record.value);
+        observe(state, record.offset, record.value, readRef(i, op, record.offset, record.key, record.value));
+      }
+      shared.poll(i, op);
+      continue;
+    }
     const consumer = op.process + SEP + op.topic + SEP + op.partition;
     if (op.reset) position.delete(consumer);
     let previous = position.get(consumer);
@@ -324,6 +342,20 @@ export function checkLog(input: LogHistory, options: LogCheckOptions = {}): LogC
     }
   }
 
+  // Pass 4b: with drained, every record of a topic a shared consumer reads must have reached its group:
+  // the acknowledged sends, and any other record some poll read (an unknown send that was written).
+  if (options.drained && shared.size > 0) {
+    for (let i = 0; i < history.length; i++) {
+      const op = history[i] as LogHistory[number];
+      if (op.type !== 'send' || gapsAllowed.has(op.topic)) continue;
+      if (op.outcome === 'ok' || (op.outcome === 'unknown' && read.has(op.value)))
+        shared.undelivered(op.topic, op.value, sendRef(i, op));
+    }
+    for (const [value, stored] of storedAt)
+      if (!sendByValue.has(value) && !gapsAllowed.has(stored.state.topic))
+        shared.undelivered(stored.state.topic, value, stored.ref);
+  }
+
   // Pass 5: a group's commit vouches for every record below it; each must have been returned to the group.
   for (const [group, byPartition] of groupCommits) {
     for (const [state, commit] of byPartition) {
@@ -361,7 +393,15 @@ export function checkLog(input: LogHistory, options: LogCheckOptions = {}): LogC
     valid: sink.total === 0,
     counts: sink.counts,
     findings: sink.kept,
-    stats: { operations: history.length, sends, polls, recordsRead, redelivered, commits },
+    stats: {
+      operations: history.length,
+      sends,
+      polls,
+      recordsRead,
+      redelivered,
+      commits,
+      shared: shared.stats(),
+    },
   };
 }
 

@@ -4,12 +4,28 @@
  * history offers no place for that defect (too short, say).
  */
 import type { Rng } from '@dslab/sim';
-import type { LogFindingKind, LogHistory, LogOp, PollOp, ReadRecord, SendOp } from './types';
+import type { AckOp, LogFindingKind, LogHistory, LogOp, PollOp, ReadRecord, SendOp } from './types';
 
 type Injector = (history: LogHistory, rng: Rng) => LogOp[] | undefined;
 
 const isPoll = (op: LogOp): op is PollOp => op.type === 'poll';
+/** A poll by a Kafka-style consumer (not a shared consumer's worker): the group injectors' targets. */
+const isPlainPoll = (op: LogOp): op is PollOp => op.type === 'poll' && op.consumer === undefined;
 const isSend = (op: LogOp): op is SendOp => op.type === 'send';
+const isShared = (op: LogOp): op is PollOp => op.type === 'poll' && op.consumer !== undefined;
+const isAck = (op: LogOp): op is AckOp => op.type === 'ack';
+
+/** How many times each value was delivered by a shared consumer (name + value). */
+function deliveryCounts(history: LogHistory): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const op of history)
+    if (isShared(op))
+      for (const r of op.records) {
+        const id = `${op.consumer?.name}\u0000${r.value}`;
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+  return counts;
+}
 
 function pickIndex(
   history: LogHistory,
@@ -98,7 +114,7 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
   },
   // The same record appears again at a new offset past the end of its partition.
   duplicate: (history, rng) => {
-    const i = pickIndex(history, rng, (op) => isPoll(op) && op.records.length > 0);
+    const i = pickIndex(history, rng, (op) => isPlainPoll(op) && op.records.length > 0);
     if (i === undefined) return undefined;
     const poll = history[i] as PollOp;
     const record = poll.records[0] as ReadRecord;
@@ -151,7 +167,7 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
   },
   // A consumer reads the same batch again without repositioning.
   'offset-backwards': (history, rng) => {
-    const i = pickIndex(history, rng, (op) => isPoll(op) && op.records.length > 0);
+    const i = pickIndex(history, rng, (op) => isPlainPoll(op) && op.records.length > 0);
     if (i === undefined) return undefined;
     const poll = history[i] as PollOp;
     const again: PollOp = { ...poll, records: poll.records.map((r) => ({ ...r })) };
@@ -164,7 +180,7 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
     const i = pickIndex(
       history,
       rng,
-      (op) => isPoll(op) && op.records.length >= 3 && acked.has((op.records[1] as ReadRecord).value),
+      (op) => isPlainPoll(op) && op.records.length >= 3 && acked.has((op.records[1] as ReadRecord).value),
     );
     if (i === undefined) return undefined;
     const poll = history[i] as PollOp;
@@ -194,7 +210,7 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
     const i = pickIndex(
       history,
       rng,
-      (op) => isPoll(op) && op.records.length > 0 && acked.has((op.records[0] as ReadRecord).value),
+      (op) => isPlainPoll(op) && op.records.length > 0 && acked.has((op.records[0] as ReadRecord).value),
     );
     if (i === undefined) return undefined;
     const poll = history[i] as PollOp;
@@ -211,5 +227,125 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
     if (i === undefined) return undefined;
     const commit = history[i] as LogOp & { type: 'commit' };
     return [...history, { ...commit, offset: commit.offset - 1 }];
+  },
+  // A shared consumer never hands one message to its group (every delivery and ack of it vanish).
+  undelivered: (history, rng) => {
+    const i = pickIndex(history, rng, (op) => isShared(op) && op.records.length > 0);
+    if (i === undefined) return undefined;
+    const poll = history[i] as PollOp;
+    const name = poll.consumer?.name as string;
+    const value = (poll.records[rng.int(poll.records.length)] as ReadRecord).value;
+    const out: LogOp[] = [];
+    /** Old index → new index, so `invoked` still points where the fetch was invoked. */
+    const moved = new Int32Array(history.length + 1);
+    for (let j = 0; j < history.length; j++) {
+      moved[j] = out.length;
+      const op = history[j] as LogOp;
+      if (isAck(op) && op.consumer === name && op.value === value) continue;
+      if (isShared(op) && op.consumer?.name === name && op.records.some((r) => r.value === value))
+        out.push({ ...op, records: op.records.filter((r) => r.value !== value) });
+      else out.push(op);
+    }
+    moved[history.length] = out.length;
+    return out.map((op) =>
+      isShared(op) && op.invoked !== undefined ? { ...op, invoked: moved[op.invoked] as number } : op,
+    );
+  },
+  // A second worker is handed the same delivery (same delivery count) while the first still holds it.
+  'duplicate-delivery': (history, rng) => {
+    const i = pickIndex(
+      history,
+      rng,
+      (op) => isShared(op) && op.records.length > 0 && op.records.every((r) => r.delivery !== undefined),
+    );
+    if (i === undefined) return undefined;
+    const poll = history[i] as PollOp;
+    const copy: PollOp = {
+      ...poll,
+      process: 'w-injected',
+      invoked: poll.invoked ?? i,
+      records: [{ ...(poll.records[rng.int(poll.records.length)] as ReadRecord) }],
+    };
+    return [...history.slice(0, i + 1), copy, ...history.slice(i + 1)];
+  },
+  // A message whose ack the broker confirmed is fetched again afterwards. Under an ordered consumer
+  // it is a key's latest record, so the redelivery breaks no order.
+  'redelivered-after-ack': (history, rng) => {
+    const polls = new Map<string, { poll: PollOp; record: ReadRecord }>();
+    const topOfKey = new Map<string, number>();
+    const highest = new Map<string, number>();
+    for (const op of history) {
+      if (!isShared(op)) continue;
+      for (const r of op.records) {
+        const id = `${op.consumer?.name}\u0000${r.value}`;
+        polls.set(id, { poll: op, record: r });
+        highest.set(id, Math.max(highest.get(id) ?? 0, r.delivery ?? 0));
+        const keyId = `${op.consumer?.name}\u0000${r.key}`;
+        if (r.key !== null) topOfKey.set(keyId, Math.max(topOfKey.get(keyId) ?? -1, r.offset));
+      }
+    }
+    const i = pickIndex(history, rng, (op) => {
+      if (!isAck(op) || op.outcome !== 'ok' || op.kind === 'nak') return false;
+      const delivered = polls.get(`${op.consumer}\u0000${op.value}`);
+      if (delivered === undefined) return false;
+      const { poll, record } = delivered;
+      return (
+        poll.consumer?.ordered !== true ||
+        record.key === null ||
+        topOfKey.get(`${op.consumer}\u0000${record.key}`) === record.offset
+      );
+    });
+    if (i === undefined) return undefined;
+    const ack = history[i] as AckOp;
+    const id = `${ack.consumer}\u0000${ack.value}`;
+    const { poll, record } = polls.get(id) as { poll: PollOp; record: ReadRecord };
+    const again: ReadRecord = { offset: record.offset, key: record.key, value: record.value };
+    return [
+      ...history,
+      {
+        type: 'poll',
+        process: 'w-injected',
+        topic: poll.topic,
+        partition: poll.partition,
+        consumer: poll.consumer as NonNullable<PollOp['consumer']>,
+        invoked: history.length,
+        records: [
+          record.delivery !== undefined ? { ...again, delivery: (highest.get(id) as number) + 1 } : again,
+        ],
+      },
+    ];
+  },
+  // An ordered consumer hands a key's later record before its earlier one: two deliveries (each the
+  // message's only one, the second fetched after the first completed) swap records, acks following.
+  'delivery-order': (history, rng) => {
+    const once = deliveryCounts(history);
+    const earliest = new Map<string, { at: number; record: ReadRecord }>();
+    const pairs: [number, ReadRecord, number, ReadRecord][] = [];
+    for (let i = 0; i < history.length && pairs.length < 100; i++) {
+      const op = history[i] as LogOp;
+      if (!isShared(op) || op.consumer?.ordered !== true) continue;
+      for (const r of op.records) {
+        if (r.key === null || once.get(`${op.consumer.name}\u0000${r.value}`) !== 1) continue;
+        const keyId = `${op.consumer.name}\u0000${r.key}`;
+        const first = earliest.get(keyId);
+        if (first === undefined) earliest.set(keyId, { at: i, record: r });
+        else if (first.at < (op.invoked ?? i) && first.record.offset < r.offset)
+          pairs.push([first.at, first.record, i, r]);
+      }
+    }
+    if (pairs.length === 0) return undefined;
+    const [a, ra, b, rb] = pairs[rng.int(pairs.length)] as [number, ReadRecord, number, ReadRecord];
+    const pa = history[a] as PollOp;
+    const pb = history[b] as PollOp;
+    const name = pa.consumer?.name as string;
+    return history.map((op, i) => {
+      if (i === a) return { ...pa, records: pa.records.map((r) => (r === ra ? rb : r)) };
+      if (i === b) return { ...pb, records: pb.records.map((r) => (r === rb ? ra : r)) };
+      if (isAck(op) && op.consumer === name && op.process === pa.process && op.value === ra.value && i > a)
+        return { ...op, value: rb.value };
+      if (isAck(op) && op.consumer === name && op.process === pb.process && op.value === rb.value && i > b)
+        return { ...op, value: ra.value };
+      return op;
+    });
   },
 };

@@ -3,9 +3,13 @@ export { checkLog } from './check';
 export { LogRecorder } from './recorder';
 export { validateLogHistory, LogHistoryError } from './validate';
 export { generateLogHistory, type LogGenerateOptions } from './generate';
+export { generateSharedLogHistory, type SharedGenerateOptions } from './generate-shared';
 export { LOG_INJECTORS } from './inject';
 export {
   LOG_FINDING_KINDS,
+  SHARED_CONSUMER_FINDING_KINDS,
+  type AckKind,
+  type AckOp,
   type CommitOp,
   type LogCheckOptions,
   type LogCheckResult,
@@ -19,4 +23,6 @@ export {
   type ReadRecord,
   type SendOp,
   type SendOutcome,
+  type SharedConsumer,
+  type SharedConsumerStats,
 } from './types';

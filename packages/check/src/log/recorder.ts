@@ -1,8 +1,9 @@
 /**
  * Builds a log history as clients run: a send is recorded when invoked (so the history keeps each
- * producer's send order) and completed later; polls and commits are recorded when they happen.
+ * producer's send order) and completed later; polls and commits are recorded when they happen; a
+ * shared consumer's fetch notes where it was invoked (`size` then) and an ack is recorded with its outcome.
  */
-import type { CommitOp, LogOp, PollOp, ReadRecord, SendOp, SendOutcome } from './types';
+import type { AckKind, AckOp, CommitOp, LogOp, PollOp, ReadRecord, SendOp, SendOutcome } from './types';
 
 type MutableSend = { -readonly [K in keyof SendOp]: SendOp[K] };
 
@@ -40,7 +41,7 @@ export class LogRecorder {
     topic: string,
     partition: number,
     records: readonly ReadRecord[],
-    extra: Pick<PollOp, 'group' | 'reset' | 'isolation'> = {},
+    extra: Pick<PollOp, 'group' | 'reset' | 'isolation' | 'consumer' | 'invoked'> = {},
   ): void {
     this.ops.push({ type: 'poll', process, topic, partition, records, ...extra });
   }
@@ -48,6 +49,18 @@ export class LogRecorder {
   commit(group: string, topic: string, partition: number, offset: number, process?: string): void {
     const op: CommitOp = { type: 'commit', group, topic, partition, offset, ...(process ? { process } : {}) };
     this.ops.push(op);
+  }
+
+  /** A worker's ack, nak or term of a message its shared consumer delivered to it, once its outcome is known. */
+  ack(
+    process: string,
+    consumer: string,
+    topic: string,
+    value: string,
+    kind: AckKind,
+    outcome: AckOp['outcome'],
+  ): void {
+    this.ops.push({ type: 'ack', process, consumer, topic, value, kind, outcome });
   }
 
   /** The history so far (the live array: do not mutate it). */
