@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { KvClient } from './client';
 import { simpleLink } from '../link-params';
 import { RaftNode } from './node';
-import { RaftSafety, checkLogMatching } from './safety';
+import { LogMatchingCheck, RaftSafety } from './safety';
 import { defaultRaftConfig, raftMutants, type ClientOp, type RaftConfig, type RaftMessage } from './types';
 
 export const raftParams = z
@@ -171,10 +171,12 @@ export function buildRaftCluster(params: RaftParams, seed: number, options: Buil
   const every = options.logMatchingEvery ?? 512;
   if (every > 0) {
     let countdown = every;
+    // Incremental: each run reads only what the logs appended or rewrote since the last (same verdicts).
+    const logMatching = new LogMatchingCheck();
     world.addInvariant('log matching', () => {
       if (--countdown > 0) return undefined;
       countdown = every;
-      return checkLogMatching(world, serverList);
+      return logMatching.check(world, serverList);
     });
   }
   return cluster;

@@ -6,8 +6,24 @@
 import { invariant } from '@dslab/sim';
 import type { Entry } from './types';
 
+/**
+ * How many recent truncations a log remembers for `changedSince`. A reader whose mark is older than
+ * that many truncations is told the whole log may have changed (and rescans it): correct, only slower.
+ */
+export const TRUNCATIONS_KEPT = 32;
+
+/** Where a log stood when a reader last looked: its end and how many truncations it had seen. */
+export interface LogMark {
+  readonly lastIndex: number;
+  readonly truncations: number;
+}
+
 export class RaftLog {
   private entries: Entry[] = [];
+  /** Truncations so far (entries removed from the tail, or the whole log replaced by a snapshot). */
+  private truncations = 0;
+  /** The index each of the last TRUNCATIONS_KEPT truncations removed from, by truncation number modulo. */
+  private readonly truncatedFrom: number[] = [];
   constructor(
     /** Last index covered by the snapshot (0: none). */
     private base = 0,
@@ -35,6 +51,36 @@ export class RaftLog {
     if (index === this.base) return this.baseTerm;
     if (index < this.base || index > this.lastIndex) return undefined;
     return (this.entries[index - this.base - 1] as Entry).term;
+  }
+
+  /** The entry at `index` without the bounds assertion, for hot read-only scans that checked the bounds. */
+  entryUnchecked(index: number): Entry | undefined {
+    return this.entries[index - this.base - 1];
+  }
+
+  /** Where the log stands now: hand it back to `changedSince` later. */
+  mark(): LogMark {
+    return { lastIndex: this.lastIndex, truncations: this.truncations };
+  }
+
+  /**
+   * The lowest index whose entry may differ from what it held at `mark` (appended since, overwritten,
+   * or removed); every entry below it is the same object as then, unless compaction dropped it. 0 when
+   * the log forgot too many truncations to tell.
+   */
+  changedSince(mark: LogMark): number {
+    if (this.truncations - mark.truncations > TRUNCATIONS_KEPT) return 0;
+    let low = mark.lastIndex + 1;
+    for (let k = mark.truncations; k < this.truncations; k++) {
+      const from = this.truncatedFrom[k % TRUNCATIONS_KEPT] as number;
+      if (from < low) low = from;
+    }
+    return low;
+  }
+
+  private noteTruncation(from: number): void {
+    this.truncatedFrom[this.truncations % TRUNCATIONS_KEPT] = from;
+    this.truncations++;
   }
 
   entry(index: number): Entry {
@@ -73,6 +119,7 @@ export class RaftLog {
       'log truncation',
       () => `cannot truncate ${index}: at or below the snapshot ${this.base}`,
     );
+    if (index <= this.lastIndex) this.noteTruncation(index);
     this.entries.length = Math.max(0, index - this.base - 1);
   }
 
@@ -83,6 +130,7 @@ export class RaftLog {
       this.entries = this.entries.slice(index - this.base);
     } else {
       this.entries = []; // the snapshot replaces a log that disagrees with it (InstallSnapshot)
+      this.noteTruncation(index + 1);
     }
     this.base = index;
     this.baseTerm = term;

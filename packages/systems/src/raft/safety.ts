@@ -3,6 +3,7 @@
  * every election, commit and apply the moment it happens, and the first violation stops the World.
  */
 import type { NodeId, World } from '@dslab/sim';
+import type { LogMark, RaftLog } from './log';
 import type { RaftNode } from './node';
 import type { LogView, RaftObserver } from './observer';
 import type { Entry } from './types';
@@ -129,32 +130,163 @@ export class RaftSafety implements RaftObserver {
   }
 }
 
+/** A live node's log, as the log-matching checks see it. */
+export interface NamedLog {
+  readonly id: NodeId;
+  readonly log: RaftLog;
+}
+
+function liveLogs(world: World, servers: readonly NodeId[]): NamedLog[] {
+  const logs: NamedLog[] = [];
+  for (const id of servers) if (world.isUp(id)) logs.push(world.node<RaftNode>(id));
+  return logs;
+}
+
 /**
  * Log matching across every pair of live nodes: where two logs hold an entry of the same term at the
- * same index, they agree on every entry before it. Costs O(nodes² · log), so callers run it periodically.
+ * same index, they agree on every entry before it. Costs O(nodes² · log): the final check of a run; while
+ * a cluster runs, `LogMatchingCheck` reaches the same verdicts looking only at what changed.
  */
 export function checkLogMatching(world: World, servers: readonly NodeId[]): string | undefined {
-  const logs = servers.filter((id) => world.isUp(id)).map((id) => world.node<RaftNode>(id));
+  return logMatchingViolation(liveLogs(world, servers));
+}
+
+/** The full scan over every pair of `logs`, in order: the first pair that breaks log matching, described. */
+export function logMatchingViolation(logs: readonly NamedLog[]): string | undefined {
   for (let a = 0; a < logs.length; a++) {
     for (let b = a + 1; b < logs.length; b++) {
-      const x = logs[a] as RaftNode;
-      const y = logs[b] as RaftNode;
-      const low = Math.max(x.log.snapshotIndex, y.log.snapshotIndex) + 1;
-      const high = Math.min(x.log.lastIndex, y.log.lastIndex);
-      // The highest index where the terms agree; everything from `low` up to it must agree too.
-      let top = high;
-      while (top >= low && x.log.term(top) !== y.log.term(top)) top--;
-      for (let i = low; i <= top; i++) {
-        const a = x.log.entry(i);
-        const b = y.log.entry(i);
-        if (a === b) continue; // the same object the leader sent (the common case in the simulator)
-        const ex = entryKey(a);
-        const ey = entryKey(b);
-        if (ex !== ey) {
-          return `${x.id} and ${y.id} agree at index ${top} but differ at ${i}: ${ex} vs ${ey}`;
-        }
-      }
+      const problem = pairViolation(logs[a] as NamedLog, logs[b] as NamedLog);
+      if (problem !== undefined) return problem;
     }
   }
   return undefined;
+}
+
+function pairViolation(xn: NamedLog, yn: NamedLog): string | undefined {
+  const x = xn.log;
+  const y = yn.log;
+  const low = Math.max(x.snapshotIndex, y.snapshotIndex) + 1;
+  const high = Math.min(x.lastIndex, y.lastIndex);
+  // The highest index where the terms agree; everything from `low` up to it must agree too.
+  let top = high;
+  while (top >= low && x.term(top) !== y.term(top)) top--;
+  for (let i = low; i <= top; i++) {
+    const a = x.entry(i);
+    const b = y.entry(i);
+    if (a === b) continue; // the same object the leader sent (the common case in the simulator)
+    const ex = entryKey(a);
+    const ey = entryKey(b);
+    if (ex !== ey) {
+      return `${xn.id} and ${yn.id} agree at index ${top} but differ at ${i}: ${ex} vs ${ey}`;
+    }
+  }
+  return undefined;
+}
+
+/** `entryKey(a) === entryKey(b)`, without building the keys in the common cases. */
+function sameEntry(a: Entry, b: Entry): boolean {
+  if (a === b) return true;
+  if (a.term === b.term) {
+    if (a.kind === 'noop' && b.kind === 'noop') return true;
+    if (
+      a.kind === 'command' &&
+      b.kind === 'command' &&
+      a.command.client === b.command.client &&
+      a.command.seq === b.command.seq
+    )
+      return true;
+  }
+  return entryKey(a) === entryKey(b);
+}
+
+/** What the incremental check knows about one pair of logs (the objects: a restarted node's log is new). */
+interface PairState {
+  xMark: LogMark;
+  yMark: LogMark;
+  /** Every index from the pair's `low` to here holds the same entry in both logs. */
+  agree: number;
+  /** When above `agree`: every index in (agree, disjointTo] holds entries of different terms. */
+  disjointTo: number;
+}
+
+/**
+ * Log matching as `logMatchingViolation` judges it, pair by pair in the same order and with the same
+ * message, but incremental: per pair of logs it remembers how far the two agree entry for entry and,
+ * past their first difference, how far their terms differ at every index — the full scan's verdict
+ * depends on nothing else (a pair breaks log matching exactly when some index at or after its first
+ * difference holds the same term in both). Each call then reads only the entries appended, overwritten
+ * or uncovered since the last one (`RaftLog.changedSince`), instead of both logs whole.
+ */
+export class LogMatchingCheck {
+  private readonly pairs = new WeakMap<RaftLog, WeakMap<RaftLog, PairState>>();
+
+  check(world: World, servers: readonly NodeId[]): string | undefined {
+    return this.checkLogs(liveLogs(world, servers));
+  }
+
+  checkLogs(logs: readonly NamedLog[]): string | undefined {
+    for (let a = 0; a < logs.length; a++) {
+      for (let b = a + 1; b < logs.length; b++) {
+        const xn = logs[a] as NamedLog;
+        const yn = logs[b] as NamedLog;
+        if (this.pairMayBreak(xn.log, yn.log)) {
+          // The full scan of this one pair writes the verdict, so the message is the full check's.
+          const problem = pairViolation(xn, yn);
+          if (problem !== undefined) return problem;
+          this.pairs.get(xn.log)?.delete(yn.log); // (never expected) start this pair over next time
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** False when the pair certainly satisfies log matching; true when some index says it may not. */
+  private pairMayBreak(x: RaftLog, y: RaftLog): boolean {
+    let byY = this.pairs.get(x);
+    if (!byY) this.pairs.set(x, (byY = new WeakMap()));
+    const low = Math.max(x.snapshotIndex, y.snapshotIndex) + 1;
+    const high = Math.min(x.lastIndex, y.lastIndex);
+    let state = byY.get(y);
+    let agree = low - 1;
+    let disjointTo = low - 1;
+    if (state) {
+      // What is still known: nothing at or past the lowest index either log changed since.
+      const valid = Math.min(x.changedSince(state.xMark), y.changedSince(state.yMark)) - 1;
+      agree = Math.min(state.agree, valid, high);
+      disjointTo = Math.min(state.disjointTo, valid, high);
+      if (agree < low - 1) {
+        // Compaction moved `low` past the agreeing prefix, into the part where the terms differ (the
+        // first difference was at agree + 1) or past it.
+        agree = low - 1;
+        if (disjointTo < low) disjointTo = low - 1;
+      }
+    } else {
+      state = { xMark: x.mark(), yMark: y.mark(), agree, disjointTo };
+      byY.set(y, state);
+    }
+    let i: number;
+    if (disjointTo > agree) {
+      i = disjointTo + 1; // the first difference is at agree + 1 and the terms differ up to disjointTo
+    } else {
+      i = agree + 1;
+      const xBase = x.snapshotIndex;
+      const yBase = y.snapshotIndex;
+      const xs = x.all();
+      const ys = y.all();
+      while (i <= high && sameEntry(xs[i - xBase - 1] as Entry, ys[i - yBase - 1] as Entry)) i++;
+      agree = i - 1;
+      if (i <= high) {
+        if (x.term(i) === y.term(i)) return true; // different entries of the same term
+        i++;
+      }
+    }
+    // Past the first difference no index may hold the same term in both logs.
+    while (i <= high && x.term(i) !== y.term(i)) i++;
+    if (i <= high) return true;
+    state.xMark = x.mark();
+    state.yMark = y.mark();
+    state.agree = agree;
+    state.disjointTo = Math.max(agree, high);
+    return false;
+  }
 }
