@@ -7,6 +7,12 @@
  * - WriteCOInitRead: a read returns the initial value though a write of its key is in its causal past;
  * - WriteCORead: a read returns w1 though its causal past holds a write w2 of the same key with w1 before w2.
  * The causal past of every operation is a bit set filled in topological order: O(n² / 32) memory.
+ *
+ * A read of siblings reads from every sibling write, so WriteCORead also catches a sibling that another
+ * returned sibling (or anything else in the read's causal past) overwrote: a store that keeps it
+ * returned a value its own context had superseded. A snapshot read of several keys is one operation
+ * whose causal past holds every write it read, so seeing an answer without its question is
+ * WriteCOInitRead or WriteCORead.
  */
 import { describeRegisterOp, type RegisterHistory, type RegisterOp } from './register-history';
 
@@ -46,7 +52,10 @@ export function checkCausal(history: RegisterHistory): CausalResult {
   };
   for (const list of sessions.values())
     for (let i = 1; i < list.length; i++) edge(list[i - 1] as number, list[i] as number);
-  for (const [read, from] of readsFrom) if (typeof from === 'number') edge(from, read);
+  // A read of several values at once (a snapshot, siblings) is one operation: every write any of its
+  // parts read is in the causal past of its first part, so of all its parts.
+  for (const [read, from] of readsFrom)
+    if (typeof from === 'number') edge(from, (ops[read] as RegisterOp).group ?? read);
   // Kahn's order; what is left over lies on or behind a cycle.
   const order: number[] = [];
   const queue: number[] = [];

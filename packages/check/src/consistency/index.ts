@@ -12,16 +12,31 @@ export {
 export {
   classifyHistory,
   CONSISTENCY_LADDER,
+  LADDER_IMPLIES,
   type Classification,
   type ClassifyOptions,
   type LadderModel,
   type ModelVerdict,
 } from './classify';
 export { checkCausal, MAX_CAUSAL_OPERATIONS, type CausalPattern, type CausalResult } from './causal';
-export { findSerialization, type SerializationResult } from './serialization';
+export { findSerialization, type SerializationOptions, type SerializationResult } from './serialization';
+export {
+  checkConsistentPrefix,
+  MAX_PREFIX_WITNESS_SEARCHES,
+  type ConsistentPrefixResult,
+} from './consistent-prefix';
+export {
+  observationsOf,
+  isSnapshotRead,
+  type KeyObservation,
+  type Observation,
+  type ObservationOptions,
+} from './observations';
 export {
   registerHistory,
   describeRegisterOp,
+  describeRead,
   type RegisterHistory,
+  type RegisterHistoryOptions,
   type RegisterOp,
 } from './register-history';

@@ -4,10 +4,18 @@
  * operations dropped (they took no effect) and reads of unknown outcome dropped (they saw nothing
  * anyone can judge). Writes must be differentiated — no value written twice to one key — so every
  * read names the write it read from, as Bouajjani et al. (2017) assume.
+ *
+ * Besides a read of one key returning one value, two shapes of read observe several writes at once
+ * (`./observations.ts` parses them): a snapshot read of several keys, and a read returning a key's
+ * concurrent siblings. Such a read becomes several parts — one per (key, value) it observed — that
+ * share the history id, sit next to each other in their session, and name their first part as
+ * `group`. The checkers treat a group as one operation: it is placed at one point of a serial order,
+ * and its causal past is the union of what its parts read.
  */
-import type { History, Operation } from '../history';
+import type { History } from '../history';
+import { observationsOf, type ObservationOptions } from './observations';
 
-/** One read or write, with ids the checkers index by. */
+/** One read or write (or one part of a read that observed several values), with ids the checkers index by. */
 export interface RegisterOp {
   readonly id: number;
   readonly process: string;
@@ -19,6 +27,13 @@ export interface RegisterOp {
   readonly ret: number;
   /** A write whose outcome is unknown (info): it may or may not have taken effect. */
   readonly optional: boolean;
+  /**
+   * Set on the parts of a read that observed several values at once (a snapshot of several keys, a
+   * key's siblings): the index (into `ops`) of the group's first part. Undefined for a plain read.
+   */
+  readonly group?: number;
+  /** On a part of a sibling read: how many siblings its key returned (2 or more). */
+  readonly siblings?: number;
 }
 
 export interface RegisterHistory {
@@ -29,26 +44,21 @@ export interface RegisterHistory {
   readonly readsFrom: ReadonlyMap<number, number | 'initial' | 'unknown'>;
   /** The writes of each key (indices into `ops`). */
   readonly writesOf: ReadonlyMap<string, readonly number[]>;
+  /** The first part of the first read that returned two or more siblings of one key, if any. */
+  readonly firstSiblingRead?: number;
+  /** Whether some read observed several keys or several siblings (a group of parts). */
+  readonly hasGroups: boolean;
+  /** Whether some read was a snapshot or gave its value as siblings (the per-key linearizability checker cannot read it). */
+  readonly hasShapedReads: boolean;
 }
 
-function keyOf(op: Operation): string {
-  if (!Array.isArray(op.input) || op.input.length < 1 || typeof op.input[0] !== 'string')
-    throw new Error(
-      `consistency: operation ${op.id} must have input [key, …] with a string key, got ${JSON.stringify(op.input)}`,
-    );
-  return op.input[0];
-}
+export type RegisterHistoryOptions = ObservationOptions;
 
-/** The read's value: its output, or the value of a Jepsen-style [key, value] completion. */
-function readValue(op: Operation): unknown {
-  const out = op.output;
-  if (Array.isArray(out) && out.length === 2 && Array.isArray(op.input) && out[0] === op.input[0])
-    return out[1];
-  return out === undefined ? null : out;
-}
-
-export function registerHistory(history: History): RegisterHistory {
+export function registerHistory(history: History, options: RegisterHistoryOptions = {}): RegisterHistory {
   const ops: RegisterOp[] = [];
+  let firstSiblingRead: number | undefined;
+  let hasGroups = false;
+  let hasShapedReads = false;
   for (const op of history) {
     if (op.f !== 'read' && op.f !== 'write')
       throw new Error(
@@ -56,17 +66,46 @@ export function registerHistory(history: History): RegisterHistory {
       );
     if (op.outcome === 'fail') continue;
     if (op.f === 'read' && op.outcome !== 'ok') continue;
-    const key = keyOf(op);
-    ops.push({
-      id: op.id,
-      process: op.process,
-      kind: op.f,
-      key,
-      value: op.f === 'write' ? (op.input as unknown[])[1] : readValue(op),
-      call: op.call,
-      ret: op.ret,
-      optional: op.outcome === 'info',
-    });
+    const observed = observationsOf(op, options);
+    const base = { id: op.id, process: op.process, call: op.call, ret: op.ret };
+    if (observed.kind === 'write') {
+      ops.push({
+        ...base,
+        kind: 'write',
+        key: observed.key,
+        value: observed.value,
+        optional: op.outcome === 'info',
+      });
+      continue;
+    }
+    if (observed.shaped) hasShapedReads = true;
+    let parts = 0;
+    for (const o of observed.keys) parts += Math.max(1, o.values.length);
+    const group = parts > 1 ? ops.length : undefined;
+    if (group !== undefined) hasGroups = true;
+    for (const o of observed.keys) {
+      const several = o.values.length > 1;
+      if (several && firstSiblingRead === undefined) firstSiblingRead = ops.length;
+      if (o.values.length === 0)
+        ops.push({
+          ...base,
+          kind: 'read',
+          key: o.key,
+          value: null,
+          optional: false,
+          ...(group !== undefined ? { group } : {}),
+        });
+      for (const value of o.values)
+        ops.push({
+          ...base,
+          kind: 'read',
+          key: o.key,
+          value,
+          optional: false,
+          ...(group !== undefined ? { group } : {}),
+          ...(several ? { siblings: o.values.length } : {}),
+        });
+    }
   }
   const sessions = new Map<string, number[]>();
   ops.forEach((op, index) => {
@@ -74,13 +113,14 @@ export function registerHistory(history: History): RegisterHistory {
     if (!list) sessions.set(op.process, (list = []));
     list.push(index);
   });
+  // Parts of one read share call and follow each other in `ops`, so they stay next to each other.
   for (const list of sessions.values())
     list.sort((a, b) => (ops[a] as RegisterOp).call - (ops[b] as RegisterOp).call || a - b);
   const writesOf = new Map<string, number[]>();
   const writer = new Map<string, number>();
   ops.forEach((op, index) => {
     if (op.kind !== 'write') return;
-    const id = `${op.key}\u0000${JSON.stringify(op.value)}`;
+    const id = valueId(op.key, op.value);
     if (op.value === null) throw new Error(`consistency: operation ${op.id} writes null, the initial value`);
     if (writer.has(id))
       throw new Error(
@@ -95,12 +135,56 @@ export function registerHistory(history: History): RegisterHistory {
   ops.forEach((op, index) => {
     if (op.kind !== 'read') return;
     if (op.value === null) readsFrom.set(index, 'initial');
-    else readsFrom.set(index, writer.get(`${op.key}\u0000${JSON.stringify(op.value)}`) ?? 'unknown');
+    else readsFrom.set(index, writer.get(valueId(op.key, op.value)) ?? 'unknown');
   });
-  return { ops, sessions, readsFrom, writesOf };
+  return {
+    ops,
+    sessions,
+    readsFrom,
+    writesOf,
+    hasGroups,
+    hasShapedReads,
+    ...(firstSiblingRead !== undefined ? { firstSiblingRead } : {}),
+  };
 }
 
-/** One line for an operation: `c1 write x=1 (op 3, 0.0–1.0)`. */
+/** A key's value as one string, to match reads with writes. */
+export function valueId(key: string, value: unknown): string {
+  return `${key}\u0000${JSON.stringify(value)}`;
+}
+
+/** The parts of the read or group starting at `index` (a plain read is a group of one). */
+export function partsOf(ops: readonly RegisterOp[], index: number): number[] {
+  const op = ops[index] as RegisterOp;
+  if (op.group === undefined) return [index];
+  const out: number[] = [];
+  for (let i = op.group; i < ops.length && (ops[i] as RegisterOp).group === op.group; i++) out.push(i);
+  return out;
+}
+
+/** One line for an operation: `c1 write x=1 (op 3, 0.0–1.0)`; a part names its whole read. */
 export function describeRegisterOp(op: RegisterOp): string {
-  return `${op.process} ${op.kind} ${op.key}=${JSON.stringify(op.value)} (op ${op.id}, ${op.call.toFixed(1)}–${Number.isFinite(op.ret) ? op.ret.toFixed(1) : '?'})`;
+  const what =
+    op.siblings !== undefined
+      ? `${op.key} sibling ${JSON.stringify(op.value)}`
+      : `${op.key}=${JSON.stringify(op.value)}`;
+  return `${op.process} ${op.kind} ${what} (op ${op.id}, ${op.call.toFixed(1)}–${Number.isFinite(op.ret) ? op.ret.toFixed(1) : '?'})`;
+}
+
+/** One line for a whole read group: `r read {x=1, y=null} (op 4, 2.0–3.0)`. */
+export function describeRead(ops: readonly RegisterOp[], index: number): string {
+  const parts = partsOf(ops, index);
+  if (parts.length === 1) return describeRegisterOp(ops[index] as RegisterOp);
+  const first = ops[parts[0] as number] as RegisterOp;
+  const byKey = new Map<string, string[]>();
+  for (const p of parts) {
+    const op = ops[p] as RegisterOp;
+    let list = byKey.get(op.key);
+    if (!list) byKey.set(op.key, (list = []));
+    list.push(JSON.stringify(op.value));
+  }
+  const shown: string[] = [];
+  for (const [key, values] of byKey)
+    shown.push(values.length > 1 ? `${key}={${values.join(', ')}}` : `${key}=${values[0] as string}`);
+  return `${first.process} read {${shown.join(', ')}} (op ${first.id}, ${first.call.toFixed(1)}–${Number.isFinite(first.ret) ? first.ret.toFixed(1) : '?'})`;
 }

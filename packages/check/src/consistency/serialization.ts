@@ -5,7 +5,10 @@
  * their writes (Lipton & Sandberg 1988). Deciding it is NP-complete in general (Gibbons & Korach 1997):
  * a depth-first search over (position in each session, value of each key), iterative so no history is
  * too long for the stack, with explored states remembered and a budget past which the answer is unknown.
- * A write of unknown outcome may be placed or skipped.
+ * A write of unknown outcome may be placed or skipped. The parts of one read (a snapshot of several keys)
+ * are placed together, at one point. With `realTime`, an operation may come next only when every
+ * operation not yet placed did not return before it was invoked: linearizability (Herlihy & Wing 1990)
+ * for histories the per-key checker cannot split, such as snapshot reads of several keys.
  */
 import type { RegisterHistory, RegisterOp } from './register-history';
 
@@ -20,6 +23,11 @@ export interface SerializationResult {
 }
 
 export const DEFAULT_MAX_STATES = 200_000;
+
+export interface SerializationOptions {
+  /** Keep real-time order too: an operation that returned before another was invoked comes first. */
+  readonly realTime?: boolean;
+}
 
 /** The operations placed so far, newest first, shared between frames. */
 interface Placed {
@@ -53,6 +61,7 @@ export function findSerialization(
   history: RegisterHistory,
   sessions: readonly (readonly number[])[],
   maxStates = DEFAULT_MAX_STATES,
+  options: SerializationOptions = {},
 ): SerializationResult {
   const { ops } = history;
   const keyIds = new Map<string, number>();
@@ -75,6 +84,32 @@ export function findSerialization(
    * nothing, so if any order completes from here, one completes with the enabled read placed first:
    * reads never need branching, only writes do.
    */
+  /**
+   * Real time: the operation at `index` may come next only if no operation left unplaced returned
+   * before it was invoked. Each session's next operation returns first among its unplaced ones.
+   */
+  const realTimeAllows = (positions: Int32Array, index: number): boolean => {
+    if (!options.realTime) return true;
+    const call = (ops[index] as RegisterOp).call;
+    for (let s = 0; s < sessions.length; s++) {
+      const next = (sessions[s] as readonly number[])[positions[s] as number];
+      if (next !== undefined && next !== index && (ops[next] as RegisterOp).ret < call) return false;
+    }
+    return true;
+  };
+  /** How many operations from `position` on form the read placed with it (1, or a group's parts). */
+  const readSpan = (session: readonly number[], position: number): number => {
+    const group = (ops[session[position] as number] as RegisterOp).group;
+    if (group === undefined) return 1;
+    let span = 1;
+    while ((ops[session[position + span] as number] as RegisterOp | undefined)?.group === group) span++;
+    return span;
+  };
+  /**
+   * Places every read that can go next, for as long as one can (mutating `positions`). A read changes
+   * nothing, so if any order completes from here, one completes with the enabled read placed first:
+   * reads never need branching, only writes do. A group is enabled when all its parts are.
+   */
   const placeReads = (
     positions: Int32Array,
     values: Int32Array,
@@ -84,13 +119,25 @@ export function findSerialization(
     while (progress) {
       progress = false;
       for (let s = 0; s < sessions.length; s++) {
+        const session = sessions[s] as readonly number[];
         for (;;) {
-          const index = (sessions[s] as readonly number[])[positions[s] as number];
-          if (index === undefined) break;
-          const [k, v] = coded[index] as [number, number];
-          if ((ops[index] as RegisterOp).kind !== 'read' || values[k] !== v) break;
-          positions[s] = (positions[s] as number) + 1;
-          placed = { index, count: (placed?.count ?? 0) + 1, previous: placed };
+          const position = positions[s] as number;
+          const index = session[position];
+          if (index === undefined || (ops[index] as RegisterOp).kind !== 'read') break;
+          const span = readSpan(session, position);
+          let enabled = true;
+          for (let p = 0; p < span && enabled; p++) {
+            const [k, v] = coded[session[position + p] as number] as [number, number];
+            if (values[k] !== v) enabled = false;
+          }
+          if (!enabled || !realTimeAllows(positions, index)) break;
+          for (let p = 0; p < span; p++)
+            placed = {
+              index: session[position + p] as number,
+              count: (placed?.count ?? 0) + 1,
+              previous: placed,
+            };
+          positions[s] = position + span;
           progress = true;
         }
       }
@@ -105,8 +152,11 @@ export function findSerialization(
     const wanted = new Set<string>();
     for (let s = 0; s < sessions.length; s++) {
       const index = (sessions[s] as readonly number[])[positions[s] as number];
-      if (index !== undefined && (ops[index] as RegisterOp).kind === 'read')
-        wanted.add((coded[index] as number[]).join(':'));
+      if (index === undefined || (ops[index] as RegisterOp).kind !== 'read') continue;
+      const session = sessions[s] as readonly number[];
+      const span = readSpan(session, positions[s] as number);
+      for (let p = 0; p < span; p++)
+        wanted.add((coded[session[(positions[s] as number) + p] as number] as number[]).join(':'));
     }
     const first: number[] = [];
     const rest: number[] = [];
@@ -161,6 +211,7 @@ export function findSerialization(
       if (choice === 1 && !(op.kind === 'write' && op.optional)) continue;
       // Enabled reads were all placed when this frame was made; a read left next is not enabled.
       if (choice === 0 && op.kind === 'read') continue;
+      if (choice === 0 && !realTimeAllows(frame.positions, index)) continue;
       const positions = frame.positions.slice();
       positions[s] = position + 1;
       let values = frame.values;

@@ -10,8 +10,12 @@
  * - monotonic writes: two writes of one session to a key take effect in session order;
  * - writes follow reads: a write ordered after a version the session read is ordered after that version.
  * A read of a value with no known version (a write lost with its node) is counted, not judged.
+ *
+ * A snapshot read of several keys is judged key by key. A read of siblings observed every sibling, so
+ * it counts as having seen the newest of them in the version order (a read of {v1, v3} has seen v3).
  */
 import type { History, Operation } from '../history';
+import { observationsOf, type ObservationOptions } from './observations';
 
 export const SESSION_GUARANTEES = [
   'read-your-writes',
@@ -24,7 +28,7 @@ export type SessionGuarantee = (typeof SESSION_GUARANTEES)[number];
 /** Violations kept per guarantee with their operations (all are counted). */
 export const MAX_REPORTED_VIOLATIONS = 20;
 
-export interface SessionCheckOptions {
+export interface SessionCheckOptions extends ObservationOptions {
   /** A written value's place in its key's version order; undefined when the value is unknown. */
   versionOf(key: string, value: unknown): number | undefined;
 }
@@ -48,17 +52,8 @@ export interface SessionCheckResult {
   readonly unknownReads: number;
 }
 
-function keyOf(op: Operation): string {
-  if (!Array.isArray(op.input) || op.input.length < 1 || typeof op.input[0] !== 'string')
-    throw new Error(
-      `session check: operation ${op.id} must have input [key, …] with a string key, got ${JSON.stringify(op.input)}`,
-    );
-  return op.input[0];
-}
-
-function describe(op: Operation): string {
-  const value = op.f === 'write' ? (op.input as unknown[])[1] : op.output;
-  return `${op.f} ${keyOf(op)}=${JSON.stringify(value)} (op ${op.id}, ${op.call.toFixed(1)}–${op.ret.toFixed(1)} ms)`;
+function describe(op: Operation, key: string, value: unknown): string {
+  return `${op.f} ${key}=${JSON.stringify(value)} (op ${op.id}, ${op.call.toFixed(1)}–${op.ret.toFixed(1)} ms)`;
 }
 
 /** Judges every session of `history` against the four guarantees. */
@@ -81,8 +76,8 @@ export function checkSessionGuarantees(history: History, options: SessionCheckOp
   const report = (
     guarantee: SessionGuarantee,
     process: string,
-    earlier: Operation,
-    later: Operation,
+    earlier: { op: Operation; key: string; value: unknown },
+    later: { op: Operation; key: string; value: unknown },
     why: string,
   ) => {
     counts[guarantee]++;
@@ -90,69 +85,94 @@ export function checkSessionGuarantees(history: History, options: SessionCheckOp
       violations.push({
         guarantee,
         process,
-        earlier: earlier.id,
-        later: later.id,
-        detail: `${process}: ${describe(later)} ${why} ${describe(earlier)}`,
+        earlier: earlier.op.id,
+        later: later.op.id,
+        detail: `${process}: ${describe(later.op, later.key, later.value)} ${why} ${describe(earlier.op, earlier.key, earlier.value)}`,
       });
   };
   const versionOf = (key: string, value: unknown): number | undefined =>
     value === null ? 0 : options.versionOf(key, value);
   let unknownReads = 0;
+  /** A judged effect: the operation, its key, the value it wrote or saw, and that value's version. */
+  interface Seen {
+    readonly op: Operation;
+    readonly key: string;
+    readonly value: unknown;
+    readonly version: number;
+  }
   for (const [process, ops] of bySession) {
     ops.sort((a, b) => a.call - b.call || a.id - b.id);
     // Per key: the newest own write, the newest version read, and the newest version the session's
     // writes must follow (its own writes and what it read), each with the operation that set it.
-    const ownWrite = new Map<string, { version: number; op: Operation }>();
-    const lastWrite = new Map<string, { version: number; op: Operation }>();
-    const readMax = new Map<string, { version: number; op: Operation }>();
-    const pending: { op: Operation; key: string; version: number }[] = [];
+    const ownWrite = new Map<string, Seen>();
+    const lastWrite = new Map<string, Seen>();
+    const readMax = new Map<string, Seen>();
+    const pending: Seen[] = [];
     const settle = (before: number) => {
       // Effects of operations that completed before `before` (sessions are sequential, so this is
       // every earlier operation except one left open by an unknown outcome).
       for (let i = pending.length - 1; i >= 0; i--) {
-        const p = pending[i] as (typeof pending)[number];
+        const p = pending[i] as Seen;
         if (p.op.ret >= before) continue;
         pending.splice(i, 1);
         const target = p.op.f === 'write' ? ownWrite : readMax;
         const current = target.get(p.key);
-        if (!current || p.version > current.version) target.set(p.key, { version: p.version, op: p.op });
+        if (!current || p.version > current.version) target.set(p.key, p);
       }
     };
     for (const op of ops) {
       settle(op.call);
-      const key = keyOf(op);
       if (op.outcome !== 'ok') continue;
-      if (op.f === 'write') {
-        const version = versionOf(key, (op.input as unknown[])[1]);
+      const observed = observationsOf(op, options);
+      if (observed.kind === 'write') {
+        const { key, value } = observed;
+        const version = versionOf(key, value);
         if (version === undefined) continue;
+        const seen: Seen = { op, key, value, version };
         const previous = lastWrite.get(key);
         if (previous && version < previous.version)
-          report('monotonic-writes', process, previous.op, op, 'is ordered before the session’s earlier');
+          report('monotonic-writes', process, previous, seen, 'is ordered before the session’s earlier');
         const read = readMax.get(key);
         if (read && version < read.version)
           report(
             'writes-follow-reads',
             process,
-            read.op,
-            op,
+            read,
+            seen,
             'is ordered before a version the session read in',
           );
-        lastWrite.set(key, { version, op });
-        pending.push({ op, key, version });
+        lastWrite.set(key, seen);
+        pending.push(seen);
         continue;
       }
-      const version = versionOf(key, op.output);
-      if (version === undefined) {
-        unknownReads++;
-        continue;
+      for (const { key, values } of observed.keys) {
+        // The newest value observed (siblings: the newest of them); none is the initial value.
+        let version: number | undefined = values.length === 0 ? 0 : -1;
+        let value: unknown = null;
+        for (const v of values) {
+          const version1 = versionOf(key, v);
+          if (version1 === undefined) {
+            version = undefined;
+            break;
+          }
+          if (version1 > (version as number)) {
+            version = version1;
+            value = v;
+          }
+        }
+        if (version === undefined) {
+          unknownReads++;
+          continue;
+        }
+        const seen: Seen = { op, key, value: values.length > 1 ? { siblings: values } : value, version };
+        const own = ownWrite.get(key);
+        if (own && version < own.version)
+          report('read-your-writes', process, own, seen, 'misses the session’s own');
+        const read = readMax.get(key);
+        if (read && version < read.version)
+          report('monotonic-reads', process, read, seen, 'is older than the earlier');
+        pending.push(seen);
       }
-      const own = ownWrite.get(key);
-      if (own && version < own.version)
-        report('read-your-writes', process, own.op, op, 'misses the session’s own');
-      const read = readMax.get(key);
-      if (read && version < read.version)
-        report('monotonic-reads', process, read.op, op, 'is older than the earlier');
-      pending.push({ op, key, version });
     }
   }
   return { operations: history.length, sessions: bySession.size, counts, violations, unknownReads };

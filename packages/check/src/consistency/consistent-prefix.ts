@@ -1,0 +1,170 @@
+/**
+ * Consistent prefix (Terry, "Replicated Data Consistency Explained Through Baseball", CACM 2013; Viotti
+ * & Vukolić 2016, §3): a reader sees the state the store had after some prefix of one global sequence
+ * of writes — perhaps an old one, never a mix no moment ever had, such as an answer without its
+ * question. Exactly what is decided here:
+ *
+ *   there is one total order of the writes (a write of unknown outcome may be left out) that keeps
+ *   each session's writes in the order the session issued them, such that every read returns, for each
+ *   key it reads, the value of that key after some prefix of the order (the last write of the key in
+ *   the prefix, or the initial value if there is none). Each read may pick its own prefix: consistent
+ *   prefix alone promises nothing about a session's successive reads (that is monotonic reads).
+ *
+ * A session issues a write only after its previous one returned, so any store that applies writes in
+ * one log keeps them in that order; that is why the order keeps it, and why sequential consistency
+ * implies consistent prefix. A read of one key with one value is always the state after the prefix
+ * that ends with the write it read, so only snapshot reads of several keys (and reads of writes of
+ * unknown outcome, which force them into the order) constrain the order; a read of two or more
+ * siblings fails at once (a prefix leaves one value per key), and so does a value nobody wrote.
+ *
+ * Decided by the serialization search (`serialization.ts`) over each session's writes, with every
+ * constraining read as a session of its own: a read goes in as soon as the state matches it.
+ */
+import {
+  describeRead,
+  describeRegisterOp,
+  partsOf,
+  type RegisterHistory,
+  type RegisterOp,
+} from './register-history';
+import { findSerialization } from './serialization';
+
+export interface ConsistentPrefixResult {
+  readonly holds: boolean | 'unknown';
+  readonly counterexample?: string;
+  /** History op ids of the counterexample: the reads no prefix reconciles, and the writes that show why. */
+  readonly operations?: readonly number[];
+  readonly note?: string;
+}
+
+/** Reads (or pairs of reads) searched on their own to find a small counterexample, at most. */
+export const MAX_PREFIX_WITNESS_SEARCHES = 400;
+
+export function checkConsistentPrefix(history: RegisterHistory, maxStates: number): ConsistentPrefixResult {
+  const { ops, sessions, readsFrom } = history;
+  if (history.firstSiblingRead !== undefined) {
+    const at = history.firstSiblingRead;
+    return {
+      holds: false,
+      counterexample: `${describeRead(ops, at)} returned ${(ops[at] as RegisterOp).siblings} siblings of ${(ops[at] as RegisterOp).key}: after any prefix of one order of writes a key holds one value`,
+      operations: [(ops[at] as RegisterOp).id],
+    };
+  }
+  for (const [read, from] of readsFrom)
+    if (from === 'unknown')
+      return {
+        holds: false,
+        counterexample: `${describeRead(ops, read)}: no prefix holds ${describeRegisterOp(ops[read] as RegisterOp)}, nobody wrote it`,
+        operations: [(ops[read] as RegisterOp).id],
+      };
+  const writes: number[][] = [];
+  for (const list of sessions.values())
+    writes.push(list.filter((i) => (ops[i] as RegisterOp).kind === 'write'));
+  // The reads that constrain the order: snapshots of several keys, and reads of a write of unknown outcome.
+  const reads: number[][] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as RegisterOp;
+    if (op.kind !== 'read' || (op.group !== undefined && op.group !== i)) continue;
+    const parts = partsOf(ops, i);
+    const constrains =
+      parts.length > 1 ||
+      parts.some((p) => {
+        const from = readsFrom.get(p);
+        return typeof from === 'number' && (ops[from] as RegisterOp).optional;
+      });
+    if (constrains) reads.push(parts);
+  }
+  const search = (chosen: readonly (readonly number[])[], budget: number) =>
+    findSerialization(history, writes.concat(chosen as number[][]), budget);
+  const all = search(reads, maxStates);
+  if (all.verdict === 'yes') return { holds: true };
+  if (all.verdict === 'unknown')
+    return {
+      holds: 'unknown',
+      note: `the search for one order of the writes spent its budget of ${maxStates} states`,
+    };
+  return witness(history, reads, search, maxStates, all.stuck);
+}
+
+/** The smallest set of reads found that no prefix reconciles: one read, else two, else the search's stuck reads. */
+function witness(
+  history: RegisterHistory,
+  reads: readonly (readonly number[])[],
+  search: (chosen: readonly (readonly number[])[], budget: number) => { verdict: string },
+  maxStates: number,
+  stuck: readonly number[],
+): ConsistentPrefixResult {
+  const { ops } = history;
+  const budget = Math.max(1_000, Math.floor(maxStates / 20));
+  const id = (i: number) => (ops[i] as RegisterOp).id;
+  let searches = 0;
+  for (const read of reads) {
+    if (++searches > MAX_PREFIX_WITNESS_SEARCHES) break;
+    if (search([read], budget).verdict !== 'no') continue;
+    const why = answerWithoutQuestion(history, read);
+    return {
+      holds: false,
+      counterexample: why
+        ? `${describeRead(ops, read[0] as number)} shows ${describeRegisterOp(ops[why.later] as RegisterOp)} but not ${describeRegisterOp(ops[why.earlier] as RegisterOp)}, which its session wrote first: no prefix of any order holds one without the other`
+        : `${describeRead(ops, read[0] as number)}: no prefix of any order of the writes gives this state`,
+      operations: why ? [id(read[0] as number), id(why.earlier), id(why.later)] : [id(read[0] as number)],
+    };
+  }
+  for (let a = 0; a < reads.length; a++)
+    for (let b = a + 1; b < reads.length; b++) {
+      if (++searches > MAX_PREFIX_WITNESS_SEARCHES) break;
+      const first = reads[a] as readonly number[];
+      const second = reads[b] as readonly number[];
+      if (search([first, second], budget).verdict !== 'no') continue;
+      return {
+        holds: false,
+        counterexample: `${describeRead(ops, first[0] as number)} and ${describeRead(ops, second[0] as number)} cannot both be prefixes of one order of the writes: each shows a write the other does not`,
+        operations: [id(first[0] as number), id(second[0] as number)],
+      };
+    }
+  const stuckReads = stuck.filter((i) => (ops[i] as RegisterOp).kind === 'read');
+  return {
+    holds: false,
+    counterexample: `no order of the writes has a prefix for every read; the longest attempt could not place ${stuckReads.map((i) => describeRead(ops, i)).join('; ')}`,
+    operations: stuckReads.map(id),
+  };
+}
+
+/**
+ * For a read no prefix can give on its own: a write `later` it shows and a write `earlier` of another
+ * key it read, by the same session before `later`, that the read does not show (it shows that key's
+ * initial value, or a write the same session made before `earlier`).
+ */
+function answerWithoutQuestion(
+  history: RegisterHistory,
+  read: readonly number[],
+): { earlier: number; later: number } | undefined {
+  const { ops, sessions, readsFrom, writesOf } = history;
+  const positionOf = new Map<number, number>();
+  const sessionOf = new Map<number, string>();
+  for (const [name, list] of sessions)
+    list.forEach((i, at) => {
+      positionOf.set(i, at);
+      sessionOf.set(i, name);
+    });
+  for (const shown of read) {
+    const later = readsFrom.get(shown);
+    if (typeof later !== 'number') continue;
+    for (const other of read) {
+      const key = (ops[other] as RegisterOp).key;
+      if (key === (ops[shown] as RegisterOp).key) continue;
+      const seen = readsFrom.get(other);
+      for (const earlier of writesOf.get(key) ?? []) {
+        if (earlier === seen || sessionOf.get(earlier) !== sessionOf.get(later)) continue;
+        if ((positionOf.get(earlier) as number) > (positionOf.get(later) as number)) continue;
+        const hidden =
+          seen === 'initial' ||
+          (typeof seen === 'number' &&
+            sessionOf.get(seen) === sessionOf.get(earlier) &&
+            (positionOf.get(seen) as number) < (positionOf.get(earlier) as number));
+        if (hidden && !(ops[earlier] as RegisterOp).optional) return { earlier, later };
+      }
+    }
+  }
+  return undefined;
+}
