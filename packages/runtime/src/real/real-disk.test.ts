@@ -34,3 +34,68 @@ describe('RealDisk', () => {
     }
   });
 });
+
+describe('RealDisk with pipelined appends', () => {
+  const durable = (disk: RealDisk) =>
+    new Promise<void>((resolve) => {
+      if (disk.syncsDurable === disk.syncsRequested) resolve();
+      else disk.onDurable(() => disk.syncsDurable === disk.syncsRequested && resolve());
+    });
+
+  it('returns from sync() before the fsync of appended data ends, and says when it has', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      const disk = new RealDisk(dir, { pipelineAppends: true });
+      disk.sync();
+      expect(disk.syncsDurable).toBe(1); // nothing written: durable at once
+      disk.append('log', bytes(1, 2));
+      disk.sync();
+      expect(disk.syncsRequested).toBe(2);
+      expect(disk.syncsDurable).toBe(1);
+      await durable(disk);
+      expect(disk.syncsDurable).toBe(2);
+      expect([...disk.read('log')!]).toEqual([1, 2]);
+      disk.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets the syncs requested during an fsync share the next one (group commit)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      const disk = new RealDisk(dir, { pipelineAppends: true });
+      for (let i = 0; i < 50; i++) {
+        disk.append('log', bytes(i));
+        disk.sync();
+      }
+      await durable(disk);
+      expect(disk.syncsDurable).toBe(50);
+      expect(disk.backgroundFsyncs).toBe(2); // the first, then one for the 49 requested while it ran
+      expect(disk.read('log')!.length).toBe(50);
+      disk.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps whole-file replacement atomic and survives a rename of a file whose fsync is running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      const disk = new RealDisk(dir, { pipelineAppends: true });
+      disk.append('log', bytes(1));
+      disk.sync(); // fsync of 'log' in flight
+      disk.write('log.tmp', bytes(7, 8));
+      disk.sync();
+      disk.rename('log.tmp', 'log'); // closes the old descriptor only once its fsync ends
+      disk.append('log', bytes(9));
+      disk.sync();
+      await durable(disk);
+      expect([...disk.read('log')!]).toEqual([7, 8, 9]);
+      disk.close();
+      expect([...new RealDisk(dir).read('log')!]).toEqual([7, 8, 9]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

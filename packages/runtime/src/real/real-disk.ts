@@ -3,9 +3,18 @@
  * fsync of every file written since the last sync plus the directory itself (so creates, renames and
  * removes are durable too). Same contract as the simulator's disk, which is what makes crash tests
  * in the simulator mean something here.
+ *
+ * Pipelined mode (`pipelineAppends`, ADR 0018): `sync()` still fsyncs whole-file writes and the
+ * directory before it returns (a rename must never overtake its file's contents), but the fsync of
+ * appended data runs on libuv's thread pool and `sync()` returns at once. The caller learns when
+ * that data is durable through `whenDurable` — `RealNode` holds every message sent after a `sync()`
+ * until then, so nothing a node tells anyone depends on data a power loss could still take away,
+ * while the node goes on reading its sockets during the fsync. Syncs requested while one is in
+ * flight share the next one (group commit).
  */
 import {
   closeSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -19,13 +28,61 @@ import {
 import { join } from 'node:path';
 import type { Disk } from '@dslab/sim';
 
-export class RealDisk implements Disk {
+export interface RealDiskOptions {
+  /** Fsync appended data off the event loop; see the file comment. Off: `sync()` blocks until done. */
+  readonly pipelineAppends?: boolean;
+}
+
+/** How far a disk's background fsyncs got, for whoever must not act before they end. */
+export interface SyncProgress {
+  /** The number of `sync()` calls so far. */
+  readonly syncsRequested: number;
+  /** How many of them are durable. */
+  readonly syncsDurable: number;
+  /** Called each time `syncsDurable` grows. */
+  onDurable(listener: () => void): void;
+}
+
+export class RealDisk implements Disk, SyncProgress {
   private readonly appendFds = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private directoryDirty = false;
+  private readonly pipelined: boolean;
+  /** Pipelined mode: `sync()` calls so far, and how many of them are durable. */
+  private requestedSyncs = 0;
+  private durableSyncs = 0;
+  /** The fsync in flight covers syncs up to this number (0: none in flight). */
+  private inFlightCovers = 0;
+  /** Appended files whose data the next fsync must cover. */
+  private readonly appendDirty = new Set<number>();
+  /** Descriptors closed by the caller while an fsync on them was in flight: closed when it ends. */
+  private readonly closeAfterFsync = new Set<number>();
+  private readonly inFlightFds = new Set<number>();
+  private readonly durableListeners: (() => void)[] = [];
+  /** Background fsync rounds started (pipelined mode): fewer than syncs requested under load. */
+  backgroundFsyncs = 0;
 
-  constructor(readonly directory: string) {
+  constructor(
+    readonly directory: string,
+    options: RealDiskOptions = {},
+  ) {
     mkdirSync(directory, { recursive: true });
+    this.pipelined = options.pipelineAppends === true;
+  }
+
+  /** The number of the latest `sync()`: data appended before it is durable once `durable()` reaches it. */
+  get syncsRequested(): number {
+    return this.requestedSyncs;
+  }
+
+  /** How many `sync()` calls are durable. Without pipelining, always all of them. */
+  get syncsDurable(): number {
+    return this.durableSyncs;
+  }
+
+  /** Calls `listener` every time more syncs become durable (pipelined mode). */
+  onDurable(listener: () => void): void {
+    this.durableListeners.push(listener);
   }
 
   private path(name: string): string {
@@ -44,7 +101,8 @@ export class RealDisk implements Disk {
     }
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    this.dirty.add(name);
+    if (this.pipelined) this.appendDirty.add(fd);
+    else this.dirty.add(name);
   }
 
   write(name: string, data: Uint8Array): void {
@@ -87,6 +145,11 @@ export class RealDisk implements Disk {
   }
 
   sync(): void {
+    this.requestedSyncs++;
+    if (this.appendDirty.size === 0 && this.inFlightCovers === 0) this.durableSyncs = this.requestedSyncs;
+    else if (this.inFlightCovers === 0) this.startFsync();
+    // else: the fsync in flight started before this data was written; the next one (started when it
+    // ends) covers it, together with every other sync() requested meanwhile.
     for (const name of this.dirty) {
       const open = this.appendFds.get(name);
       if (open !== undefined) fsyncSync(open);
@@ -112,16 +175,55 @@ export class RealDisk implements Disk {
   }
 
   close(): void {
-    for (const fd of this.appendFds.values()) closeSync(fd);
+    for (const fd of this.appendFds.values()) this.closeFd(fd);
     this.appendFds.clear();
+  }
+
+  /** One fsync per dirty appended file, in parallel; when all end, the syncs requested before are durable. */
+  private startFsync(): void {
+    const fds = [...this.appendDirty];
+    this.appendDirty.clear();
+    const covers = this.requestedSyncs;
+    this.inFlightCovers = covers;
+    this.backgroundFsyncs++;
+    let left = fds.length;
+    for (const fd of fds) {
+      this.inFlightFds.add(fd);
+      fsync(fd, (error) => {
+        this.inFlightFds.delete(fd);
+        if (this.closeAfterFsync.delete(fd)) closeSync(fd);
+        // A failed fsync leaves the data's fate unknown (PostgreSQL's "fsyncgate"): stop rather than
+        // let a node acknowledge what may be gone.
+        if (error) throw new Error(`disk: fsync failed in ${this.directory}: ${error.message}`);
+        if (--left === 0) this.fsyncDone(covers);
+      });
+    }
+  }
+
+  private fsyncDone(covers: number): void {
+    this.durableSyncs = covers;
+    this.inFlightCovers = 0;
+    if (this.requestedSyncs > covers) {
+      if (this.appendDirty.size > 0) this.startFsync();
+      else this.durableSyncs = this.requestedSyncs; // nothing appended since: already durable
+    }
+    for (const listener of this.durableListeners) listener();
   }
 
   private closeAppend(name: string): void {
     const fd = this.appendFds.get(name);
     if (fd !== undefined) {
-      if (this.dirty.has(name)) fsyncSync(fd); // keep durability promises across reopen
-      closeSync(fd);
+      // keep durability promises across reopen
+      if (this.dirty.has(name) || this.appendDirty.has(fd)) fsyncSync(fd);
+      this.appendDirty.delete(fd);
+      this.closeFd(fd);
       this.appendFds.delete(name);
     }
+  }
+
+  /** Closes now, or when the fsync running on it ends (closing first could hand its number to another file). */
+  private closeFd(fd: number): void {
+    if (this.inFlightFds.has(fd)) this.closeAfterFsync.add(fd);
+    else closeSync(fd);
   }
 }

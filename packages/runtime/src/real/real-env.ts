@@ -2,14 +2,26 @@
  * `Env` over the real world: wall-clock time, real timers, TCP between peers, files with fsync.
  * The node code is the very same class the simulator runs; only this object differs.
  */
-import type { Env, Message, NodeFactory, NodeId, SimNode, TimerId, TraceData } from '@dslab/sim';
-import type { RealDisk } from './real-disk';
+import {
+  invariant,
+  type Env,
+  type Message,
+  type NodeFactory,
+  type NodeId,
+  type SimNode,
+  type TimerId,
+  type TraceData,
+} from '@dslab/sim';
+import type { Disk } from '@dslab/sim';
+import type { SyncProgress } from './real-disk';
 import type { TcpTransport } from './tcp-transport';
 
 export interface RealNodeOptions<M extends Message> {
   readonly id: NodeId;
   readonly factory: NodeFactory<M>;
-  readonly disk: RealDisk;
+  readonly disk: Disk;
+  /** When the disk's fsyncs run in the background: how far they got (messages wait for them). */
+  readonly durability?: SyncProgress;
   readonly transport: () => TcpTransport;
   /** Receives the node's trace events (for logs); off when undefined. */
   readonly trace?: (name: string, data: TraceData | undefined) => void;
@@ -18,6 +30,19 @@ export interface RealNodeOptions<M extends Message> {
    * and every message that arrives; returning true consumes it.
    */
   readonly local?: (from: NodeId, to: NodeId, msg: unknown) => boolean;
+}
+
+/**
+ * Messages sent while the disk's fsync is still running (pipelined mode), held until it ends. Past
+ * this many the node is flooding a stalled disk: further sends are dropped, as a lossy link would.
+ */
+export const MAX_HELD_MESSAGES = 65_536;
+
+interface HeldMessage {
+  readonly to: NodeId;
+  readonly msg: unknown;
+  /** The disk's sync count when it was sent: it leaves once that many syncs are durable. */
+  readonly afterSync: number;
 }
 
 type PendingTimer =
@@ -31,8 +56,36 @@ export class RealNode<M extends Message> {
   private readonly timers = new Map<TimerId, PendingTimer>();
   private nextTimer = 1;
   private stopped = false;
+  /** FIFO of sends waiting for the syncs before them (see RealDisk's pipelined mode). */
+  private readonly held: HeldMessage[] = [];
+  private heldHead = 0;
+  /** Sends dropped because `MAX_HELD_MESSAGES` were already waiting. */
+  heldDropped = 0;
 
   constructor(options: RealNodeOptions<M>) {
+    const durability = options.durability;
+    // Every message leaves only after every sync() the node called before sending it is durable: the
+    // rule the simulator's blocking sync() gives for free, kept while the fsync runs in the background.
+    const transmit = (to: NodeId, msg: unknown) => {
+      if (options.local?.(options.id, to, msg)) return;
+      options.transport().send(to, msg);
+    };
+    durability?.onDurable(() => {
+      const durable = durability.syncsDurable;
+      while (this.heldHead < this.held.length) {
+        const next = this.held[this.heldHead] as HeldMessage;
+        if (next.afterSync > durable) break;
+        this.heldHead++;
+        if (!this.stopped) transmit(next.to, next.msg);
+      }
+      if (this.heldHead === this.held.length) {
+        this.held.length = 0;
+        this.heldHead = 0;
+      } else if (this.heldHead > 4_096 && this.heldHead * 2 > this.held.length) {
+        this.held.splice(0, this.heldHead); // keep the FIFO's memory bounded under constant load
+        this.heldHead = 0;
+      }
+    });
     this.env = {
       id: options.id,
       disk: options.disk,
@@ -41,8 +94,12 @@ export class RealNode<M extends Message> {
       random: () => Math.random(),
       send: (to, msg) => {
         if (this.stopped) return;
-        if (options.local?.(options.id, to, msg)) return;
-        options.transport().send(to, msg);
+        const afterSync = durability?.syncsRequested ?? 0;
+        if (durability === undefined || afterSync <= durability.syncsDurable) {
+          invariant(this.heldHead === this.held.length, 'a message never overtakes one held before it');
+          transmit(to, msg);
+        } else if (this.held.length - this.heldHead >= MAX_HELD_MESSAGES) this.heldDropped++;
+        else this.held.push({ to, msg, afterSync });
       },
       setTimer: (ms, fire) => {
         const id = this.nextTimer++;
@@ -82,6 +139,8 @@ export class RealNode<M extends Message> {
 
   stop(): void {
     this.stopped = true;
+    this.held.length = 0;
+    this.heldHead = 0;
     for (const handle of this.timers.values()) this.cancel(handle);
     this.timers.clear();
   }

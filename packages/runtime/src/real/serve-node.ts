@@ -68,7 +68,7 @@ export function parsePeers(text: string, allowRemote = false): Map<NodeId, Addre
 }
 
 export async function serveNode(options: ServeOptions): Promise<ServedNode> {
-  const disk = new RealDisk(options.dataDir);
+  const disk = new RealDisk(options.dataDir, { pipelineAppends: true });
   // The transport exists before the node (the node may send from its start code), so it delivers through this.
   const holder: { node?: RealNode<Message> } = {};
   const transport = new TcpTransport({
@@ -93,6 +93,7 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
     id: options.id,
     factory: options.factory,
     disk,
+    durability: disk,
     transport: () => transport,
     trace: options.log
       ? (name, data) => options.log?.(`${options.id} ${name} ${JSON.stringify(data ?? {})}`)

@@ -95,8 +95,7 @@ export async function runRaftNode(options: RaftNodeOptions): Promise<void> {
     const node = new RealNode<SimMessage>({
       id,
       factory: raft.serve(params, members),
-      // RealNode only hands its disk to the Env, whose type is the simulator's Disk: the in-memory one fits.
-      disk: disk as RealDisk,
+      disk,
       // Every send is taken by `local` below; nothing goes over TCP.
       transport: (): TcpTransport => {
         throw new Error('the workbench Raft node has no TCP transport');
