@@ -16,7 +16,7 @@ import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { checkHistory } from '../check-parallel';
 import { TXN_MODELS, runTxnCheck } from './check-txn';
 import { runLogCheck } from './check-log';
-import { runModelsCheck } from './check-models';
+import { MODELS_HELP, runModelsCheck } from './check-models';
 
 interface CheckCliOptions {
   model?: string;
@@ -98,10 +98,7 @@ export function registerCheckCommand(program: Command): void {
     )
     .argument('<files...>', 'history files or folders')
     .option('--model <name>', `model: ${[...MODEL_NAMES, ...TXN_MODELS, 'log'].join(', ')}`)
-    .option(
-      '--models <list>',
-      'which consistency models a register history satisfies: all, or a list (linearizable, sequential, causal, PRAM, read-your-writes, …)',
-    )
+    .option('--models <list>', MODELS_HELP)
     .option('--format <format>', 'edn, jepsen-log or json (default: detected from the content)')
     .option(
       '--initial <json>',
