@@ -1,5 +1,6 @@
 export * from './contract';
 export { systems, findSystem } from './registry';
+export { systemEntries, systemEntry, loadSystem, type SystemEntry } from './lazy-registry';
 export { faultSchema, faultCommandSchema, faultScriptSchema } from './fault-schema';
 export { ConsistentHashRing } from './hashring';
 export { buildRaftCluster, raftParams, RaftNode, raftMutants } from './raft';
