@@ -1,8 +1,6 @@
 import { useMemo, useState } from 'react';
-import { catalog, systems, type CatalogStatus, type SystemDefinition } from '@dslab/systems';
+import { catalog, catalogRow, systemEntries, type CatalogStatus, type SystemEntry } from '@dslab/systems';
 import { systemLink, DEFAULT_SEED } from '../route';
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Catalog rows served by a page of the lab rather than by a system. */
 const PAGES: Readonly<Record<string, string>> = { N2: '#/check', N6: '#/workbench' };
@@ -13,10 +11,14 @@ const STATUS_LABEL: Readonly<Record<CatalogStatus, string>> = {
   planned: 'planned',
 };
 
-/** Catalog row id → the implemented system that covers it. */
-function implementedRows(): Map<string, SystemDefinition<unknown>> {
-  const byRow = new Map<string, SystemDefinition<unknown>>();
-  for (const system of systems) for (const row of system.rows) if (!byRow.has(row)) byRow.set(row, system);
+/**
+ * Catalog row id → the implemented system that covers it. The home page reads the lazy registry's entries
+ * only: it loads no system's definition (each is a chunk its own page loads).
+ */
+function implementedRows(): Map<string, SystemEntry> {
+  const byRow = new Map<string, SystemEntry>();
+  for (const system of systemEntries)
+    for (const row of system.rows) if (!byRow.has(row)) byRow.set(row, system);
   return byRow;
 }
 
@@ -44,17 +46,13 @@ export function HomePage() {
         own nodes in <code>dslab workbench</code>? <a href="#/workbench">Open the run</a>.
       </p>
       <ul className="cards" data-testid="systems">
-        {systems.map((system) => (
+        {systemEntries.map((system) => (
           <li key={system.id} className="card">
             <a href={systemLink(system.id, DEFAULT_SEED)} data-testid={`system-${system.id}`}>
               <span className="rows">{system.rows.join(' ')}</span>
               <h2>{system.title}</h2>
             </a>
-            <p>{system.summary}</p>
-            <p className="muted">
-              {plural(system.scenarios.length, 'scenario')}
-              {system.fuzz ? ` · fuzzed with ${plural(system.fuzz.mutants.length, 'mutant')}` : ''}
-            </p>
+            <p className="muted">{system.rows.map((row) => catalogRow(row).title).join(' · ')}</p>
           </li>
         ))}
       </ul>

@@ -1,12 +1,13 @@
-import { useEffect, useState } from 'react';
-import { findSystem, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
+import { Suspense, use, useEffect, useState } from 'react';
+import { systemEntry, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
 import { runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
 import { LivePanel } from '../components/live/LivePanel';
 import { ParamsForm } from '../components/ParamsForm';
-import { viewFor } from '../views/registry';
+import { LoadBoundary } from '../components/LoadBoundary';
+import { loadSystemPage, type LoadedSystem } from './load-system-page';
 
 type SystemRoute = Extract<Route, { page: 'system' }>;
 
@@ -15,14 +16,50 @@ type RunState =
   | { readonly status: 'done'; readonly summary: RunSummary }
   | { readonly status: 'failed'; readonly message: string };
 
+/**
+ * A system's page. Its title and rows are known at once (the lazy registry carries them); its definition
+ * and view are chunks of their own, loaded on the way in. Until they arrive the page shows the same
+ * heading it will keep, and a line that says it is loading, so nothing above the fold moves.
+ */
 export function SystemPage({ route }: { route: SystemRoute }) {
-  const system = findSystem(route.system);
+  const entry = systemEntry(route.system);
+  if (!entry) return <ErrorPage message={`there is no system '${route.system}'`} />;
+  const heading = <SystemHeading rows={entry.rows} />;
+  return (
+    <LoadBoundary what={entry.title}>
+      <Suspense
+        fallback={
+          <section aria-busy="true">
+            {heading}
+            <h1>{entry.title}</h1>
+            <p className="lead muted" role="status" data-testid="system-loading">
+              Loading…
+            </p>
+          </section>
+        }
+      >
+        <LoadedSystemPage route={route} loading={loadSystemPage(entry.id)} />
+      </Suspense>
+    </LoadBoundary>
+  );
+}
+
+function SystemHeading({ rows }: { rows: readonly string[] }) {
+  return (
+    <p className="rows">
+      {rows.join(' ')} · {trackOf(rows)}
+    </p>
+  );
+}
+
+function LoadedSystemPage({ route, loading }: { route: SystemRoute; loading: Promise<LoadedSystem> }) {
+  const { system, view } = use(loading);
   const [run, setRun] = useState<RunState>({ status: 'running' });
   const [seedText, setSeedText] = useState(String(route.seed));
   const paramsKey = JSON.stringify(route.params);
 
   useEffect(() => {
-    if (!system?.run) return;
+    if (!system.run) return;
     let current = true;
     setRun({ status: 'running' });
     runSystem(system.id, JSON.parse(paramsKey) as unknown, route.seed).then(
@@ -34,9 +71,8 @@ export function SystemPage({ route }: { route: SystemRoute }) {
     };
   }, [system, route.seed, paramsKey]);
 
-  if (!system) return <ErrorPage message={`there is no system '${route.system}'`} />;
   const seedValid = /^\d{1,15}$/.test(seedText);
-  const Explorer = viewFor(system.view)?.Explorer;
+  const Explorer = view?.Explorer;
   // A system with a world: the seed and parameters shape the run drawn below them. A pure structure: its
   // explorer comes first, and the seed only feeds the experiments, so it sits with them.
   const world = Boolean(system.live || system.run);
@@ -74,9 +110,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
 
   return (
     <section>
-      <p className="rows">
-        {system.rows.join(' ')} · {trackOf(system.rows)}
-      </p>
+      <SystemHeading rows={system.rows} />
       <h1>{system.title}</h1>
       <p className="lead">{system.summary}</p>
 
@@ -89,6 +123,7 @@ export function SystemPage({ route }: { route: SystemRoute }) {
           <h2>Live</h2>
           <LivePanel
             system={system}
+            picture={view?.Live}
             params={route.params}
             seed={route.seed}
             faults={route.faults}

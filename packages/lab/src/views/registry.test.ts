@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { systems } from '@dslab/systems';
-import { viewFor, views } from './registry';
+import { loadView, views } from './registry';
 
 const labSource = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -18,20 +18,27 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('the view registry', () => {
-  it('every view kind a system declares is drawn by a registered view, and every view is used', () => {
+  it('every view kind a system declares is drawn by a registered view, and every view is used', async () => {
     for (const system of systems)
       if (system.view !== undefined)
-        expect(viewFor(system.view), `${system.id}: '${system.view}'`).toBeDefined();
-    for (const entry of views) {
+        expect(await loadView(system.view), `${system.id}: '${system.view}'`).toBeDefined();
+    for (const lazy of views) {
       expect(
-        systems.some((system) => system.view === entry.kind),
-        `no system declares '${entry.kind}'`,
+        systems.some((system) => system.view === lazy.kind),
+        `no system declares '${lazy.kind}'`,
       ).toBe(true);
-      expect(entry.Live ?? entry.Explorer, `'${entry.kind}' draws nothing`).toBeDefined();
+      const entry = await loadView(lazy.kind);
+      expect(entry?.kind, `'${lazy.kind}' loads no view of its kind`).toBe(lazy.kind);
+      expect(entry?.Live ?? entry?.Explorer, `'${lazy.kind}' draws nothing`).toBeDefined();
     }
   });
 
-  it("a live run's detail is of the kind its system declares, and that kind's view draws it", () => {
+  it('a kind nothing draws loads no view', async () => {
+    expect(await loadView(undefined)).toBeUndefined();
+    expect(await loadView('no-such-view-kind')).toBeUndefined();
+  });
+
+  it("a live run's detail is of the kind its system declares, and that kind's view draws it", async () => {
     for (const system of systems) {
       if (!system.live) continue;
       const run = system.live(system.params.parse({}), 1);
@@ -39,16 +46,17 @@ describe('the view registry', () => {
       const detail = run.view().detail;
       if (detail === undefined) continue;
       expect(detail.kind, system.id).toBe(system.view);
-      const Live = viewFor(system.view)?.Live;
+      const Live = (await loadView(system.view))?.Live;
       expect(Live, `${system.id}: no live view for '${detail.kind}'`).toBeDefined();
       const html = renderToStaticMarkup(createElement(Live!, { detail }));
       expect(html, system.id).not.toContain('view-mismatch');
     }
   });
 
-  it('a live view checks the kind at run time and says so instead of drawing the wrong data', () => {
-    for (const entry of views) {
-      if (!entry.Live) continue;
+  it('a live view checks the kind at run time and says so instead of drawing the wrong data', async () => {
+    for (const lazy of views) {
+      const entry = await loadView(lazy.kind);
+      if (!entry?.Live) continue;
       const html = renderToStaticMarkup(createElement(entry.Live, { detail: { kind: `not-${entry.kind}` } }));
       expect(html).toContain('view-mismatch');
       const hollow = renderToStaticMarkup(createElement(entry.Live, { detail: { kind: entry.kind } }));

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 // Runs worlds off the main thread so the page never blocks. Same code, same seed → same trace as Node.
-import { findSystem } from '@dslab/systems';
+// It loads only the systems it is asked to run: each is a chunk of its own (see the lazy registry).
+import { loadSystem, type SystemDefinition } from '@dslab/systems';
 import type { LiveOperation, LiveSnapshot, WindowRequest, WorkerReply, WorkerRequest } from './protocol';
 import { LiveSession } from '../live/session';
 import { timelineWindow } from '../live/window';
@@ -12,9 +13,7 @@ let session: LiveSession | undefined;
 /** Latest a message can arrive after its send that the timeline still pairs into one arrow. */
 const MAX_DRAWN_LATENCY_MS = 5_000;
 
-function parseParams(systemId: string, params: unknown): unknown {
-  const system = findSystem(systemId);
-  if (!system) throw new Error(`unknown system '${systemId}'`);
+function parseParams(system: SystemDefinition<unknown>, params: unknown): unknown {
   const parsed = system.params.safeParse(params);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
@@ -25,13 +24,12 @@ function parseParams(systemId: string, params: unknown): unknown {
   return parsed.data;
 }
 
-function live(operation: LiveOperation, window: WindowRequest): LiveSnapshot {
+async function live(operation: LiveOperation, window: WindowRequest): Promise<LiveSnapshot> {
   if (operation.op === 'open') {
-    const system = findSystem(operation.system);
-    if (!system) throw new Error(`unknown system '${operation.system}'`);
+    const system = await loadSystem(operation.system);
     session = new LiveSession(
       system,
-      parseParams(system.id, operation.params),
+      parseParams(system, operation.params),
       operation.seed,
       operation.commands,
     );
@@ -57,26 +55,34 @@ function live(operation: LiveOperation, window: WindowRequest): LiveSnapshot {
   };
 }
 
+/**
+ * Live operations act on one session in the order they were sent. Opening a run now waits for its system's
+ * chunk, so each operation waits for the one before it: an 'advance' sent right after an 'open' must not
+ * run before the session exists (or on the session it replaces).
+ */
+let liveQueue: Promise<unknown> = Promise.resolve();
+
 scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   const reply = (message: WorkerReply) => scope.postMessage(message);
   try {
     if (request.type === 'live') {
-      reply({ type: 'live', id: request.id, snapshot: live(request.operation, request.window) });
+      const next = liveQueue.then(() => live(request.operation, request.window));
+      liveQueue = next.catch(() => undefined);
+      reply({ type: 'live', id: request.id, snapshot: await next });
       return;
     }
     if (request.type === 'check') {
       reply({ type: 'check', id: request.id, report: checkHistory(request.text, request.model) });
       return;
     }
-    const system = findSystem(request.system);
-    if (!system) throw new Error(`unknown system '${request.system}'`);
+    const system = await loadSystem(request.system);
     if (request.type === 'run') {
       if (!system.run) throw new Error(`${system.id} has no free run`);
       reply({
         type: 'run',
         id: request.id,
-        summary: system.run(parseParams(system.id, request.params), request.seed),
+        summary: system.run(parseParams(system, request.params), request.seed),
       });
     } else {
       const scenario = system.scenarios.find((s) => s.id === request.scenario);

@@ -1,7 +1,8 @@
+import type { ComponentType } from 'react';
 import type { SystemDefinition } from '@dslab/systems';
 import { systemLink } from '../../route';
 import type { Command } from '../../live/session';
-import { viewFor } from '../../views/registry';
+import type { LiveViewProps } from '../../views/types';
 import { useLiveRun, usePlayKeys } from './useLiveRun';
 import { TimeBar } from './TimeBar';
 import { FaultBar } from './FaultBar';
@@ -13,6 +14,8 @@ import { MessageTimeline } from './MessageTimeline';
 
 interface Props {
   readonly system: SystemDefinition<unknown>;
+  /** The picture the system's view kind registers (loaded with the page), else the generic node cards. */
+  readonly picture?: ComponentType<LiveViewProps> | undefined;
   readonly params: Record<string, unknown>;
   readonly seed: number;
   readonly faults: readonly Command[];
@@ -24,13 +27,12 @@ interface Props {
  * view kind registers, else the generic node cards) and its messages over time, then the faults that act
  * on it, its metrics and the checker.
  */
-export function LivePanel({ system, params, seed, faults, at }: Props) {
+export function LivePanel({ system, picture: Picture, params, seed, faults, at }: Props) {
   const run = useLiveRun({ system: system.id, params, seed, faults, at });
   usePlayKeys(run);
   const { snapshot } = run;
   const nodes = snapshot?.state.view.nodes ?? [];
   const detail = snapshot?.state.view.detail;
-  const Picture = viewFor(system.view)?.Live;
   const link = () =>
     snapshot && systemLink(system.id, seed, params, { faults: snapshot.commands, at: run.time });
 
