@@ -117,10 +117,7 @@ describe('random runs with dotted version vectors and siblings', () => {
       const causal = holds(c, 'causal');
       expect(causal?.counterexample).toMatch(/^WriteCORead/);
       // The value read, the session's later write that overwrote it, and the read: one client's three.
-      const [from, overwrote, reader] = (causal?.operations ?? []).map((id) =>
-        c === undefined ? '' : String(id),
-      );
-      expect([from, overwrote, reader].every((x) => x !== undefined)).toBe(true);
+      expect(causal?.operations).toHaveLength(3);
       expect(causal?.counterexample).toMatch(
         /^WriteCORead: (c\d)[.\d]* read k0 .* returns \1[.\d]* write .* which \1[.\d]* write/,
       );
