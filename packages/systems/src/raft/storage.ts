@@ -31,25 +31,44 @@ const encoder = new TextEncoder();
 /**
  * One log record per line: a checksum (murmur3 of the JSON, 8 hex digits), a space, and the entry with
  * its index, so recovery can tell a rewrite of an index from an append and a torn or flipped record
- * from a good one.
+ * from a good one. Returned as its UTF-8 bytes, which nobody may mutate (they are shared, see below).
  */
-function logLine(index: number, entry: Entry): string {
-  // Every member writes the same entry objects at the same indexes (the leader's, as it sent them):
-  // encode each (entry, index) record once, not once per member. Entries are never mutated.
-  const cached = encodedRecords.get(entry);
-  if (cached?.index === index) return cached.line;
+function logRecord(index: number, entry: Entry): Uint8Array {
+  // Every member writes the same entry objects at the same indexes (the leader's, as it sent them), at
+  // about the same time: a small cache by index encodes each (entry, index) record once, not once per
+  // member. A miss only costs the encoding; entries are never mutated, so a hit is always the same bytes.
+  const slot = index & (RECORD_CACHE_SLOTS - 1);
+  const cached = recordCache[slot];
+  if (cached !== undefined && cached.entry === entry && cached.index === index) return cached.bytes;
   const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
-  const line = `${checksum(json)} ${json}\n`;
-  encodedRecords.set(entry, { index, line });
-  return line;
+  const bytes = encoder.encode(`${checksum(json)} ${json}\n`);
+  recordCache[slot] = { entry, index, bytes };
+  return bytes;
 }
 
-const encodedRecords = new WeakMap<Entry, { readonly index: number; readonly line: string }>();
+/** Slots of the record cache (a power of two): far more than the entries in flight at once. */
+export const RECORD_CACHE_SLOTS = 1_024;
+const recordCache: (
+  { readonly entry: Entry; readonly index: number; readonly bytes: Uint8Array } | undefined
+)[] = [];
 
-function logLines(firstIndex: number, entries: readonly Entry[]): string {
-  let text = '';
-  entries.forEach((entry, offset) => (text += logLine(firstIndex + offset, entry)));
-  return text;
+/** The records of `entries` from `firstIndex` on, one after the other. */
+function logRecords(firstIndex: number, entries: readonly Entry[]): Uint8Array[] {
+  const records: Uint8Array[] = [];
+  for (let k = 0; k < entries.length; k++) records.push(logRecord(firstIndex + k, entries[k] as Entry));
+  return records;
+}
+
+/** One buffer holding `chunks` in order (the chunk itself when there is one). */
+function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 function checksum(json: string): string {
@@ -74,8 +93,9 @@ export class RaftStorage {
   private dirty = false;
   /** A file was replaced (meta, snapshot, log rewrite) whose rename is durable only after the next flush. */
   replacedSinceFlush = false;
-  /** Log records appended since the last flush, encoded once at the flush. */
-  private pendingLog = '';
+  /** Log records appended since the last flush (shared, immutable bytes), written as one append. */
+  private pendingLog: Uint8Array[] = [];
+  private pendingBytes = 0;
 
   constructor(
     private readonly disk: Disk,
@@ -90,7 +110,11 @@ export class RaftStorage {
 
   appendEntries(firstIndex: number, entries: readonly Entry[]): void {
     if (entries.length === 0) return;
-    this.pendingLog += logLines(firstIndex, entries);
+    for (let k = 0; k < entries.length; k++) {
+      const record = logRecord(firstIndex + k, entries[k] as Entry);
+      this.pendingLog.push(record);
+      this.pendingBytes += record.length;
+    }
     this.dirty = true;
   }
 
@@ -101,8 +125,12 @@ export class RaftStorage {
   }
 
   private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
-    this.pendingLog = ''; // those records are among `entries`
-    this.replaceAtomically('log', encoder.encode(logLines(firstIndex, entries)));
+    this.pendingLog = []; // those records are among `entries`
+    this.pendingBytes = 0;
+    const records = logRecords(firstIndex, entries);
+    let length = 0;
+    for (const record of records) length += record.length;
+    this.replaceAtomically('log', joined(records, length));
   }
 
   /**
@@ -120,9 +148,10 @@ export class RaftStorage {
 
   /** Hands the records appended since the last flush to the disk, in one write. */
   private writePendingLog(): void {
-    if (this.pendingLog === '') return;
-    this.disk.append('log', encoder.encode(this.pendingLog));
-    this.pendingLog = '';
+    if (this.pendingLog.length === 0) return;
+    this.disk.append('log', joined(this.pendingLog, this.pendingBytes));
+    this.pendingLog = [];
+    this.pendingBytes = 0;
   }
 
   /** Makes everything written so far durable; a no-op when nothing changed. */
