@@ -27,6 +27,7 @@ import { leasesSystem } from './leases';
 import { sagaSystem } from './sagas';
 import { resilienceSystem } from './resilience';
 import { plogSystem } from './plog';
+import { consistencySystem } from './consistency';
 
 export const systems: readonly SystemDefinition<unknown>[] = [
   echoSystem as SystemDefinition<unknown>,
@@ -54,6 +55,7 @@ export const systems: readonly SystemDefinition<unknown>[] = [
   sagaSystem as SystemDefinition<unknown>,
   resilienceSystem as SystemDefinition<unknown>,
   plogSystem as SystemDefinition<unknown>,
+  consistencySystem as SystemDefinition<unknown>,
 ];
 
 export function findSystem(id: string): SystemDefinition<unknown> | undefined {
