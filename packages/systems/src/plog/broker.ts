@@ -15,6 +15,7 @@ import {
   type PartitionState,
   type PlogMessage,
   type PlogMutant,
+  type ProduceError,
   type ProducedRecord,
 } from './messages';
 import { loadLogs, persistAll, persistAppend } from './storage';
@@ -51,8 +52,21 @@ interface Pending {
   readonly baseOffset: number;
 }
 
+/** A transaction marker appended and waiting for the ISR before the coordinator hears it is written. */
+interface PendingMarker {
+  readonly from: NodeId;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly txnSeq: number;
+  readonly offset: number;
+}
+
+/** Markers waiting for the ISR, per partition: the coordinator resends past it. */
+export const PENDING_MARKERS_BOUND = 1_000;
+
 interface Replica {
   state: PartitionState | undefined;
+  readonly markers: PendingMarker[];
   readonly log: PartitionLog;
   highWatermark: number;
   /** Leader: each follower's log end as its last fetch said, and when it last caught up. */
@@ -71,6 +85,10 @@ export interface ReplicaSnapshot {
   readonly logEnd: number;
   readonly logStart: number;
   readonly highWatermark: number;
+  /** The last stable offset: read_committed consumers read below it. */
+  readonly lastStable: number;
+  /** Transactions open in this replica's log. */
+  readonly openTransactions: number;
   readonly records: number;
 }
 
@@ -106,6 +124,7 @@ export class Broker implements SimNode<PlogMessage> {
       highWatermark: 0,
       followers: new Map(),
       pending: [],
+      markers: [],
       proposal: undefined,
       fetchSentAt: undefined,
     };
@@ -147,6 +166,8 @@ export class Broker implements SimNode<PlogMessage> {
           msg.producerId,
           msg.baseSequence,
           msg.transactional === true,
+          msg.producerEpoch,
+          msg.txnSeq,
         );
       case 'replica-fetch':
         return this.onReplicaFetch(from, msg.id, msg.epoch, msg.offset, msg.lastEpoch);
@@ -186,7 +207,11 @@ export class Broker implements SimNode<PlogMessage> {
       this.advanceHighWatermark(replica);
       return;
     }
-    if (wasLeader) this.failPending(replica, 'not-leader');
+    if (wasLeader) {
+      this.failPending(replica, 'not-leader');
+      // The coordinator sends the markers again to the new leader.
+      replica.markers.length = 0;
+    }
     replica.fetchSentAt = undefined;
   }
 
@@ -207,11 +232,13 @@ export class Broker implements SimNode<PlogMessage> {
     producerId: number | undefined,
     baseSequence: number | undefined,
     transactional: boolean,
+    producerEpoch: number | undefined,
+    txnSeq: number | undefined,
   ): void {
     const replica = this.replicas.get(id);
     const reply = (extra: {
       baseOffset?: number;
-      error?: 'not-leader' | 'not-enough-replicas' | 'out-of-order-sequence' | 'duplicate-sequence';
+      error?: ProduceError;
       expectedSequence?: number;
     }): void => {
       if (acks !== 0) this.env.send(from, { type: 'produce-reply', id: requestId, partition: id, ...extra });
@@ -225,7 +252,14 @@ export class Broker implements SimNode<PlogMessage> {
     let baseOffset = log.endOffset;
     if (producerId !== undefined && baseSequence !== undefined) {
       const forget = mutantActive(this.config.mutant, 'forget-sequences-on-restart');
-      const check = log.checkSequence(producerId, baseSequence, forget);
+      let check = log.checkSequence(producerId, baseSequence, forget, producerEpoch ?? 0);
+      // An older epoch than the partition has seen is a zombie's (or a timed-out transaction's) batch:
+      // refused (KIP-98). The mutant lets it in, where the next commit marker would expose it.
+      if (check.kind === 'fenced') {
+        if (!mutantActive(this.config.mutant, 'no-epoch-fencing')) return reply({ error: 'producer-fenced' });
+        this.env.trace('zombie-append', { partition: id, producerId, epoch: producerEpoch ?? 0 });
+        check = { kind: 'append' };
+      }
       if (check.kind === 'out-of-order')
         return reply({ error: 'out-of-order-sequence', expectedSequence: check.expected });
       if (check.kind === 'old') return reply({ error: 'duplicate-sequence' });
@@ -251,7 +285,9 @@ export class Broker implements SimNode<PlogMessage> {
       ...(producerId !== undefined && baseSequence !== undefined
         ? { producerId, sequence: baseSequence + i }
         : {}),
+      ...(producerEpoch !== undefined ? { producerEpoch } : {}),
       ...(transactional ? { transactional } : {}),
+      ...(transactional && txnSeq !== undefined ? { txnSeq } : {}),
     }));
     log.append(appended);
     persistAppend(this.env.disk, id, appended);
@@ -302,6 +338,7 @@ export class Broker implements SimNode<PlogMessage> {
         () => `${state.id}: hw ${hw} > end ${log.endOffset}`,
       );
     }
+    this.releaseMarkers(replica);
     if (replica.pending.length === 0) return;
     const still: Pending[] = [];
     for (const p of replica.pending) {
@@ -322,7 +359,28 @@ export class Broker implements SimNode<PlogMessage> {
         });
     }
     replica.pending.length = 0;
-    replica.pending.push(...still);
+    for (const p of still) replica.pending.push(p);
+  }
+
+  /** Markers the whole ISR has: the coordinator may count them written. */
+  private releaseMarkers(replica: Replica): void {
+    if (replica.markers.length === 0 || !this.isLeader(replica)) return;
+    // As acks=all: a marker only the leader has (the ISR shrank below min.insync.replicas) waits.
+    if (replica.state.isr.length < this.config.minInsync) return;
+    const id = replica.state.id;
+    let kept = 0;
+    for (const m of replica.markers) {
+      if (m.offset < replica.highWatermark)
+        this.env.send(m.from, {
+          type: 'marker-written',
+          producerId: m.producerId,
+          producerEpoch: m.producerEpoch,
+          txnSeq: m.txnSeq,
+          partition: id,
+        });
+      else replica.markers[kept++] = m;
+    }
+    replica.markers.length = kept;
   }
 
   // ─── Leader: followers and ISR ────────────────────────────────────────────────────────────────────
@@ -483,9 +541,9 @@ export class Broker implements SimNode<PlogMessage> {
     // last stable offset, and never a record of an aborted transaction. Markers are never returned.
     const limit = msg.readCommitted ? log.lastStableOffset(replica.highWatermark) : replica.highWatermark;
     const examined = log.read(offset, max, limit);
-    const records = examined.filter(
-      (r) => r.control === undefined && !(msg.readCommitted && log.isAborted(r)),
-    );
+    // The mutant forgets the aborted index: read_committed then hands out aborted transactions' records.
+    const skipAborted = msg.readCommitted && !mutantActive(this.config.mutant, 'read-committed-returns-aborted');
+    const records = examined.filter((r) => r.control === undefined && !(skipAborted && log.isAborted(r)));
     const last = examined[examined.length - 1];
     this.env.send(from, {
       ...base,
@@ -498,12 +556,25 @@ export class Broker implements SimNode<PlogMessage> {
 
   // ─── Transactions ─────────────────────────────────────────────────────────────────────────────────
 
-  /** The coordinator's commit or abort marker, appended once per open transaction (a resend finds it closed). */
+  /**
+   * The coordinator's commit or abort marker of one transaction (its producer, epoch and number). It is
+   * appended when it closes the producer's open transaction here (or an earlier one a zombie left), or
+   * when nothing of the transaction reached this partition: the marker then fences the older epoch's
+   * batches still on their way. A marker already written only waits for the ISR; one of a transaction
+   * that a later one follows here is stale and answered at once. Answered once the ISR has the marker,
+   * as acks=all (the mutant answers at once: a leader failover then loses it).
+   */
   private onWriteMarker(from: NodeId, msg: PlogMessage & { type: 'write-marker' }): void {
     const replica = this.replicas.get(msg.partition);
     if (!this.isLeader(replica)) return;
     const { log, state } = replica;
-    if (log.hasOpenTransaction(msg.producerId)) {
+    const written = (): void => this.env.send(from, { type: 'marker-written', ...this.markerIds(msg) });
+    const open = log.openTransaction(msg.producerId);
+    const lastSeq = log.lastMarkerSeq(msg.producerId);
+    if (msg.producerEpoch < log.producerEpoch(msg.producerId) || (open ? open.seq > msg.txnSeq : lastSeq > msg.txnSeq))
+      return written();
+    if (state.isr.length < this.config.minInsync || replica.markers.length >= PENDING_MARKERS_BOUND) return;
+    if (open !== undefined || lastSeq < msg.txnSeq) {
       const marker: LogRecord = {
         offset: log.endOffset,
         key: null,
@@ -511,13 +582,34 @@ export class Broker implements SimNode<PlogMessage> {
         epoch: state.epoch,
         timestamp: this.env.now(),
         producerId: msg.producerId,
+        producerEpoch: msg.producerEpoch,
+        txnSeq: msg.txnSeq,
         control: msg.commit ? 'commit' : 'abort',
       };
       log.append([marker]);
       persistAppend(this.env.disk, msg.partition, [marker]);
-      this.advanceHighWatermark(replica);
+      this.env.trace('marker', { partition: msg.partition, producerId: msg.producerId, commit: msg.commit });
     }
-    this.env.send(from, { type: 'marker-written', producerId: msg.producerId, partition: msg.partition });
+    const offset = log.lastMarker(msg.producerId);
+    if (mutantActive(this.config.mutant, 'marker-before-replication') || offset < replica.highWatermark)
+      return written();
+    replica.markers.push({
+      from,
+      producerId: msg.producerId,
+      producerEpoch: msg.producerEpoch,
+      txnSeq: msg.txnSeq,
+      offset,
+    });
+    this.advanceHighWatermark(replica);
+  }
+
+  private markerIds(msg: PlogMessage & { type: 'write-marker' }) {
+    return {
+      producerId: msg.producerId,
+      producerEpoch: msg.producerEpoch,
+      txnSeq: msg.txnSeq,
+      partition: msg.partition,
+    };
   }
 
   // ─── Cleaning ─────────────────────────────────────────────────────────────────────────────────────
@@ -550,6 +642,8 @@ export class Broker implements SimNode<PlogMessage> {
         logEnd: replica.log.endOffset,
         logStart: replica.log.logStart,
         highWatermark: replica.highWatermark,
+        lastStable: replica.log.lastStableOffset(replica.highWatermark),
+        openTransactions: replica.log.openTransactionCount(),
         records: replica.log.size,
       });
     }

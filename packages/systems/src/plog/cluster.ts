@@ -1,5 +1,11 @@
 /** Builds a partitioned-log world: brokers, the controller, producers and a consumer group, from params and seed. */
-import { LogRecorder, checkLog, type LogCheckResult } from '@dslab/check';
+import {
+  LOG_FINDING_KINDS,
+  LogRecorder,
+  checkLog,
+  type LogCheckResult,
+  type LogFindingKind,
+} from '@dslab/check';
 import { World, type Env, type NodeId, type TraceMode } from '@dslab/sim';
 import { z } from 'zod';
 import { simpleLink } from '../link-params';
@@ -9,6 +15,7 @@ import { Controller } from './controller';
 import type { LogRecord } from './log';
 import { partitionId, plogMutants, type PartitionId, type PlogMessage, type TopicConfig } from './messages';
 import { Producer, type ProducerConfig } from './producer';
+import { TxnCoordinator } from './txn-coordinator';
 
 export const plogParams = z
   .object({
@@ -55,6 +62,11 @@ export const plogParams = z
     abortShare: z.number().min(0).max(1).default(0.3),
     /** transaction.timeout.ms: the coordinator aborts a transaction open longer than this. */
     transactionTimeoutMs: z.number().positive().default(1_000),
+    /**
+     * Zombie restarts: this many new instances of transactional producers start during the run (spread
+     * over its middle), each with the transactional id of an existing one, which keeps running as a zombie.
+     */
+    zombies: z.number().int().min(0).max(16).default(0),
     isolation: z.enum(['read_uncommitted', 'read_committed']).default('read_uncommitted'),
     mutant: z.enum(plogMutants).optional(),
   })
@@ -70,12 +82,16 @@ export interface PlogCluster {
   readonly params: PlogParams;
   readonly brokers: readonly NodeId[];
   readonly controllerId: NodeId;
+  /** The transaction coordinator. */
+  readonly coordinatorId: NodeId;
+  /** Every producer instance, zombie restarts included (the list grows as they start). */
   readonly producers: readonly NodeId[];
   readonly consumers: readonly NodeId[];
   readonly recorder: LogRecorder;
   /** How many times each record value was processed by a consumer. */
   readonly effects: Map<string, number>;
   controller(): Controller;
+  coordinator(): TxnCoordinator;
   broker(id: NodeId): Broker;
   producer(id: NodeId): Producer;
   consumer(id: NodeId): Consumer;
@@ -112,6 +128,7 @@ export function buildPlogCluster(
   const producers = Array.from({ length: params.producers }, (_, i) => `p${i + 1}`);
   const consumers = Array.from({ length: params.consumers }, (_, i) => `c${i + 1}`);
   const controllerId = 'ctl';
+  const coordinatorId = 'txc';
   const recorder = new LogRecorder();
   const effects = new Map<string, number>();
   const topics: readonly TopicConfig[] = overrides.topics ?? [
@@ -131,12 +148,19 @@ export function buildPlogCluster(
         topics,
         sessionMs: params.brokerSessionMs,
         uncleanElection: params.uncleanElection,
-        transactionTimeoutMs: params.transactionTimeoutMs,
         groups: {
           sessionMs: params.groupSessionMs,
           rebalanceTimeoutMs: Math.min(params.maxPollIntervalMs, 1_000),
           protocol: params.protocol,
         },
+      }),
+  );
+  world.addNode(
+    coordinatorId,
+    (env: Env<PlogMessage>) =>
+      new TxnCoordinator(env, {
+        controller: controllerId,
+        transactionTimeoutMs: params.transactionTimeoutMs,
       }),
   );
   for (const id of brokers)
@@ -156,7 +180,7 @@ export function buildPlogCluster(
     );
   // Record values are unique over the run (the checker's identity), across producer restarts too.
   let counter = 0;
-  producers.forEach((id, index) => {
+  const startProducer = (id: NodeId, index: number): void => {
     const next: ProducerConfig['next'] =
       overrides.workload?.(id, index) ??
       ((random) => {
@@ -172,7 +196,14 @@ export function buildPlogCluster(
           acks: params.acks,
           idempotent: params.idempotent || params.transactional,
           ...(params.transactional
-            ? { transaction: { records: params.transactionRecords, abortShare: params.abortShare } }
+            ? {
+                transaction: {
+                  records: params.transactionRecords,
+                  abortShare: params.abortShare,
+                  transactionalId: `t${index + 1}`,
+                  coordinator: coordinatorId,
+                },
+              }
             : {}),
           maxInFlight: params.maxInFlight,
           retries: params.retries,
@@ -187,7 +218,19 @@ export function buildPlogCluster(
           next: (random) => (stopped ? undefined : next(random)),
         }),
     );
-  });
+  };
+  producers.forEach(startProducer);
+  // Zombie restarts: a new instance takes over a transactional id while the old one runs on, unaware.
+  if (params.transactional && params.producers > 0)
+    for (let k = 0; k < params.zombies; k++) {
+      const index = k % params.producers;
+      const id = `${producers[index]}z${k + 1}`;
+      world.at(params.durationMs * (0.25 + (0.5 * k) / Math.max(1, params.zombies)), `zombie restart ${id}`, () => {
+        producers.push(id);
+        startProducer(id, index);
+        world.start();
+      });
+    }
   const startConsumer = (id: NodeId): void =>
     world.addNode(
       id,
@@ -225,11 +268,13 @@ export function buildPlogCluster(
     params,
     brokers,
     controllerId,
+    coordinatorId,
     producers,
     consumers,
     recorder,
     effects,
     controller: () => world.node<Controller>(controllerId),
+    coordinator: () => world.node<TxnCoordinator>(coordinatorId),
     broker: (id) => world.node<Broker>(id),
     producer: (id) => world.node<Producer>(id),
     consumer: (id) => world.node<Consumer>(id),
@@ -297,6 +342,28 @@ export function firstFinding(result: LogCheckResult): string | undefined {
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   return `${counts}; first: ${first?.kind}: ${first?.message}`;
+}
+
+/** The findings of the given kinds, summed up with the first one; undefined when there are none. */
+export function findingOf(result: LogCheckResult, kinds: readonly LogFindingKind[]): string | undefined {
+  const counts = kinds.filter((k) => result.counts[k] > 0).map((k) => `${result.counts[k]} ${k}`);
+  if (counts.length === 0) return undefined;
+  const first = result.findings.find((f) => kinds.includes(f.kind));
+  return `${counts.join(', ')}; first: ${first?.kind}: ${first?.message}`;
+}
+
+/** Every finding kind but the two the fuzzer checks on their own. */
+export const LOG_KINDS_REST: readonly LogFindingKind[] = LOG_FINDING_KINDS.filter(
+  (k) => k !== 'aborted-read' && k !== 'commit-backwards',
+);
+
+const finalVerdicts = new WeakMap<PlogCluster, LogCheckResult>();
+
+/** The drained run's verdict, computed once for the fuzzer's several final checks. */
+export function finalVerdict(cluster: PlogCluster): LogCheckResult {
+  let result = finalVerdicts.get(cluster);
+  if (!result) finalVerdicts.set(cluster, (result = checkRun(cluster)));
+  return result;
 }
 
 export { partitionId };

@@ -20,8 +20,6 @@ export interface ControllerConfig {
   readonly topics: readonly TopicConfig[];
   readonly sessionMs: number;
   readonly uncleanElection: boolean;
-  /** A transaction open longer than this is aborted by the coordinator (transaction.timeout.ms). */
-  readonly transactionTimeoutMs: number;
   readonly groups: CoordinatorConfig;
 }
 
@@ -48,31 +46,9 @@ export class Controller implements SimNode<PlogMessage> {
   private readonly partitions = new Map<PartitionId, PartitionState>();
   private readonly brokers = new Map<NodeId, BrokerState>();
   private nextProducerId = 1;
-  private ticks = 0;
   readonly coordinator: GroupCoordinator;
   elections = 0;
   uncleanElections = 0;
-  /** The transaction coordinator's state: each producer's partitions, and the markers still to write. */
-  private readonly transactions = new Map<
-    number,
-    {
-      partitions: Set<PartitionId>;
-      startedAt: number;
-      ending:
-        | {
-            commit: boolean;
-            from: NodeId | undefined;
-            id: number;
-            pending: Set<PartitionId>;
-            answerAborted: boolean;
-          }
-        | undefined;
-    }
-  >();
-  /** Producers whose transaction the coordinator aborted on its own: their next EndTxn learns it. */
-  private readonly timedOut = new Set<number>();
-  transactionsTimedOut = 0;
-
   constructor(
     private readonly env: Env<PlogMessage>,
     private readonly config: ControllerConfig,
@@ -132,35 +108,7 @@ export class Controller implements SimNode<PlogMessage> {
         this.onFenced(id);
       }
     this.coordinator.tick(now);
-    for (const [producerId, txn] of this.transactions)
-      if (!txn.ending && now - txn.startedAt > this.config.transactionTimeoutMs) {
-        // transaction.timeout.ms: abort it ourselves, so the partitions' last stable offset can move on.
-        this.transactionsTimedOut++;
-        this.timedOut.add(producerId);
-        txn.ending = {
-          commit: false,
-          from: undefined,
-          id: -1,
-          pending: new Set(txn.partitions),
-          answerAborted: true,
-        };
-        this.env.trace('transaction-timeout', { producerId });
-        this.writeMarkers(producerId);
-      }
-    if (++this.ticks % 5 === 0)
-      for (const producerId of this.transactions.keys()) this.writeMarkers(producerId);
     this.env.setTimer(TICK_MS, () => this.tick());
-  }
-
-  /** Sends the commit or abort marker to the leader of every partition still without one (again on each tick). */
-  private writeMarkers(producerId: number): void {
-    const ending = this.transactions.get(producerId)?.ending;
-    if (!ending) return;
-    for (const partition of ending.pending) {
-      const leader = this.partitions.get(partition)?.leader;
-      if (leader !== undefined)
-        this.env.send(leader, { type: 'write-marker', producerId, commit: ending.commit, partition });
-    }
   }
 
   private update(state: PartitionState): void {
@@ -257,48 +205,6 @@ export class Controller implements SimNode<PlogMessage> {
           partitions: [...this.partitions.values()],
         });
         return;
-      case 'add-partitions-to-txn': {
-        let txn = this.transactions.get(msg.producerId);
-        if (!txn)
-          this.transactions.set(
-            msg.producerId,
-            (txn = { partitions: new Set(), startedAt: now, ending: undefined }),
-          );
-        for (const p of msg.partitions) txn.partitions.add(p);
-        this.env.send(from, { type: 'txn-ok', id: msg.id });
-        return;
-      }
-      case 'end-txn': {
-        const txn = this.transactions.get(msg.producerId);
-        const timedOut = this.timedOut.delete(msg.producerId);
-        // Already ended (the answer was lost), timed out, or empty: say how it ended.
-        if (!txn || txn.partitions.size === 0) {
-          this.transactions.delete(msg.producerId);
-          this.env.send(from, { type: 'txn-ok', id: msg.id, ...(timedOut ? { aborted: true } : {}) });
-          return;
-        }
-        if (!txn.ending) {
-          // Records written after a timeout belong to the aborted transaction too.
-          const commit = msg.commit && !timedOut;
-          txn.ending = { commit, from, id: msg.id, pending: new Set(txn.partitions), answerAborted: !commit };
-          this.writeMarkers(msg.producerId);
-        } else txn.ending = { ...txn.ending, from, id: msg.id };
-        return;
-      }
-      case 'marker-written': {
-        const txn = this.transactions.get(msg.producerId);
-        if (!txn?.ending) return;
-        txn.ending.pending.delete(msg.partition);
-        if (txn.ending.pending.size > 0) return;
-        this.transactions.delete(msg.producerId);
-        if (txn.ending.from !== undefined)
-          this.env.send(txn.ending.from, {
-            type: 'txn-ok',
-            id: txn.ending.id,
-            ...(txn.ending.answerAborted ? { aborted: true } : {}),
-          });
-        return;
-      }
       case 'init-producer':
         this.env.send(from, { type: 'producer-id', id: msg.id, producerId: this.nextProducerId++ });
         return;

@@ -4,8 +4,11 @@ import type { LiveNodeView, SystemDefinition } from '../contract';
 import { simulatedSystem, standardNemesis, type SimulationSpec } from '../kit';
 import {
   buildPlogCluster,
+  LOG_KINDS_REST,
   checkRun,
   drainCluster,
+  finalVerdict,
+  findingOf,
   firstFinding,
   partitionProgress,
   plogParams,
@@ -114,7 +117,7 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
     ],
     params: (seed, mutant) => {
       const rng = new Rng(seed).fork('plog-params');
-      return plogParams.parse({
+      const common = {
         partitions: 2 + rng.int(3),
         consumers: 1 + rng.int(3),
         protocol: rng.chance(0.5) ? 'eager' : 'cooperative',
@@ -123,17 +126,38 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
         durationMs: 2_500,
         requestTimeoutMs: 200,
         ...(mutant ? { mutant } : {}),
+      };
+      // Two seeds in three run transactions: producers with transactional ids (some taken over by a new
+      // instance while the old one runs on), a quarter of the transactions aborted, timeouts short enough
+      // for the nemesis's pauses to trip them, and read_committed consumers.
+      const rngTxn = new Rng(seed).fork('plog-transactions');
+      if (!rngTxn.chance(2 / 3)) return plogParams.parse(common);
+      return plogParams.parse({
+        ...common,
+        producers: 2 + rngTxn.int(2),
+        transactional: true,
+        transactionRecords: 3 + rngTxn.int(10),
+        abortShare: 0.25,
+        transactionTimeoutMs: 250 + rngTxn.int(500),
+        zombies: rngTxn.int(3),
+        isolation: 'read_committed',
       });
     },
-    // The controller stands for Kafka's KRaft quorum and is not faulted (README); brokers and clients are.
+    // The controller stands for Kafka's KRaft quorum and is not faulted (README); brokers, clients and the
+    // transaction coordinator (its state on its disk, as Kafka's in its transaction log) are.
     nemesis: (cluster, seed, params) =>
-      standardNemesis(cluster.world, seed, [...cluster.brokers, ...cluster.producers, ...cluster.consumers], {
+      standardNemesis(
+        cluster.world,
+        seed,
+        [...cluster.brokers, ...cluster.producers, ...cluster.consumers, cluster.coordinatorId],
+        {
         startMs: 200,
         endMs: params.durationMs - 300,
         meanIntervalMs: 250,
         maxDurationMs: 500,
         families: ['partition', 'crash', 'pause', 'link'],
-      }),
+        },
+      ),
     drive: (cluster, params) => {
       cluster.world.runFor(params.durationMs);
       if (drainCluster(cluster, DRAIN_MS)) return undefined;
@@ -142,7 +166,16 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
       );
       return `not drained ${DRAIN_MS} ms after the heal: ${behind.map((p) => `${p.id} hw ${p.highWatermark} end ${p.logEnd} committed ${p.committed}`).join('; ') || 'producers still busy'}`;
     },
-    finalChecks: [{ name: 'log', check: (cluster) => firstFinding(checkRun(cluster)) }],
+    // The log checker's verdict, split so a mutant names the finding it must cause: aborted reads and
+    // commits going backwards first, every other finding under `log`.
+    finalChecks: [
+      { name: 'aborted-read', check: (cluster) => findingOf(finalVerdict(cluster), ['aborted-read']) },
+      {
+        name: 'commit-backwards',
+        check: (cluster) => findingOf(finalVerdict(cluster), ['commit-backwards']),
+      },
+      { name: 'log', check: (cluster) => findingOf(finalVerdict(cluster), LOG_KINDS_REST) },
+    ],
   },
 };
 

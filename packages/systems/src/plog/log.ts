@@ -17,8 +17,12 @@ export interface LogRecord {
   /** Idempotent producer id and this record's sequence number, when the producer has one. */
   readonly producerId?: number;
   readonly sequence?: number;
+  /** The producer's epoch (transactional producers; 0 when absent). Markers carry the coordinator's. */
+  readonly producerEpoch?: number;
   /** Written inside a transaction (KIP-98): hidden from read_committed consumers until its marker. */
   readonly transactional?: boolean;
+  /** Which of its producer's transactions a transactional record or a marker belongs to (the coordinator's count). */
+  readonly txnSeq?: number;
   /** A transaction marker (control record), never handed to the application. */
   readonly control?: 'commit' | 'abort';
 }
@@ -45,7 +49,12 @@ interface ProducerBatch {
 }
 
 interface ProducerEntry {
+  /** The newest producer epoch seen (KIP-98): batches of an older one are fenced. */
+  epoch: number;
   lastSequence: number;
+  /** Offset of this producer's last transaction marker, or -1, and the transaction it ended. */
+  lastMarker: number;
+  lastMarkerSeq: number;
   /** The last `PRODUCER_WINDOW` batches (max.in.flight.requests.per.connection = 5 with idempotence). */
   readonly batches: ProducerBatch[];
 }
@@ -58,7 +67,9 @@ export type SequenceCheck =
   | { readonly kind: 'duplicate'; readonly firstOffset: number }
   | { readonly kind: 'out-of-order'; readonly expected: number }
   /** Below the window: a batch written long ago. */
-  | { readonly kind: 'old' };
+  | { readonly kind: 'old' }
+  /** An older producer epoch than the log has seen: a zombie or a timed-out transaction's producer. */
+  | { readonly kind: 'fenced'; readonly current: number };
 
 export class PartitionLog {
   private records: LogRecord[] = [];
@@ -72,8 +83,8 @@ export class PartitionLog {
   /** When the cleaner first kept each tombstone (offset → time). */
   private readonly tombstoneSeen = new Map<number, number>();
   private nextOffset = 0;
-  /** Open transactions: producer id → first offset (the last stable offset cannot pass it). */
-  private openTransactions = new Map<number, number>();
+  /** Open transactions: producer id → first offset (the last stable offset cannot pass it) and which transaction. */
+  private openTransactions = new Map<number, { first: number; seq: number }>();
   /** Aborted transactions' ranges: read_committed consumers skip their records. */
   private aborted: { producerId: number; first: number; last: number }[] = [];
   logStart = 0;
@@ -115,15 +126,32 @@ export class PartitionLog {
       if (record.offset - this.activeSegmentStart >= this.segmentRecords) this.segments.push(record.offset);
       this.records.push(record);
       this.nextOffset = record.offset + 1;
-      if (record.producerId !== undefined && record.sequence !== undefined)
-        this.track(record, record.producerId, record.sequence);
+      this.trackProducer(record);
       this.trackTransaction(record);
     }
   }
 
-  private track(record: LogRecord, producerId: number, sequence: number): void {
+  private trackProducer(record: LogRecord): void {
+    const producerId = record.producerId;
+    if (producerId === undefined) return;
+    const epoch = record.producerEpoch ?? 0;
     let entry = this.producers.get(producerId);
-    if (!entry) this.producers.set(producerId, (entry = { lastSequence: -1, batches: [] }));
+    if (!entry) this.producers.set(producerId, (entry = { epoch, lastSequence: -1, lastMarker: -1, lastMarkerSeq: -1, batches: [] }));
+    // A newer epoch starts the producer's sequence numbers again at 0.
+    if (epoch > entry.epoch) {
+      entry.epoch = epoch;
+      entry.lastSequence = -1;
+      entry.batches.length = 0;
+    }
+    if (record.control !== undefined) {
+      entry.lastMarker = record.offset;
+      entry.lastMarkerSeq = Math.max(entry.lastMarkerSeq, record.txnSeq ?? -1);
+    }
+    // A fenced epoch's record (only a mutant lets one in) does not move the current epoch's sequences.
+    else if (record.sequence !== undefined && epoch === entry.epoch) this.track(entry, record, record.sequence);
+  }
+
+  private track(entry: ProducerEntry, record: LogRecord, sequence: number): void {
     const last = entry.batches[entry.batches.length - 1];
     // Records of one producer written back to back extend its last run; another producer's records in
     // between start a new one. Five runs are kept: at least the last five batches, as Kafka keeps.
@@ -144,22 +172,37 @@ export class PartitionLog {
     const producerId = record.producerId;
     if (producerId === undefined) return;
     if (record.control !== undefined) {
-      const first = this.openTransactions.get(producerId);
-      if (first === undefined) return;
+      const open = this.openTransactions.get(producerId);
+      if (open === undefined) return;
+      const first = open.first;
       this.openTransactions.delete(producerId);
       if (record.control === 'abort') this.aborted.push({ producerId, first, last: record.offset });
     } else if (record.transactional && !this.openTransactions.has(producerId))
-      this.openTransactions.set(producerId, record.offset);
+      this.openTransactions.set(producerId, { first: record.offset, seq: record.txnSeq ?? -1 });
+  }
+
+  openTransactionCount(): number {
+    return this.openTransactions.size;
   }
 
   hasOpenTransaction(producerId: number): boolean {
     return this.openTransactions.has(producerId);
   }
 
+  /** The transaction a producer has open here (its first offset and number), if any. */
+  openTransaction(producerId: number): { readonly first: number; readonly seq: number } | undefined {
+    return this.openTransactions.get(producerId);
+  }
+
+  /** The transaction number of the producer's last marker here, or -1. */
+  lastMarkerSeq(producerId: number): number {
+    return this.producers.get(producerId)?.lastMarkerSeq ?? -1;
+  }
+
   /** The last stable offset: below the first record of any open transaction, and below the high watermark. */
   lastStableOffset(highWatermark: number): number {
     let lso = highWatermark;
-    for (const first of this.openTransactions.values()) if (first < lso) lso = first;
+    for (const open of this.openTransactions.values()) if (open.first < lso) lso = open.first;
     return lso;
   }
 
@@ -176,10 +219,31 @@ export class PartitionLog {
     return false;
   }
 
-  /** Where a producer's batch starting at `firstSequence` belongs: append, duplicate of a recent batch, or a gap. */
-  checkSequence(producerId: number, firstSequence: number, forgetUnknown: boolean): SequenceCheck {
+  /** The newest epoch this log has seen of a producer (-1 when none). */
+  producerEpoch(producerId: number): number {
+    return this.producers.get(producerId)?.epoch ?? -1;
+  }
+
+  /** Offset of the producer's last transaction marker in this log, or -1. */
+  lastMarker(producerId: number): number {
+    return this.producers.get(producerId)?.lastMarker ?? -1;
+  }
+
+  /**
+   * Where a producer's batch starting at `firstSequence` belongs: fenced (an older epoch), append,
+   * duplicate of a recent batch, or a gap. A newer epoch than the log's starts at sequence 0.
+   */
+  checkSequence(
+    producerId: number,
+    firstSequence: number,
+    forgetUnknown: boolean,
+    epoch = 0,
+  ): SequenceCheck {
     const entry = this.producers.get(producerId);
-    if (!entry) {
+    if (entry && epoch < entry.epoch) return { kind: 'fenced', current: entry.epoch };
+    if (entry && epoch > entry.epoch)
+      return firstSequence === 0 ? { kind: 'append' } : { kind: 'out-of-order', expected: 0 };
+    if (!entry || entry.lastSequence < 0) {
       // A producer the log has never seen must start at 0, or its earlier batches were lost.
       return firstSequence === 0 || forgetUnknown
         ? { kind: 'append' }
@@ -279,10 +343,10 @@ export class PartitionLog {
     this.producers = new Map();
     this.openTransactions = new Map();
     this.aborted = [];
-    for (const record of this.records) this.trackTransaction(record);
-    for (const record of this.records)
-      if (record.producerId !== undefined && record.sequence !== undefined)
-        this.track(record, record.producerId, record.sequence);
+    for (const record of this.records) {
+      this.trackTransaction(record);
+      this.trackProducer(record);
+    }
   }
 
   /** Deletes closed segments past the retention time or past the size limit; returns records removed. */

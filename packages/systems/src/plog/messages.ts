@@ -44,7 +44,16 @@ export type ProduceError =
   | 'not-enough-replicas-after-append'
   | 'out-of-order-sequence'
   /** Older than the broker's window of recent batches: written long ago (Kafka's DUPLICATE_SEQUENCE_NUMBER). */
-  | 'duplicate-sequence';
+  | 'duplicate-sequence'
+  /** The producer's epoch is older than the one the partition has seen: a newer instance, or a timed-out transaction (KIP-98). */
+  | 'producer-fenced';
+
+/** Why the transaction coordinator refused a request. */
+export type TxnError =
+  /** The producer's epoch is not the current one for its transactional id. */
+  | 'producer-fenced'
+  /** The previous transaction is still writing its markers: ask again shortly. */
+  | 'concurrent-transactions';
 
 export type PlogMessage =
   // brokers ↔ controller
@@ -95,7 +104,11 @@ export type PlogMessage =
       readonly records: readonly ProducedRecord[];
       readonly producerId?: number;
       readonly baseSequence?: number;
+      /** The producer's epoch (transactional producers): an older one than the partition's is fenced. */
+      readonly producerEpoch?: number;
       readonly transactional?: boolean;
+      /** The transaction's number, as AddPartitionsToTxn answered. */
+      readonly txnSeq?: number;
     }
   | {
       readonly type: 'produce-reply';
@@ -160,27 +173,68 @@ export type PlogMessage =
       readonly id: number;
       readonly offsets: readonly { readonly partition: PartitionId; readonly offset: number }[];
     }
-  // transactions (the coordinator lives on the controller)
+  // transactional producer ↔ transaction coordinator (KIP-98)
+  | {
+      readonly type: 'init-txn-producer';
+      readonly id: number;
+      readonly transactionalId: string;
+      /** Drawn once per instance: a repeated request (a duplicate, a retry) is answered as the first was. */
+      readonly nonce: number;
+      /** The epoch this producer had, when it asks again after the coordinator timed its transaction out (KIP-360). */
+      readonly previous?: { readonly producerId: number; readonly epoch: number };
+    }
   | {
       readonly type: 'add-partitions-to-txn';
       readonly id: number;
+      readonly transactionalId: string;
       readonly producerId: number;
+      readonly producerEpoch: number;
       readonly partitions: readonly PartitionId[];
     }
-  | { readonly type: 'end-txn'; readonly id: number; readonly producerId: number; readonly commit: boolean }
-  /** `aborted`: the coordinator aborted the transaction itself (it timed out), whatever was asked. */
-  | { readonly type: 'txn-ok'; readonly id: number; readonly aborted?: boolean }
+  | {
+      readonly type: 'end-txn';
+      readonly id: number;
+      readonly transactionalId: string;
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly commit: boolean;
+    }
+  | {
+      readonly type: 'txn-reply';
+      readonly id: number;
+      /** InitProducerId's answer. */
+      readonly producerId?: number;
+      readonly producerEpoch?: number;
+      /** AddPartitionsToTxn's answer: the number of the transaction the partitions joined. */
+      readonly txnSeq?: number;
+      readonly error?: TxnError;
+      /** With producer-fenced: the coordinator aborted this epoch's transaction itself (transaction.timeout.ms). */
+      readonly timedOut?: boolean;
+    }
+  // transaction coordinator ↔ partition leaders
   | {
       readonly type: 'write-marker';
       readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly txnSeq: number;
       readonly commit: boolean;
       readonly partition: PartitionId;
     }
-  | { readonly type: 'marker-written'; readonly producerId: number; readonly partition: PartitionId };
+  | {
+      readonly type: 'marker-written';
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly txnSeq: number;
+      readonly partition: PartitionId;
+    };
 
 export const plogMutants = [
   'ack-before-isr',
   'forget-sequences-on-restart',
   'commit-before-processing',
+  'no-epoch-fencing',
+  'marker-before-replication',
+  'read-committed-returns-aborted',
+  'accept-stale-commits',
 ] as const;
 export type PlogMutant = (typeof plogMutants)[number];

@@ -7,7 +7,7 @@
  * refuses a batch that does not follow the last one (and answers a repeat with where it was written).
  * Every record is recorded for the log checker when invoked and when its outcome is known.
  */
-import type { Env, NodeId, SimNode, TimerId } from '@dslab/sim';
+import { invariant, type Env, type NodeId, type SimNode, type TimerId } from '@dslab/sim';
 import type { LogRecorder } from '@dslab/check';
 import { NullKeyPartitioner, keyPartition, type NullKeyStrategy } from './partitioner';
 import { partitionId, type Acks, type PartitionState, type PlogMessage, type ProduceError } from './messages';
@@ -34,9 +34,15 @@ export interface ProducerConfig {
   readonly onAcknowledged?: (value: string) => void;
   /**
    * Transactional (KIP-98; needs idempotence): every `records` sends form a transaction, committed or —
-   * with probability `abortShare` — aborted once all its records are acknowledged.
+   * with probability `abortShare` — aborted once all its records are acknowledged. The transactional id
+   * names the producer across instances: a new instance fences the older ones (its coordinator: `coordinator`).
    */
-  readonly transaction?: { readonly records: number; readonly abortShare: number };
+  readonly transaction?: {
+    readonly records: number;
+    readonly abortShare: number;
+    readonly transactionalId: string;
+    readonly coordinator: NodeId;
+  };
 }
 
 /** Records waiting in one partition's accumulator (or for metadata), past which `send` fails (buffer.memory). */
@@ -56,6 +62,8 @@ interface Batch {
   requestId: number;
   leader: NodeId | undefined;
   timer: TimerId | undefined;
+  /** Dropped with its fenced transaction: a retry waiting out its backoff must not send it again. */
+  dropped?: boolean;
 }
 
 export class Producer implements SimNode<PlogMessage> {
@@ -71,6 +79,13 @@ export class Producer implements SimNode<PlogMessage> {
   private readonly nullKeys: NullKeyPartitioner;
   private readonly unrouted: Pending[] = [];
   private producerId: number | undefined;
+  /** The transactional producer's epoch, from InitProducerId; undefined while asking. */
+  private producerEpoch: number | undefined;
+  private initRequest: { id: number; previous?: { producerId: number; epoch: number } } | undefined;
+  /** This instance's InitProducerId nonce; drawn again for each new epoch it asks for. */
+  private initNonce = 0;
+  /** A newer instance took the transactional id over: this one is a zombie and stops (ProducerFencedException). */
+  private fencedOut = false;
   private nextRequestId = 1;
   /** The open transaction: its sends, the partitions the coordinator knows, and its end once asked. */
   private txn: {
@@ -80,15 +95,10 @@ export class Producer implements SimNode<PlogMessage> {
     written: Map<number, { partition: number; offset: number | undefined }>;
     registered: Set<number>;
     registering: Map<number, number>;
+    /** The coordinator's number of this transaction (AddPartitionsToTxn's answer). */
+    seq: number | undefined;
     ending: { id: number; commit: boolean } | undefined;
-  } = {
-    count: 0,
-    handles: [],
-    written: new Map(),
-    registered: new Set(),
-    registering: new Map(),
-    ending: undefined,
-  };
+  } = emptyTransaction();
   private stopped = false;
   readonly stats = {
     sent: 0,
@@ -100,6 +110,7 @@ export class Producer implements SimNode<PlogMessage> {
     sequenceResets: 0,
     committed: 0,
     aborted: 0,
+    fenced: 0,
   };
 
   constructor(
@@ -113,6 +124,7 @@ export class Producer implements SimNode<PlogMessage> {
 
   /** Nothing waiting, nothing in flight. */
   get idle(): boolean {
+    if (this.fencedOut) return true;
     if (this.txn.count > 0 || this.txn.ending) return false;
     return this.nothingPending();
   }
@@ -121,6 +133,8 @@ export class Producer implements SimNode<PlogMessage> {
     if (this.unrouted.length > 0 || this.inFlight.size > 0) return false;
     for (const a of this.accumulators.values()) if (a.length > 0) return false;
     for (const r of this.ready.values()) if (r.length > 0) return false;
+    // A batch waiting out its retry backoff is in none of the queues above, but still unacknowledged.
+    for (const u of this.unacked.values()) if (u.size > 0) return false;
     return true;
   }
 
@@ -129,14 +143,36 @@ export class Producer implements SimNode<PlogMessage> {
   }
 
   private refreshMetadata(): void {
+    if (this.fencedOut) return;
     this.env.send(this.config.controller, { type: 'metadata', id: 0 });
-    if (this.config.idempotent && this.producerId === undefined)
+    if (this.config.transaction) {
+      if (this.producerEpoch === undefined && this.initRequest === undefined) this.initTransactions();
+    } else if (this.config.idempotent && this.producerId === undefined)
       this.env.send(this.config.controller, { type: 'init-producer', id: 0 });
     this.env.setTimer(500, () => this.refreshMetadata());
   }
 
+  /** InitProducerId for the transactional id, again until answered; `previous` after a timeout fenced us (KIP-360). */
+  private initTransactions(previous?: { producerId: number; epoch: number }, retry = false): void {
+    const transaction = this.config.transaction;
+    if (!transaction || this.fencedOut || this.producerEpoch !== undefined) return;
+    if (!retry) this.initNonce = Math.floor(this.env.random() * 2 ** 48);
+    const id = this.nextRequestId++;
+    this.initRequest = { id, ...(previous ? { previous } : {}) };
+    this.env.send(transaction.coordinator, {
+      type: 'init-txn-producer',
+      id,
+      transactionalId: transaction.transactionalId,
+      nonce: this.initNonce,
+      ...(previous ? { previous } : {}),
+    });
+    this.env.setTimer(200, () => {
+      if (this.initRequest?.id === id) this.initTransactions(previous, true);
+    });
+  }
+
   private produceNext(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.fencedOut) return;
     const transaction = this.config.transaction;
     if (transaction && (this.txn.ending || this.txn.count >= transaction.records)) {
       // The transaction is full: wait for it to end before the next one starts.
@@ -174,7 +210,7 @@ export class Producer implements SimNode<PlogMessage> {
 
   private route(pending: Pending): void {
     const n = this.partitionCount();
-    if (n === 0 || (this.config.idempotent && this.producerId === undefined)) {
+    if (n === 0 || !this.hasProducerId()) {
       // Waiting for metadata (or a producer id) counts against the same buffer bound.
       if (this.unrouted.length >= ACCUMULATOR_BOUND) this.config.recorder.complete(pending.handle, 'fail');
       else this.unrouted.push(pending);
@@ -274,7 +310,9 @@ export class Producer implements SimNode<PlogMessage> {
       ...(batch.baseSequence !== undefined && this.producerId !== undefined
         ? { producerId: this.producerId, baseSequence: batch.baseSequence }
         : {}),
-      ...(this.config.transaction ? { transactional: true } : {}),
+      ...(this.config.transaction
+        ? { transactional: true, producerEpoch: this.producerEpoch as number, txnSeq: this.txn.seq as number }
+        : {}),
     });
     if (this.config.acks === 0) {
       // Fire and forget: the client counts the send as done the moment it leaves.
@@ -352,6 +390,7 @@ export class Producer implements SimNode<PlogMessage> {
 
   /** A retried batch goes to the head of its partition's queue (by sequence, when idempotent). */
   private requeue(batch: Batch): void {
+    if (batch.dropped) return;
     let queue = this.ready.get(batch.partition);
     if (!queue) this.ready.set(batch.partition, (queue = []));
     let at = 0;
@@ -369,8 +408,8 @@ export class Producer implements SimNode<PlogMessage> {
         this.sendReady();
         return;
       }
-      case 'txn-ok':
-        return this.onTransactionAnswer(msg.id, msg.aborted === true);
+      case 'txn-reply':
+        return this.onTransactionAnswer(msg);
       case 'producer-id':
         if (this.producerId === undefined) this.producerId = msg.producerId;
         this.flushUnrouted();
@@ -378,7 +417,8 @@ export class Producer implements SimNode<PlogMessage> {
       case 'produce-reply': {
         const batch = this.inFlight.get(msg.id);
         if (!batch) return;
-        if (msg.error === 'duplicate-sequence') this.settle(batch, {});
+        if (msg.error === 'producer-fenced') this.fence(false);
+        else if (msg.error === 'duplicate-sequence') this.settle(batch, {});
         else if (msg.error === 'out-of-order-sequence' && msg.expectedSequence !== undefined)
           this.outOfOrder(batch, msg.expectedSequence);
         else this.settle(batch, msg.error ?? { baseOffset: msg.baseOffset as number });
@@ -393,10 +433,13 @@ export class Producer implements SimNode<PlogMessage> {
   private register(p: number): void {
     const id = this.nextRequestId++;
     this.txn.registering.set(p, id);
-    this.env.send(this.config.controller, {
+    const transaction = this.config.transaction as NonNullable<ProducerConfig['transaction']>;
+    this.env.send(transaction.coordinator, {
       type: 'add-partitions-to-txn',
       id,
+      transactionalId: transaction.transactionalId,
       producerId: this.producerId as number,
+      producerEpoch: this.producerEpoch as number,
       partitions: [partitionId(this.config.topic, p)],
     });
     this.env.setTimer(200, () => {
@@ -416,11 +459,14 @@ export class Producer implements SimNode<PlogMessage> {
 
   private sendEnd(): void {
     const ending = this.txn.ending;
-    if (!ending) return;
-    this.env.send(this.config.controller, {
+    const transaction = this.config.transaction;
+    if (!ending || !transaction) return;
+    this.env.send(transaction.coordinator, {
       type: 'end-txn',
       id: ending.id,
+      transactionalId: transaction.transactionalId,
       producerId: this.producerId as number,
+      producerEpoch: this.producerEpoch as number,
       commit: ending.commit,
     });
     this.env.setTimer(200, () => {
@@ -428,45 +474,133 @@ export class Producer implements SimNode<PlogMessage> {
     });
   }
 
-  private onTransactionAnswer(id: number, abortedByCoordinator: boolean): void {
+  private onTransactionAnswer(msg: PlogMessage & { type: 'txn-reply' }): void {
+    const id = msg.id;
+    if (this.initRequest?.id === id) {
+      if (msg.error === 'concurrent-transactions') {
+        // The previous instance's transaction is being aborted: ask again shortly.
+        const previous = this.initRequest.previous;
+        this.initRequest = undefined;
+        this.env.setTimer(50, () => {
+          if (this.initRequest === undefined && this.producerEpoch === undefined)
+            this.initTransactions(previous, true);
+        });
+        return;
+      }
+      this.initRequest = undefined;
+      if (msg.error === 'producer-fenced') return this.close();
+      this.producerId = msg.producerId as number;
+      this.producerEpoch = msg.producerEpoch as number;
+      // A new epoch numbers every partition's batches from 0 again.
+      this.nextSequence.clear();
+      this.flushUnrouted();
+      return;
+    }
     for (const [p, request] of this.txn.registering)
       if (request === id) {
+        if (msg.error === 'producer-fenced') return this.fence(msg.timedOut === true);
         this.txn.registering.delete(p);
+        if (msg.error === 'concurrent-transactions') {
+          // The previous transaction's markers are still being written.
+          this.env.setTimer(50, () => {
+            if (!this.txn.registering.has(p) && !this.txn.registered.has(p)) this.register(p);
+          });
+          return;
+        }
+        invariant(
+          this.txn.seq === undefined || this.txn.seq === msg.txnSeq,
+          'one-transaction-at-a-time',
+          () => `${this.env.id}: partitions joined transactions ${this.txn.seq} and ${msg.txnSeq}`,
+        );
+        this.txn.seq = msg.txnSeq;
         this.txn.registered.add(p);
         this.sendReady();
         return;
       }
     const ending = this.txn.ending;
     if (ending?.id !== id) return;
-    if (ending.commit && !abortedByCoordinator) {
-      this.stats.committed++;
-      for (const handle of this.txn.handles) {
-        const at = this.txn.written.get(handle);
-        this.config.recorder.complete(handle, 'ok', at?.partition, at?.offset);
-      }
-    } else {
-      this.stats.aborted++;
-      for (const handle of this.txn.handles) {
-        const at = this.txn.written.get(handle);
-        this.config.recorder.complete(handle, 'aborted', at?.partition, at?.offset);
-      }
+    if (msg.error === 'producer-fenced') return this.fence(msg.timedOut === true);
+    this.finishTransaction(ending.commit ? 'ok' : 'aborted');
+  }
+
+  /** Tells the history how the transaction ended and starts an empty one. */
+  private finishTransaction(outcome: 'ok' | 'aborted' | 'unknown'): void {
+    if (outcome === 'ok') this.stats.committed++;
+    else if (outcome === 'aborted') this.stats.aborted++;
+    for (const handle of this.txn.handles) {
+      const at = this.txn.written.get(handle);
+      // Where an unknown record went is not known either: it may never have been written.
+      if (outcome === 'unknown') this.config.recorder.complete(handle, 'unknown');
+      else this.config.recorder.complete(handle, outcome, at?.partition, at?.offset);
     }
-    this.txn = {
-      count: 0,
-      handles: [],
-      written: new Map(),
-      registered: new Set(),
-      registering: new Map(),
-      ending: undefined,
-    };
+    this.txn = emptyTransaction();
+  }
+
+  /**
+   * A broker or the coordinator refused our epoch: the coordinator bumped it, aborting the transaction we
+   * had open (on timeout, or for a newer instance) — unless we had asked to end it and it was committed
+   * before a newer instance came: then the outcome is unknown. Every batch of it is dropped. We ask for
+   * the next epoch with the one we had; the coordinator grants it only after its own timeout (KIP-360),
+   * and a zombie is refused and closes.
+   */
+  private fence(timedOut: boolean): void {
+    if (this.producerEpoch === undefined || this.fencedOut) return;
+    this.stats.fenced++;
+    this.env.trace('producer-fenced', { epoch: this.producerEpoch, timedOut });
+    this.finishTransaction(this.txn.ending && !timedOut ? 'unknown' : 'aborted');
+    this.dropBatches();
+    const previous = { producerId: this.producerId as number, epoch: this.producerEpoch };
+    this.producerEpoch = undefined;
+    this.initTransactions(previous);
+  }
+
+  private dropBatches(): void {
+    for (const set of this.unacked.values()) for (const batch of set) batch.dropped = true;
+    for (const queue of this.ready.values()) for (const batch of queue) batch.dropped = true;
+    for (const batch of this.inFlight.values()) if (batch.timer !== undefined) this.env.clearTimer(batch.timer);
+    for (const timer of this.lingerTimers.values()) this.env.clearTimer(timer);
+    this.inFlight.clear();
+    this.inFlightPerBroker.clear();
+    this.ready.clear();
+    this.accumulators.clear();
+    this.lingerTimers.clear();
+    this.unacked.clear();
+    this.unrouted.length = 0;
+    this.nextSequence.clear();
+  }
+
+  /** Fenced for good: a newer instance owns the transactional id. */
+  private close(): void {
+    this.fencedOut = true;
+    this.stopped = true;
+    this.dropBatches();
+    this.env.trace('producer-closed', { reason: 'fenced by a newer instance' });
+  }
+
+  /** Idempotent producers wait for their id, transactional ones for their epoch too. */
+  private hasProducerId(): boolean {
+    if (this.config.transaction) return this.producerEpoch !== undefined;
+    return !this.config.idempotent || this.producerId !== undefined;
   }
 
   private flushUnrouted(): void {
-    if (this.partitionCount() === 0 || (this.config.idempotent && this.producerId === undefined)) return;
+    if (this.partitionCount() === 0 || !this.hasProducerId()) return;
     for (const pending of this.unrouted.splice(0)) this.route(pending);
   }
 
   snapshot(): unknown {
     return { ...this.stats, inFlight: this.inFlight.size };
   }
+}
+
+function emptyTransaction() {
+  return {
+    count: 0,
+    handles: [] as number[],
+    written: new Map<number, { partition: number; offset: number | undefined }>(),
+    registered: new Set<number>(),
+    registering: new Map<number, number>(),
+    seq: undefined as number | undefined,
+    ending: undefined as { id: number; commit: boolean } | undefined,
+  };
 }

@@ -113,7 +113,7 @@ export const transactionTimeout: Scenario = {
         committed++;
         if ((cluster.effects.get(op.value) ?? 0) === 0) unprocessed++;
       }
-      return { committed, unprocessed, timedOut: cluster.controller().transactionsTimedOut };
+      return { committed, unprocessed, timedOut: cluster.coordinator().timedOut };
     };
     const withTimeout = measure(300);
     const without = measure(600_000);
