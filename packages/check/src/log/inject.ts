@@ -53,6 +53,27 @@ function mapReads(
   });
 }
 
+/**
+ * The history without `value` in any poll (only the polls of shared consumer `consumer`, when given)
+ * and without the acks of it; `invoked` indices follow the operations that remain.
+ */
+function dropValue(history: LogHistory, value: string, consumer?: string): LogOp[] {
+  const out: LogOp[] = [];
+  const moved = new Int32Array(history.length + 1);
+  for (let j = 0; j < history.length; j++) {
+    moved[j] = out.length;
+    const op = history[j] as LogOp;
+    if (isAck(op) && op.value === value && (consumer === undefined || op.consumer === consumer)) continue;
+    if (isPoll(op) && (consumer === undefined || op.consumer?.name === consumer))
+      out.push({ ...op, records: op.records.filter((r) => r.value !== value) });
+    else out.push(op);
+  }
+  moved[history.length] = out.length;
+  return out.map((op) =>
+    isShared(op) && op.invoked !== undefined ? { ...op, invoked: moved[op.invoked] as number } : op,
+  );
+}
+
 const readValues = (history: LogHistory): Set<string> => {
   const values = new Set<string>();
   for (const op of history) if (isPoll(op)) for (const r of op.records) values.add(r.value);
@@ -67,13 +88,13 @@ const ackedValues = (history: LogHistory): Set<string> => {
 };
 
 export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
-  // An acknowledged record vanishes from every read (while later offsets are still read).
+  // An acknowledged record vanishes from every read (while later offsets are still read), and so do
+  // the acks of it.
   lost: (history, rng) => {
     const read = readValues(history);
     const i = pickIndex(history, rng, (op) => isSend(op) && op.outcome === 'ok' && read.has(op.value));
     if (i === undefined) return undefined;
-    const value = (history[i] as SendOp).value;
-    return mapReads(history, (r) => (r.value === value ? undefined : r));
+    return dropValue(history, (history[i] as SendOp).value);
   },
   // A group commits past the end of what it read, then a record lands below that commit unread.
   'committed-unread': (history, rng) => {
@@ -233,23 +254,8 @@ export const LOG_INJECTORS: Readonly<Record<LogFindingKind, Injector>> = {
     const i = pickIndex(history, rng, (op) => isShared(op) && op.records.length > 0);
     if (i === undefined) return undefined;
     const poll = history[i] as PollOp;
-    const name = poll.consumer?.name as string;
     const value = (poll.records[rng.int(poll.records.length)] as ReadRecord).value;
-    const out: LogOp[] = [];
-    /** Old index → new index, so `invoked` still points where the fetch was invoked. */
-    const moved = new Int32Array(history.length + 1);
-    for (let j = 0; j < history.length; j++) {
-      moved[j] = out.length;
-      const op = history[j] as LogOp;
-      if (isAck(op) && op.consumer === name && op.value === value) continue;
-      if (isShared(op) && op.consumer?.name === name && op.records.some((r) => r.value === value))
-        out.push({ ...op, records: op.records.filter((r) => r.value !== value) });
-      else out.push(op);
-    }
-    moved[history.length] = out.length;
-    return out.map((op) =>
-      isShared(op) && op.invoked !== undefined ? { ...op, invoked: moved[op.invoked] as number } : op,
-    );
+    return dropValue(history, value, poll.consumer?.name as string);
   },
   // A second worker is handed the same delivery (same delivery count) while the first still holds it.
   'duplicate-delivery': (history, rng) => {

@@ -1,7 +1,8 @@
 /**
  * What NATS's documentation promises about a replicated JetStream stream, each beside the figure a
  * run measured. The promises are paraphrased from docs.nats.io (JetStream concepts: replication,
- * message deduplication, consumers and acknowledgements; the `sync_interval` server setting).
+ * message deduplication, consumers and acknowledgements (AckAck, max_ack_pending, delivery counts);
+ * the `sync_interval` server setting).
  */
 import type { JetStreamReport } from './jetstream';
 
@@ -27,10 +28,34 @@ export const jetstreamPromises: readonly JetStreamPromise[] = [
   },
   {
     promise:
-      'an explicit-ack consumer delivers every message at least once; an unacknowledged one is redelivered after AckWait',
+      'an explicit-ack consumer delivers every message of its stream at least once to the workers sharing it; an unacknowledged one is redelivered after AckWait',
     measured: (r) =>
-      `${r.duplicatesDelivered} redeliveries to the worker group (allowed: at least once, not exactly once)`,
-    broken: () => false,
+      `${r.undelivered} stream messages never delivered to the worker group after it drained the consumer; ` +
+      `${r.redeliveries} redeliveries (allowed: at least once, not exactly once)`,
+    broken: (r) => r.undelivered > 0,
+  },
+  {
+    promise:
+      'each delivery of a message carries a delivery count one higher than the last, so a second copy is always a counted redelivery',
+    measured: (r) => `${r.duplicateDeliveries} messages handed out twice with the same delivery count`,
+    broken: (r) => r.duplicateDeliveries > 0,
+  },
+  {
+    promise:
+      'a double ack (AckAck) returns once the server has the ack, after which the message is not delivered again',
+    measured: (r) =>
+      `${r.redeliveredAfterAck} deliveries fetched after the server confirmed the message's ack ` +
+      `(${r.acks.confirmed} of ${r.acks.sent} acks confirmed)`,
+    broken: (r) => r.redeliveredAfterAck > 0,
+  },
+  {
+    promise:
+      'with max_ack_pending 1 the consumer hands out one message at a time, in stream order (measured per key across the workers)',
+    measured: (r) =>
+      r.maxAckPending === 1
+        ? `${r.deliveryOrderViolations} deliveries of a key after a later message of that key`
+        : `not measured: max_ack_pending is ${r.maxAckPending}, which promises no order across redeliveries`,
+    broken: (r) => (r.maxAckPending === 1 ? r.deliveryOrderViolations > 0 : undefined),
   },
   {
     promise:

@@ -6,7 +6,14 @@
  * processes, then heal and a final read of the whole stream in order. Driven through the official
  * `@nats-io/jetstream` client.
  */
-import { checkLog, LogRecorder, type LogCheckResult, type LogHistory, type ReadRecord } from '@dslab/check';
+import {
+  checkLog,
+  LogRecorder,
+  type LogCheckResult,
+  type LogHistory,
+  type ReadRecord,
+  type SharedConsumer,
+} from '@dslab/check';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -16,6 +23,7 @@ import {
   StorageType,
   type Consumer,
   type JetStreamClient,
+  type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, nanos, NoRespondersError, type NatsConnection } from '@nats-io/transport-node';
@@ -26,11 +34,15 @@ import { Nemesis, type FaultWindow, type NemesisKind } from './nemesis';
 export const JETSTREAM_STREAM = 'DSLAB';
 const SUBJECT_PREFIX = 'dslab.';
 const GROUP = 'workers';
-/** Each worker's fetch: at most this many messages, waiting at most this long. */
+/** Each worker's fetch: at most this many messages (and no more than max_ack_pending), waiting at most this long. */
 const FETCH = { max_messages: 50, expires: 1_000 };
 const PUBLISH_TIMEOUT_MS = 2_000;
+/** How long a worker waits for the server to confirm an ack (`ackAck`) before calling its outcome unknown. */
+const ACK_TIMEOUT_MS = 2_000;
 /** Unacknowledged messages the durable consumer hands out before it waits (bounds each worker's batch). */
 const MAX_ACK_PENDING = 1_000;
+/** How long the workers get, after healing, to drain the consumer (nothing pending, nothing unacknowledged). */
+const DRAIN_MS = 45_000;
 
 export interface JetStreamTestOptions {
   readonly timeMs: number;
@@ -43,12 +55,20 @@ export interface JetStreamTestOptions {
   readonly inFlight?: number;
   /** How long a worker's message may stay unacknowledged before JetStream redelivers it. */
   readonly ackWaitMs?: number;
+  /**
+   * The consumer's max_ack_pending (1,000 by default). 1 makes JetStream hand out one message at a
+   * time, in stream order: the history then declares the consumer ordered and per-key delivery
+   * order is judged.
+   */
+  readonly maxAckPending?: number;
   readonly log?: (line: string) => void;
   readonly progress?: (fraction: number, operations: number) => void;
 }
 
 export interface JetStreamReport {
   readonly nemesis: NemesisKind | 'none';
+  /** The shared consumer's max_ack_pending (1: one message at a time, in order). */
+  readonly maxAckPending: number;
   readonly durationMs: number;
   readonly faults: readonly FaultWindow[];
   readonly sends: { readonly ok: number; readonly fail: number; readonly unknown: number };
@@ -58,8 +78,18 @@ export interface JetStreamReport {
   readonly acknowledgedLost: number;
   /** One published value stored at two sequence numbers (Nats-Msg-Id did not deduplicate it). */
   readonly duplicatesStored: number;
-  /** Messages the worker group was handed again after it had already been handed them. */
-  readonly duplicatesDelivered: number;
+  /** Deliveries to the worker group that were redeliveries with a reason (the broker's delivery count above 1). */
+  readonly redeliveries: number;
+  /** Stream messages the shared consumer never delivered to the worker group, though drained. */
+  readonly undelivered: number;
+  /** A message handed to the group twice with the same delivery count (no redelivery explains it). */
+  readonly duplicateDeliveries: number;
+  /** A message handed again after the server had confirmed its ack. */
+  readonly redeliveredAfterAck: number;
+  /** With max_ack_pending 1: a key's message delivered after a later one of that key. */
+  readonly deliveryOrderViolations: number;
+  /** Acks the server confirmed, of all the workers sent. */
+  readonly acks: { readonly confirmed: number; readonly sent: number };
   /** A producer's two acknowledged publishes of one key stored in the other order. */
   readonly orderViolations: number;
   /** The stream's last sequence after healing, and how many messages the final read found. */
@@ -102,7 +132,12 @@ interface Run {
   readonly recorder: LogRecorder;
   readonly latencies: number[];
   readonly until: number;
+  /** Producers stop at `until` or when this is set. */
   stopped: boolean;
+  /** Workers keep fetching (through the drain) until this is set. */
+  drained: boolean;
+  readonly consumer: SharedConsumer;
+  readonly fetch: { readonly max_messages: number; readonly expires: number };
 }
 
 async function produce(run: Run, js: JetStreamClient, id: string, keys: number, inFlight: number) {
@@ -134,28 +169,69 @@ function toRecord(m: JsMsg): ReadRecord {
   return { offset: m.seq, key: m.subject.slice(SUBJECT_PREFIX.length), value: m.string() };
 }
 
-/** One worker: fetch a batch, record it as processed, then acknowledge each message (at least once). */
+/**
+ * One worker of the shared consumer: fetch a batch, record it as a poll of the consumer (placed where
+ * the fetch was invoked, with each message's delivery count), then ack each message with a
+ * confirmation from the server (at least once), recording each ack's outcome.
+ */
 async function work(run: Run, js: JetStreamClient, id: string) {
   // Looked up once (an API request), and again only after a failure: a fault may have moved it.
   let consumer: Consumer | undefined;
-  while (!run.stopped && Date.now() < run.until) {
+  while (!run.drained) {
+    const messages: JsMsg[] = [];
+    let invoked = run.recorder.size;
     try {
       consumer ??= await js.consumers.get(JETSTREAM_STREAM, GROUP);
-      const batch = await consumer.fetch(FETCH);
-      const messages: JsMsg[] = [];
+      invoked = run.recorder.size;
+      const batch = await consumer.fetch(run.fetch);
       for await (const m of batch) messages.push(m);
-      if (messages.length === 0) continue;
-      // The workers share the group's one consumer, which hands each message to any of them in no
-      // promised order: every message is recorded as a read of its own (reset), so skips and steps back
-      // between them are not findings, while redelivery is still judged across the group.
-      for (const m of messages)
-        run.recorder.poll(id, JETSTREAM_STREAM, 0, [toRecord(m)], { group: GROUP, reset: true });
-      for (const m of messages) m.ack();
     } catch {
       consumer = undefined;
-      await sleep(100);
+      if (messages.length === 0) {
+        await sleep(100);
+        continue;
+      }
+      // The fetch broke after handing over some messages: they are this worker's, processed below.
     }
+    if (messages.length === 0) continue;
+    run.recorder.poll(
+      id,
+      JETSTREAM_STREAM,
+      0,
+      messages.map((m) => ({ ...toRecord(m), delivery: m.info.deliveryCount })),
+      { consumer: run.consumer, invoked },
+    );
+    await Promise.all(
+      messages.map(async (m) => {
+        let outcome: 'ok' | 'unknown' = 'unknown';
+        try {
+          if (await m.ackAck({ timeout: ACK_TIMEOUT_MS })) outcome = 'ok';
+        } catch {
+          // No confirmation in time (or the connection broke): the ack may or may not have landed.
+        }
+        run.recorder.ack(id, GROUP, JETSTREAM_STREAM, m.string(), 'ack', outcome);
+      }),
+    );
   }
+}
+
+/** Waits until the consumer has nothing left to deliver and nothing unacknowledged. */
+async function drain(jsm: JetStreamManager, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  let last = 'no answer';
+  while (Date.now() < until) {
+    try {
+      const info = await jsm.consumers.info(JETSTREAM_STREAM, GROUP);
+      if (info.num_pending === 0 && info.num_ack_pending === 0) return;
+      last = `${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`;
+    } catch (error) {
+      last = String(error); // the consumer's group may still be electing
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `the workers did not drain the consumer in ${maxMs} ms (${last}): undelivered messages cannot be judged`,
+  );
 }
 
 /** Reads the whole stream from sequence 1 in order (an ordered consumer) up to its last sequence. */
@@ -188,8 +264,12 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
   const workers = options.workers ?? 3;
   const keys = options.keys ?? 8;
   const inFlight = options.inFlight ?? 4;
+  const maxAckPending = options.maxAckPending ?? MAX_ACK_PENDING;
+  if (!(Number.isSafeInteger(maxAckPending) && maxAckPending >= 1))
+    throw new Error(`maxAckPending must be a positive integer, got ${maxAckPending}`);
   const cluster = await NatsCluster.start({ nodes: 3, ...(options.log ? { log: options.log } : {}) });
   const connections: NatsConnection[] = [];
+  let running: Run | undefined;
   try {
     const admin = await connectTo(cluster.servers, 'dslab-admin');
     connections.push(admin);
@@ -206,7 +286,7 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(options.ackWaitMs ?? 3_000),
       deliver_policy: DeliverPolicy.All,
-      max_ack_pending: MAX_ACK_PENDING,
+      max_ack_pending: maxAckPending,
     });
     const started = Date.now();
     const run: Run = {
@@ -214,8 +294,13 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
       latencies: [],
       until: started + options.timeMs,
       stopped: false,
+      drained: false,
+      consumer: { kind: 'shared', name: GROUP, ...(maxAckPending === 1 ? { ordered: true } : {}) },
+      fetch: { ...FETCH, max_messages: Math.min(FETCH.max_messages, maxAckPending) },
     };
+    running = run;
     const clients: Promise<void>[] = [];
+    const workerRuns: Promise<void>[] = [];
     for (let i = 0; i < producers; i++) {
       const nc = await connectTo(cluster.servers, `producer-${i}`);
       connections.push(nc);
@@ -224,7 +309,7 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     for (let i = 0; i < workers; i++) {
       const nc = await connectTo(cluster.servers, `worker-${i}`);
       connections.push(nc);
-      clients.push(work(run, jetstream(nc), `w${i}`));
+      workerRuns.push(work(run, jetstream(nc), `w${i}`));
     }
     const nemesis = new Nemesis(
       cluster,
@@ -245,8 +330,15 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     await Promise.all(clients);
     const durationMs = Date.now() - started;
 
-    // After healing: wait for the cluster, then read the stream back whole.
+    // After healing: wait for the cluster, let the workers drain the consumer, then read the stream
+    // back whole.
     await cluster.waitReady(30_000);
+    try {
+      await drain(jsm, DRAIN_MS + (options.ackWaitMs ?? 3_000));
+    } finally {
+      run.drained = true;
+      await Promise.all(workerRuns);
+    }
     const js = jetstream(admin, { timeout: 5_000 });
     let lastSeq = 0;
     for (let attempt = 0; attempt < 60; attempt++) {
@@ -264,6 +356,7 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     const round = (ms: number) => Number(ms.toFixed(2));
     return {
       nemesis: options.nemesis,
+      maxAckPending,
       durationMs,
       faults: nemesis.windows,
       sends: { ok: check.stats.sends.ok, fail: check.stats.sends.fail, unknown: check.stats.sends.unknown },
@@ -275,7 +368,12 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
       },
       acknowledgedLost: check.counts.lost,
       duplicatesStored: check.counts.duplicate,
-      duplicatesDelivered: check.stats.redelivered,
+      redeliveries: check.stats.shared.redeliveries,
+      undelivered: check.counts.undelivered,
+      duplicateDeliveries: check.counts['duplicate-delivery'],
+      redeliveredAfterAck: check.counts['redelivered-after-ack'],
+      deliveryOrderViolations: check.counts['delivery-order'],
+      acks: { confirmed: check.stats.shared.confirmed, sent: check.stats.shared.acks },
       orderViolations: check.counts.order,
       streamLastSeq: lastSeq,
       finalRead,
@@ -283,6 +381,11 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
       history,
     };
   } finally {
+    if (running) {
+      // A run that failed part-way must not leave clients working against a closed cluster.
+      running.stopped = true;
+      running.drained = true;
+    }
     for (const nc of connections) await nc.close().catch(() => undefined);
     await cluster.stop();
   }
