@@ -1,7 +1,13 @@
 // `dslab check --model log`: the log checker on history files, through the same function the verb calls.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LOG_INJECTORS, generateLogHistory, type LogOp } from '@dslab/check';
+import {
+  LOG_INJECTORS,
+  SHARED_CONSUMER_FINDING_KINDS,
+  generateLogHistory,
+  generateSharedLogHistory,
+  type LogOp,
+} from '@dslab/check';
 import { Rng } from '@dslab/sim';
 import { runLogCheck } from './check-log';
 
@@ -25,6 +31,20 @@ describe('dslab check --model log', () => {
       const out = runLogCheck(lines(broken), { drained: true });
       expect(out.exitCode, kind).toBe(1);
       expect(out.output).toContain(`  ${kind}: `);
+    }
+  });
+
+  it('workers sharing a consumer: counted on a valid history, each shared defect exits 1 naming its kind', () => {
+    const shared = generateSharedLogHistory({ seed: 4, sends: 300, ordered: true });
+    const out = runLogCheck(lines(shared), { drained: true });
+    expect(out.exitCode, out.output).toBe(0);
+    expect(out.output).toMatch(/shared consumers: \d+ deliveries \(\d+ redeliveries\)/);
+    for (const kind of SHARED_CONSUMER_FINDING_KINDS) {
+      const broken = LOG_INJECTORS[kind](shared, new Rng(1));
+      expect(broken, kind).toBeDefined();
+      const result = runLogCheck(lines(broken as LogOp[]), { drained: true });
+      expect(result.exitCode, kind).toBe(1);
+      expect(result.output).toContain(`  ${kind}: `);
     }
   });
 

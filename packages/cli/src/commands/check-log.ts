@@ -1,6 +1,6 @@
 /**
- * `dslab check --model log`: the log checker on a history of sends, polls and commits (JSON lines, or
- * one JSON array), as `dslab jepsen jetstream` writes them and as any Kafka or JetStream client can
+ * `dslab check --model log`: the log checker on a history of sends, polls, commits and acks (JSON
+ * lines, or one JSON array), as `dslab jepsen jetstream` writes them and as any Kafka or JetStream client can
  * record them (the format: packages/check/src/log/README.md). Exit 0 with no findings, 1 with them,
  * 2 when the input cannot be read.
  */
@@ -8,7 +8,10 @@ import { LogHistoryError, checkLog, validateLogHistory, type LogCheckResult } fr
 import { EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 
 export interface LogCheckCliOptions {
-  /** Consumers read every partition to its end: every acknowledged send nobody read is lost. */
+  /**
+   * Consumers read every partition to its end (and shared consumers were drained): every acknowledged
+   * send nobody read is lost, every record a shared consumer never delivered is undelivered.
+   */
   readonly drained?: boolean;
   /** Topics whose records may disappear (compaction, retention). */
   readonly gapsAllowed?: readonly string[];
@@ -58,7 +61,11 @@ export function runLogCheck(
   const s = result.stats;
   const summary =
     `${s.operations} operations: ${s.sends.ok} sends acknowledged, ${s.sends.unknown} unknown, ${s.sends.fail} failed, ` +
-    `${s.sends.aborted} aborted; ${s.polls} polls read ${s.recordsRead} records (${s.redelivered} redelivered); ${s.commits} commits`;
+    `${s.sends.aborted} aborted; ${s.polls} polls read ${s.recordsRead} records (${s.redelivered} redelivered); ${s.commits} commits` +
+    (s.shared.consumers > 0
+      ? `; shared consumers: ${s.shared.deliveries} deliveries (${s.shared.redeliveries} redeliveries), ` +
+        `${s.shared.acks} acks (${s.shared.confirmed} confirmed, with terms), ${s.shared.naks} naks, ${s.shared.terms} terms`
+      : '');
   if (result.valid) return { exitCode: EXIT_VALID, output: `valid — ${summary}`, result };
   const lines = [`INVALID — ${summary}`];
   for (const [kind, n] of Object.entries(result.counts)) {

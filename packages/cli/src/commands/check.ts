@@ -126,7 +126,10 @@ export function registerCheckCommand(program: Command): void {
       'transactional histories: order each process’s transactions (session guarantees)',
     )
     .option('--realtime', 'transactional histories: add real-time order (implied by strict-serializable)')
-    .option('--drained', 'log histories: consumers read every partition to its end (unread = lost)')
+    .option(
+      '--drained',
+      'log histories: consumers read every partition to its end (unread = lost) and shared consumers were drained (never delivered = undelivered)',
+    )
     .option('--gaps-allowed <topics>', 'log histories: comma-separated topics that compact or expire records')
     .action(async (inputs: string[], options: CheckCliOptions) => {
       if (options.models !== undefined) {

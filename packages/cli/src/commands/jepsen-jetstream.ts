@@ -18,6 +18,8 @@ export interface JetStreamCliOptions {
   readonly nemesis: readonly NemesisKind[];
   readonly out: string;
   readonly json?: boolean;
+  /** The shared consumer's max_ack_pending (the harness's default when absent). */
+  readonly maxAckPending?: number;
 }
 
 /** One JSON line per operation, streamed: a long run's history never sits in one string. */
@@ -72,6 +74,7 @@ export async function runJetStreamCommand(options: JetStreamCliOptions): Promise
       nemesis,
       producers: Math.max(1, Math.ceil(options.clients / 2)),
       workers: Math.max(1, Math.floor(options.clients / 2)),
+      ...(options.maxAckPending !== undefined ? { maxAckPending: options.maxAckPending } : {}),
       progress: (fraction, ops) => {
         if (interactive) bar.update(Math.round(fraction * 100), { ops });
       },

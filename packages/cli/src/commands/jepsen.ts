@@ -23,6 +23,7 @@ interface JepsenCliOptions {
   nemesis: NemesisKind[];
   out: string;
   json?: boolean;
+  maxAckPending?: number;
 }
 
 /** `60s`, `2m`, `1500ms` or a plain number of seconds. */
@@ -98,6 +99,11 @@ export function registerJepsenCommand(program: Command): void {
     )
     .option('--clients <n>', 'concurrent clients', parsePositiveCount, 10)
     .option('--nemesis <list>', 'faults: kill,pause,partition or none', parseNemesis, [...nemesisKinds])
+    .option(
+      '--max-ack-pending <n>',
+      "jetstream: the workers' shared consumer's max_ack_pending (1: one message at a time, delivery order per key judged)",
+      parsePositiveCount,
+    )
     .option(
       '--out <dir>',
       'where report.json, history.json, report.html and history.html go',
