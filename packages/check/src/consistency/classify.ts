@@ -57,8 +57,13 @@ export interface ModelVerdict {
   readonly counterexample?: string;
   /** History op ids of the counterexample. */
   readonly operations?: readonly number[];
-  /** Why the verdict is unknown, when it is. */
+  /** Why the verdict is unknown, when it is; or why it holds trivially. */
   readonly note?: string;
+  /**
+   * Holds only because the history cannot test it (consistent prefix with no snapshot read of several
+   * keys): left out of `strongest` and `maximal`.
+   */
+  readonly vacuous?: true;
 }
 
 export interface Classification {
@@ -200,14 +205,16 @@ const CHAIN: readonly LadderModel[] = ['linearizable', 'sequential', 'causal', '
 function strongestOf(verdicts: readonly ModelVerdict[]): string {
   const at = (m: LadderModel) => verdicts.find((v) => v.model === m)?.holds === true;
   for (const m of CHAIN) if (at(m)) return m;
-  const rest = verdicts.filter((v) => !CHAIN.includes(v.model) && v.model !== 'eventual' && v.holds === true);
+  const rest = verdicts.filter(
+    (v) => !CHAIN.includes(v.model) && v.model !== 'eventual' && v.holds === true && !v.vacuous,
+  );
   if (rest.length > 0) return rest.map((v) => v.model).join(' + ');
   return at('eventual') ? 'eventual' : 'none';
 }
 
 /** The models that hold and that no other holding model implies (through the implication table). */
 function maximalOf(verdicts: readonly ModelVerdict[]): LadderModel[] {
-  const holding = verdicts.filter((v) => v.holds === true).map((v) => v.model);
+  const holding = verdicts.filter((v) => v.holds === true && !v.vacuous).map((v) => v.model);
   const impliedByOther = new Set<LadderModel>();
   for (const m of holding) {
     const stack: LadderModel[] = [...LADDER_IMPLIES[m]];

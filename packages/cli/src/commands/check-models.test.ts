@@ -128,6 +128,10 @@ describe('dslab check --models', () => {
     expect(out.output).toMatch(/linearizable\s+FAILS\n\s+no linearization places/);
     expect(out.output).toMatch(/sequential\s+holds/);
     expect(runModelsCheck(STALE_READ, { models: 'sequential,causal' }).exitCode).toBe(0);
+    expect(out.output).toMatch(/consistent-prefix\s+holds \(implied by sequential\)/);
+    expect(runModelsCheck(BACKWARDS, { models: 'consistent-prefix' }).output).toMatch(
+      /consistent-prefix\s+holds vacuously \(no read observed several keys at once/,
+    );
   });
 
   it('reads going back in one session break monotonic reads', () => {

@@ -59,11 +59,13 @@ function keyed(history: History): History {
 function line(v: ModelVerdict): string {
   const state = v.impliedBy
     ? `holds (implied by ${v.impliedBy})`
-    : v.holds === 'unknown'
-      ? `unknown (${v.note ?? 'search budget spent'})`
-      : v.holds
-        ? 'holds'
-        : 'FAILS';
+    : v.vacuous
+      ? `holds vacuously (${v.note ?? 'the history cannot test it'})`
+      : v.holds === 'unknown'
+        ? `unknown (${v.note ?? 'search budget spent'})`
+        : v.holds
+          ? 'holds'
+          : 'FAILS';
   return `  ${v.model.padEnd(20)} ${state}${v.counterexample ? `\n    ${v.counterexample}` : ''}`;
 }
 
