@@ -16,6 +16,15 @@ describe('lab routes', () => {
     });
   });
 
+  it('takes a bare system id for its system page, and nothing else', () => {
+    expect(parseRoute('#/echo?seed=3')).toEqual(parseRoute('#/system/echo?seed=3'));
+    expect(parseRoute('#/echo')).toMatchObject({ page: 'system', system: 'echo', seed: 1 });
+    expect(parseRoute('#/no-such-system')).toEqual({
+      page: 'error',
+      message: "no page at '/no-such-system'",
+    });
+  });
+
   it('round-trips links it makes', () => {
     fc.assert(
       fc.property(

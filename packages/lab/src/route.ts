@@ -1,8 +1,9 @@
 /**
  * A run is a link: `#/system/<id>?seed=<n>&<param>=<json>&faults=<script>&t=<ms>`. Parsing never throws: a bad link becomes
  * an error route that says what is wrong, so the page can offer the default run instead.
+ * `#/<id>` (a registered system's id, as someone would type it) is short for `#/system/<id>`.
  */
-import { faultScriptSchema } from '@dslab/systems';
+import { faultScriptSchema, systemEntry } from '@dslab/systems';
 import type { Command } from './live/session';
 
 export type Route =
@@ -31,6 +32,7 @@ export function parseRoute(hash: string): Route {
   if (text === '/workbench' || text === 'workbench') return { page: 'workbench' };
   const [path = '', query = ''] = text.split('?', 2);
   const parts = path.split('/').filter(Boolean);
+  if (parts.length === 1 && systemEntry(parts[0] as string)) parts.unshift('system');
   if (parts[0] !== 'system' || parts.length !== 2) return { page: 'error', message: `no page at '${path}'` };
   let system: string;
   try {

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { catalog, catalogRow, systemEntries, type CatalogStatus, type SystemEntry } from '@dslab/systems';
+import { catalog, systemEntries, trackOf, type CatalogStatus, type SystemEntry } from '@dslab/systems';
 import { systemLink, DEFAULT_SEED } from '../route';
 
 /** Catalog rows served by a page of the lab rather than by a system. */
@@ -49,10 +49,11 @@ export function HomePage() {
         {systemEntries.map((system) => (
           <li key={system.id} className="card">
             <a href={systemLink(system.id, DEFAULT_SEED)} data-testid={`system-${system.id}`}>
-              <span className="rows">{system.rows.join(' ')}</span>
+              <span className="rows">
+                {system.rows.join(' ')} · {trackOf(system.rows)}
+              </span>
               <h2>{system.title}</h2>
             </a>
-            <p className="muted">{system.rows.map((row) => catalogRow(row).title).join(' · ')}</p>
           </li>
         ))}
       </ul>
