@@ -77,6 +77,7 @@ export const systemEntries: readonly SystemEntry[] = [
     rows: ['G1'],
     load: () => import('./plog'),
   },
+  { id: 'consistency', title: 'Consistency models', rows: ['B4'], load: () => import('./consistency') },
 ];
 
 const byId = new Map(systemEntries.map((entry) => [entry.id, entry]));
