@@ -118,6 +118,10 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       gatewayRedirects: gateway.redirects,
       gatewayRetries: gateway.retries,
       transportDropped: transport.dropped,
+      // What an operator sizes a member by (etcd exports the same as process_* metrics).
+      memory: process.memoryUsage(),
+      backgroundFsyncs: disk.backgroundFsyncs,
+      heldDropped: node.heldDropped,
     }),
     ...(options.kv?.password !== undefined ? { password: options.kv.password } : {}),
     staleReads: options.kv?.staleReads === true,
