@@ -15,11 +15,15 @@ export type LatencyModel =
 const Z99 = 2.3263478740408408; // standard normal quantile at 0.99
 
 export function sampleLatency(model: LatencyModel, rng: Rng): number {
+  // Uniform first and alone: it is the default link's model, drawn once per message.
+  if (model.kind === 'uniform') return model.min + (model.max - model.min) * rng.next();
+  return sampleOther(model, rng);
+}
+
+function sampleOther(model: Exclude<LatencyModel, { kind: 'uniform' }>, rng: Rng): number {
   switch (model.kind) {
     case 'constant':
       return model.ms;
-    case 'uniform':
-      return model.min + (model.max - model.min) * rng.next();
     case 'normal':
       return Math.max(model.min ?? 0, rng.normal(model.mean, model.sd));
     case 'exponential':

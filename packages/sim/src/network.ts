@@ -79,16 +79,20 @@ export class Network {
         }
       }
     }
-    this.refreshDuplication();
+    this.refreshFlags();
     this.onChange?.(`configure ${from}→${to} ${JSON.stringify(config)}`);
   }
 
   /** Whether any link duplicates at all (kept current by configure). */
   private anyDuplication = false;
+  /** The default link has no loss, bandwidth limit or FIFO ordering (kept current by configure). */
+  private plain = true;
 
-  private refreshDuplication(): void {
+  private refreshFlags(): void {
     this.anyDuplication =
       this.defaults.duplicate > 0 || [...this.overrides.values()].some((link) => link.duplicate > 0);
+    const link = this.defaults;
+    this.plain = !(link.loss > 0) && link.bandwidthBytesPerMs === undefined && !link.fifo;
   }
 
   /** Cheap test for the hot path: true when no partition or block is in force. */
@@ -185,6 +189,15 @@ export class Network {
    * DROPPED_* code. `copy` routes the second copy of a duplicated message (never lost again).
    */
   route(from: NodeId, to: NodeId, now: number, msg: unknown, copy = false): number {
+    // The common case, kept small enough to inline into the send path: one link config for every
+    // pair, nothing blocked, no loss, bandwidth or FIFO. Same draws and arithmetic as the full path.
+    if (this.plain && this.blocked.size === 0 && this.overrides.size === 0) {
+      return now + sampleLatency(this.defaults.latency, this.rng) - now;
+    }
+    return this.routeLink(from, to, now, msg, copy);
+  }
+
+  private routeLink(from: NodeId, to: NodeId, now: number, msg: unknown, copy: boolean): number {
     if (!copy && this.blocked.size > 0 && this.blocked.has(from + '→' + to)) return DROPPED_BY_PARTITION;
     const link =
       this.overrides.size === 0 ? this.defaults : (this.overrides.get(from + '→' + to) ?? this.defaults);
