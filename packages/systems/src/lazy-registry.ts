@@ -12,14 +12,28 @@ export interface SystemEntry {
   readonly title: string;
   /** The catalog rows the system covers (the home page links each row to its system). */
   readonly rows: readonly string[];
+  /** The system's view kind, if it has its own picture: its page loads the view beside the definition. */
+  readonly view?: string;
   /** The system's folder; one of its exports is the definition whose id is `id`. */
   readonly load: () => Promise<object>;
 }
 
 export const systemEntries: readonly SystemEntry[] = [
   { id: 'echo', title: 'Echo (kernel demo)', rows: ['N1'], load: () => import('./echo') },
-  { id: 'raft', title: 'Raft and a replicated KV store', rows: ['A1'], load: () => import('./raft') },
-  { id: 'hashring', title: 'Consistent hashing', rows: ['D1'], load: () => import('./hashring') },
+  {
+    id: 'raft',
+    title: 'Raft and a replicated KV store',
+    rows: ['A1'],
+    view: 'raft',
+    load: () => import('./raft'),
+  },
+  {
+    id: 'hashring',
+    title: 'Consistent hashing',
+    rows: ['D1'],
+    view: 'ring',
+    load: () => import('./hashring'),
+  },
   { id: 'sharding', title: 'Sharding strategies', rows: ['D2'], load: () => import('./sharding') },
   {
     id: 'slot-migration',
@@ -27,57 +41,99 @@ export const systemEntries: readonly SystemEntry[] = [
     rows: ['D2'],
     load: () => import('./slot-migration'),
   },
-  { id: 'bloom', title: 'Bloom filters', rows: ['K1'], load: () => import('./bloom') },
-  { id: 'hyperloglog', title: 'HyperLogLog', rows: ['K1'], load: () => import('./hyperloglog') },
+  { id: 'bloom', title: 'Bloom filters', rows: ['K1'], view: 'bloom', load: () => import('./bloom') },
+  {
+    id: 'hyperloglog',
+    title: 'HyperLogLog',
+    rows: ['K1'],
+    view: 'hyperloglog',
+    load: () => import('./hyperloglog'),
+  },
   { id: 'count-min', title: 'Count-min sketch', rows: ['K1'], load: () => import('./countmin') },
   { id: 'minhash', title: 'MinHash', rows: ['K1'], load: () => import('./minhash') },
-  { id: 'btree', title: 'B+tree index', rows: ['E1'], load: () => import('./btree') },
-  { id: 'lsm', title: 'LSM tree', rows: ['E2'], load: () => import('./lsm') },
+  { id: 'btree', title: 'B+tree index', rows: ['E1'], view: 'btree', load: () => import('./btree') },
+  { id: 'lsm', title: 'LSM tree', rows: ['E2'], view: 'lsm', load: () => import('./lsm') },
   { id: 'ids', title: 'Id generation', rows: ['C2'], load: () => import('./ids') },
-  { id: 'clocks', title: 'Clocks', rows: ['C1'], load: () => import('./clocks') },
-  { id: 'ratelimit', title: 'Rate limiting', rows: ['H3'], load: () => import('./ratelimit') },
+  { id: 'clocks', title: 'Clocks', rows: ['C1'], view: 'clocks', load: () => import('./clocks') },
+  {
+    id: 'ratelimit',
+    title: 'Rate limiting',
+    rows: ['H3'],
+    view: 'ratelimit',
+    load: () => import('./ratelimit'),
+  },
   {
     id: 'quorum',
     title: 'Leaderless quorum store (Dynamo)',
     rows: ['B2', 'B3'],
+    view: 'quorum',
     load: () => import('./quorum'),
   },
-  { id: 'cache', title: 'Caches and their failure modes', rows: ['F1'], load: () => import('./cache') },
+  {
+    id: 'cache',
+    title: 'Caches and their failure modes',
+    rows: ['F1'],
+    view: 'cache',
+    load: () => import('./cache'),
+  },
   {
     id: 'mvcc',
     title: 'MVCC, isolation levels, locks and deadlocks (PostgreSQL’s design)',
     rows: ['E3', 'E4'],
+    view: 'mvcc',
     load: () => import('./mvcc'),
   },
   {
     id: 'replication',
     title: 'Leader–follower replication (PostgreSQL-style WAL streaming)',
     rows: ['B1', 'B4'],
+    view: 'replication',
     load: () => import('./replication'),
   },
-  { id: 'twopc', title: 'Two-phase commit', rows: ['A3'], load: () => import('./twopc') },
+  { id: 'twopc', title: 'Two-phase commit', rows: ['A3'], view: 'twopc', load: () => import('./twopc') },
   {
     id: 'backpressure',
     title: 'Backpressure and load shedding',
     rows: ['G3'],
+    view: 'backpressure',
     load: () => import('./backpressure'),
   },
   {
     id: 'outbox',
     title: 'Exactly-once effects and the transactional outbox',
     rows: ['G2'],
+    view: 'outbox',
     load: () => import('./outbox'),
   },
-  { id: 'leases', title: 'Leases, locks and fencing', rows: ['A2'], load: () => import('./leases') },
-  { id: 'sagas', title: 'Sagas', rows: ['I1'], load: () => import('./sagas') },
-  { id: 'resilience', title: 'Resilience patterns', rows: ['H2'], load: () => import('./resilience') },
+  {
+    id: 'leases',
+    title: 'Leases, locks and fencing',
+    rows: ['A2'],
+    view: 'leases',
+    load: () => import('./leases'),
+  },
+  { id: 'sagas', title: 'Sagas', rows: ['I1'], view: 'sagas', load: () => import('./sagas') },
+  {
+    id: 'resilience',
+    title: 'Resilience patterns',
+    rows: ['H2'],
+    view: 'resilience',
+    load: () => import('./resilience'),
+  },
   {
     id: 'plog',
     title: 'Partitioned log (Kafka style): replication, acks, idempotent producers, consumer groups',
     rows: ['G1'],
+    view: 'plog',
     load: () => import('./plog'),
   },
-  { id: 'consistency', title: 'Consistency models', rows: ['B4'], load: () => import('./consistency') },
+  {
+    id: 'consistency',
+    title: 'Consistency models',
+    rows: ['B4'],
+    view: 'consistency',
+    load: () => import('./consistency'),
+  },
 ];
 
 const byId = new Map(systemEntries.map((entry) => [entry.id, entry]));

@@ -1,6 +1,6 @@
 import { Suspense, use, useEffect, useState } from 'react';
 import { systemEntry, trackOf, type RunSummary, type Scenario, type ScenarioResult } from '@dslab/systems';
-import { runScenario, runSystem } from '../worker/client';
+import { preloadSystem, runScenario, runSystem } from '../worker/client';
 import { systemLink, type Route } from '../route';
 import { ErrorPage } from './ErrorPage';
 import { ResultTableView, formatValue } from '../components/ResultTableView';
@@ -23,6 +23,10 @@ type RunState =
  */
 export function SystemPage({ route }: { route: SystemRoute }) {
   const entry = systemEntry(route.system);
+  // The worker fetches the system while the page does: a live run opens without a second wait.
+  useEffect(() => {
+    if (entry) preloadSystem(entry.id);
+  }, [entry]);
   if (!entry) return <ErrorPage message={`there is no system '${route.system}'`} />;
   const heading = <SystemHeading rows={entry.rows} />;
   return (

@@ -38,6 +38,14 @@ function ask(request: Request): Promise<WorkerReply> {
   });
 }
 
+/**
+ * Starts the worker and has it fetch a system's chunk now, so that the page's first run does not wait for
+ * it. A failure is left to that first run to report.
+ */
+export function preloadSystem(system: string): void {
+  void ask({ type: 'load', system });
+}
+
 export async function runSystem(system: string, params: unknown, seed: number): Promise<RunSummary> {
   const reply = await ask({ type: 'run', system, params, seed });
   if (reply.type === 'error') throw new Error(reply.message);

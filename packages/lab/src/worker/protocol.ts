@@ -29,6 +29,8 @@ export type LiveOperation =
   | { readonly op: 'check' };
 
 export type WorkerRequest =
+  /** Loads a system's chunk ahead of its first run, while the page is still loading its own. */
+  | { readonly type: 'load'; readonly id: number; readonly system: string }
   | {
       readonly type: 'run';
       readonly id: number;
@@ -83,6 +85,7 @@ export interface LiveSnapshot {
 }
 
 export type WorkerReply =
+  | { readonly type: 'load'; readonly id: number }
   | { readonly type: 'run'; readonly id: number; readonly summary: RunSummary }
   | { readonly type: 'scenario'; readonly id: number; readonly result: ScenarioResult }
   | { readonly type: 'live'; readonly id: number; readonly snapshot: LiveSnapshot }

@@ -77,6 +77,10 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       return;
     }
     const system = await loadSystem(request.system);
+    if (request.type === 'load') {
+      reply({ type: 'load', id: request.id });
+      return;
+    }
     if (request.type === 'run') {
       if (!system.run) throw new Error(`${system.id} has no free run`);
       reply({
