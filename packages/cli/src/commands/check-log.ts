@@ -64,7 +64,7 @@ export function runLogCheck(
     `${s.sends.aborted} aborted; ${s.polls} polls read ${s.recordsRead} records (${s.redelivered} redelivered); ${s.commits} commits` +
     (s.shared.consumers > 0
       ? `; shared consumers: ${s.shared.deliveries} deliveries (${s.shared.redeliveries} redeliveries), ` +
-        `${s.shared.acks} acks (${s.shared.confirmed} confirmed, with terms), ${s.shared.naks} naks, ${s.shared.terms} terms`
+        `${s.shared.acks} acks and ${s.shared.terms} terms (${s.shared.confirmed} confirmed), ${s.shared.naks} naks`
       : '');
   if (result.valid) return { exitCode: EXIT_VALID, output: `valid — ${summary}`, result };
   const lines = [`INVALID — ${summary}`];
