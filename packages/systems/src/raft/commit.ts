@@ -3,6 +3,7 @@
  * but only by counting replicas of an entry of its own term; followers learn the commit index from the
  * leader. Committed entries are applied in order to the state machine, answering the clients that wait.
  */
+import type { NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
 import { committedIndex } from './quorum';
@@ -14,15 +15,24 @@ export class Commit {
     private readonly parts: Parts,
   ) {}
 
+  /**
+   * What a voter holds, as the leader counts it. A leader counts only what its own disk holds: an entry
+   * it lost in a crash must not count. (Made once: it runs on every acknowledgement.)
+   */
+  private readonly matchOf = (voter: NodeId): number => {
+    const s = this.s;
+    if (voter === s.id) return Math.min(s.durableIndex, s.log.lastIndex);
+    return this.parts.replication.progress.get(voter)?.match ?? 0;
+  };
+
+  /** The term at an index of this node's log, for the observer. */
+  readonly termAt = (index: number): number | undefined => this.s.log.term(index);
+
   /** A leader heard from a follower (or made its own copy durable): maybe a majority holds more now. */
   advance(): void {
     const s = this.s;
     if (s.role !== 'leader') return;
-    const progress = this.parts.replication.progress;
-    // A leader counts only what its own disk holds: an entry it lost in a crash must not count.
-    const n = committedIndex(this.parts.membership.voters, (voter) =>
-      voter === s.id ? Math.min(s.durableIndex, s.log.lastIndex) : (progress.get(voter)?.match ?? 0),
-    );
+    const n = committedIndex(this.parts.membership.voters, this.matchOf);
     if (n <= s.commitIndex) return;
     // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;
     // earlier entries commit with it. Terms never decrease along the log, so checking n is enough.
@@ -36,7 +46,7 @@ export class Commit {
     const from = s.commitIndex;
     s.commitIndex = index;
     this.checkBounds();
-    s.observer?.committed(s.id, s.incarnation, s.term, from, index, (i) => s.log.term(i));
+    s.observer?.committed(s.id, s.incarnation, s.term, from, index, this.termAt);
     this.apply();
     if (s.role === 'leader') this.parts.reads.releaseAwaitingTermCommit();
   }

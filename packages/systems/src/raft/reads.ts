@@ -4,6 +4,7 @@
  * machine has applied up to the noted index — or, in lease mode, skip the round while the last confirmed
  * one is younger than the election timeout (which trusts bounded clock drift).
  */
+import type { NodeId } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
 import { hasQuorum, quorumValue } from './quorum';
 import type { Waiter } from './requests';
@@ -114,35 +115,44 @@ export class Reads {
     if (sentAt !== undefined && sentAt + s.config.electionMinMs > this.leaseUntil) {
       this.leaseUntil = sentAt + s.config.electionMinMs;
     }
-    if (this.pendingReads.length === 0) return;
-    const still: PendingRead[] = [];
-    for (const read of this.pendingReads) {
+    const pending = this.pendingReads;
+    if (pending.length === 0) return;
+    // Filtered in place, order kept: this runs on every acknowledgement, and most find nothing to move.
+    let kept = 0;
+    for (let k = 0; k < pending.length; k++) {
+      const read = pending[k] as PendingRead;
       if (read.round <= confirmedRound) this.readsAwaitingApply.push(read);
-      else still.push(read);
+      else pending[kept++] = read;
     }
-    this.pendingReads = still;
+    pending.length = kept;
     this.serveApplied();
   }
 
   /** The highest round a quorum (this leader included) has acknowledged. */
   private quorumRound(): number {
-    const self = this.s.id;
-    const { progress, round } = this.parts.replication;
-    return quorumValue(this.parts.membership.voters, (voter) =>
-      voter === self ? round : (progress.get(voter)?.ackedRound ?? 0),
-    );
+    return quorumValue(this.parts.membership.voters, this.ackedRoundOf);
   }
+
+  /** The last round a voter acknowledged (this leader: the current one). Made once: it runs per reply. */
+  private readonly ackedRoundOf = (voter: NodeId): number => {
+    const replication = this.parts.replication;
+    if (voter === this.s.id) return replication.round;
+    return replication.progress.get(voter)?.ackedRound ?? 0;
+  };
 
   /** Serves the confirmed reads the state machine has caught up with. */
   serveApplied(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    const still: PendingRead[] = [];
-    for (const read of this.readsAwaitingApply) {
+    const awaiting = this.readsAwaitingApply;
+    if (awaiting.length === 0) return;
+    // Filtered in place, order kept (a reply only sends: it never adds a read here).
+    let kept = 0;
+    for (let k = 0; k < awaiting.length; k++) {
+      const read = awaiting[k] as PendingRead;
       if (this.s.lastApplied >= read.readIndex) {
         this.parts.requests.reply(read.waiter, this.s.machine.read(read.key));
-      } else still.push(read);
+      } else awaiting[kept++] = read;
     }
-    this.readsAwaitingApply = still;
+    awaiting.length = kept;
   }
 
   /** Leadership ended: reads had no effect, so every one held fails at once and the lease is gone. */

@@ -107,20 +107,24 @@ export class Replication {
   private scheduleFlush(): void {
     const s = this.s;
     if (this.flushTimer !== undefined) return;
-    this.flushTimer = s.env.setTimer(0, () => {
-      this.flushTimer = undefined;
-      if (s.role !== 'leader') return;
-      for (const peer of this.progress.peerIds()) this.sendAppend(peer, false, true);
-      s.sync(); // one fsync for everything appended since the last one (group commit)
-      this.parts.commit.advance(); // a lone voter commits once its own copy is durable
-    });
+    this.flushTimer = s.env.setTimer(0, this.onFlushTimer);
   }
+
+  /** The group-commit turn (one function for every turn: a closure per write would be garbage). */
+  private readonly onFlushTimer = (): void => {
+    const s = this.s;
+    this.flushTimer = undefined;
+    if (s.role !== 'leader') return;
+    for (const peer of this.progress.peerIds()) this.sendAppend(peer, false, true);
+    s.sync(); // one fsync for everything appended since the last one (group commit)
+    this.parts.commit.advance(); // a lone voter commits once its own copy is durable
+  };
 
   /** The leader appends an entry of its own (a command, a no-op, a configuration). */
   appendLocal(entry: Entry): number {
     const s = this.s;
     const index = s.log.append(entry);
-    s.storage.appendEntries(index, [entry]);
+    s.storage.appendEntry(index, entry);
     if (entry.kind === 'config') this.parts.membership.apply(entry.voters, index);
     this.scheduleFlush();
     if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
@@ -238,12 +242,12 @@ export class Replication {
         log.truncateFrom(index);
         this.parts.membership.recompute();
       }
-      const rest = entries.slice(k);
-      for (const e of rest) {
+      for (let r = k; r < entries.length; r++) {
+        const e = entries[r] as Entry;
         log.append(e);
         if (e.kind === 'config') this.parts.membership.apply(e.voters, log.lastIndex);
       }
-      s.storage.appendEntries(index, rest);
+      s.storage.appendEntries(index, entries, k);
       break;
     }
     const matchIndex = prevIndex + entries.length;

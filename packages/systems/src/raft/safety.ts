@@ -40,10 +40,10 @@ export class RaftSafety implements RaftObserver {
   private readonly committedTerms: number[] = [];
   /** index → the lowest term in which some node knew it committed (leaders of later terms must hold it). */
   private readonly committedIn: number[] = [];
-  /** index → the entry some node applied there first. */
-  private readonly appliedEntries: string[] = [];
-  /** Commit index per node life: it must never move back. */
-  private readonly commitByLife = new Map<string, number>();
+  /** index → the entry some node applied there first (compared by `entryKey`). */
+  private readonly appliedEntries: Entry[] = [];
+  /** Commit index per node life (node, then incarnation): it must never move back. */
+  private readonly commitByLife = new Map<NodeId, Map<number, number>>();
   /** The first violation, with the property's name. */
   violation: { readonly property: RaftSafetyProperty; readonly detail: string } | undefined;
   elections = 0;
@@ -77,11 +77,12 @@ export class RaftSafety implements RaftObserver {
   }
 
   committed(node: NodeId, incarnation: number, term: number, from: number, to: number, termAt: TermAt): void {
-    const life = `${node}/${incarnation}`;
-    const before = this.commitByLife.get(life) ?? 0;
+    let lives = this.commitByLife.get(node);
+    if (!lives) this.commitByLife.set(node, (lives = new Map()));
+    const before = lives.get(incarnation) ?? 0;
     if (to < before)
       this.fail('commit index never decreases', `${node} moved its commit index from ${before} to ${to}`);
-    this.commitByLife.set(life, to);
+    lives.set(incarnation, to);
     for (let i = from + 1; i <= to; i++) {
       const entryTerm = termAt(i);
       if (entryTerm === undefined) continue; // inside a snapshot just installed
@@ -99,13 +100,12 @@ export class RaftSafety implements RaftObserver {
   }
 
   applied(node: NodeId, index: number, entry: Entry): void {
-    const key = entryKey(entry);
     const known = this.appliedEntries[index];
-    if (known === undefined) this.appliedEntries[index] = key;
-    else if (known !== key) {
+    if (known === undefined) this.appliedEntries[index] = entry;
+    else if (!sameEntry(known, entry)) {
       this.fail(
         'state machine safety',
-        `${node} applied ${key} at index ${index}, another node applied ${known}`,
+        `${node} applied ${entryKey(entry)} at index ${index}, another node applied ${entryKey(known)}`,
       );
     }
   }

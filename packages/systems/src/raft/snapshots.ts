@@ -76,7 +76,7 @@ export class Snapshots {
       this.parts.membership.recompute(); // the log left after the snapshot, else the snapshot's voters
       this.parts.commit.checkBounds();
       s.observer?.installedSnapshot(s.id, msg.lastIndex, msg.lastTerm);
-      s.observer?.committed(s.id, s.incarnation, s.term, from0, msg.lastIndex, (i) => s.log.term(i));
+      s.observer?.committed(s.id, s.incarnation, s.term, from0, msg.lastIndex, this.parts.commit.termAt);
       s.env.trace('install-snapshot', { index: msg.lastIndex });
     }
     s.send(from, { type: 'snapshot-reply', term: s.term, lastIndex: msg.lastIndex, round: msg.round });

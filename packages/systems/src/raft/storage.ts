@@ -75,17 +75,36 @@ function checksum(json: string): string {
   return murmur3(json, 0x5ca1ab1e).toString(16).padStart(8, '0');
 }
 
+interface LogRecord {
+  readonly i: number;
+  readonly e: Entry;
+}
+
+/**
+ * Most lines `parseLine` remembers. Members write the same lines (same index, same entry), and a
+ * restarted node reads again lines it or another member read before: a line seen intact parses to the
+ * same record without its checksum and JSON being computed again. The map is emptied when full.
+ */
+export const PARSED_LINES_KEPT = 8_192;
+const parsedLines = new Map<string, LogRecord>();
+
 /** The record in a line, or undefined when the line is torn or corrupt. */
-function parseLine(line: string): { i: number; e: Entry } | undefined {
+function parseLine(line: string): LogRecord | undefined {
+  const known = parsedLines.get(line); // the very same text: it passed the checksum before
+  if (known !== undefined) return known;
   const space = line.indexOf(' ');
   if (space !== 8) return undefined;
   const json = line.slice(9);
   if (checksum(json) !== line.slice(0, 8)) return undefined;
+  let record: LogRecord;
   try {
-    return JSON.parse(json) as { i: number; e: Entry };
+    record = JSON.parse(json) as LogRecord;
   } catch {
     return undefined;
   }
+  if (parsedLines.size >= PARSED_LINES_KEPT) parsedLines.clear();
+  parsedLines.set(line, record);
+  return record;
 }
 const decoder = new TextDecoder();
 
@@ -94,7 +113,7 @@ export class RaftStorage {
   /** A file was replaced (meta, snapshot, log rewrite) whose rename is durable only after the next flush. */
   replacedSinceFlush = false;
   /** Log records appended since the last flush (shared, immutable bytes), written as one append. */
-  private pendingLog: Uint8Array[] = [];
+  private readonly pendingLog: Uint8Array[] = [];
   private pendingBytes = 0;
 
   constructor(
@@ -108,13 +127,22 @@ export class RaftStorage {
     this.replaceAtomically('meta', encoder.encode(JSON.stringify(record)));
   }
 
-  appendEntries(firstIndex: number, entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    for (let k = 0; k < entries.length; k++) {
-      const record = logRecord(firstIndex + k, entries[k] as Entry);
+  /** Appends `entries[from…]` at `firstIndex` on (the offset spares callers a copy of the array). */
+  appendEntries(firstIndex: number, entries: readonly Entry[], from = 0): void {
+    if (entries.length <= from) return;
+    for (let k = from; k < entries.length; k++) {
+      const record = logRecord(firstIndex + k - from, entries[k] as Entry);
       this.pendingLog.push(record);
       this.pendingBytes += record.length;
     }
+    this.dirty = true;
+  }
+
+  /** Appends one entry at `index` (a leader's own). */
+  appendEntry(index: number, entry: Entry): void {
+    const record = logRecord(index, entry);
+    this.pendingLog.push(record);
+    this.pendingBytes += record.length;
     this.dirty = true;
   }
 
@@ -125,7 +153,7 @@ export class RaftStorage {
   }
 
   private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
-    this.pendingLog = []; // those records are among `entries`
+    this.pendingLog.length = 0; // those records are among `entries`
     this.pendingBytes = 0;
     const records = logRecords(firstIndex, entries);
     let length = 0;
@@ -150,7 +178,7 @@ export class RaftStorage {
   private writePendingLog(): void {
     if (this.pendingLog.length === 0) return;
     this.disk.append('log', joined(this.pendingLog, this.pendingBytes));
-    this.pendingLog = [];
+    this.pendingLog.length = 0;
     this.pendingBytes = 0;
   }
 
