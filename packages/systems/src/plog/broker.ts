@@ -236,11 +236,7 @@ export class Broker implements SimNode<PlogMessage> {
     txnSeq: number | undefined,
   ): void {
     const replica = this.replicas.get(id);
-    const reply = (extra: {
-      baseOffset?: number;
-      error?: ProduceError;
-      expectedSequence?: number;
-    }): void => {
+    const reply = (extra: { baseOffset?: number; error?: ProduceError; expectedSequence?: number }): void => {
       if (acks !== 0) this.env.send(from, { type: 'produce-reply', id: requestId, partition: id, ...extra });
     };
     if (!this.isLeader(replica)) return reply({ error: 'not-leader' });
@@ -542,7 +538,8 @@ export class Broker implements SimNode<PlogMessage> {
     const limit = msg.readCommitted ? log.lastStableOffset(replica.highWatermark) : replica.highWatermark;
     const examined = log.read(offset, max, limit);
     // The mutant forgets the aborted index: read_committed then hands out aborted transactions' records.
-    const skipAborted = msg.readCommitted && !mutantActive(this.config.mutant, 'read-committed-returns-aborted');
+    const skipAborted =
+      msg.readCommitted && !mutantActive(this.config.mutant, 'read-committed-returns-aborted');
     const records = examined.filter((r) => r.control === undefined && !(skipAborted && log.isAborted(r)));
     const last = examined[examined.length - 1];
     this.env.send(from, {
@@ -571,7 +568,10 @@ export class Broker implements SimNode<PlogMessage> {
     const written = (): void => this.env.send(from, { type: 'marker-written', ...this.markerIds(msg) });
     const open = log.openTransaction(msg.producerId);
     const lastSeq = log.lastMarkerSeq(msg.producerId);
-    if (msg.producerEpoch < log.producerEpoch(msg.producerId) || (open ? open.seq > msg.txnSeq : lastSeq > msg.txnSeq))
+    if (
+      msg.producerEpoch < log.producerEpoch(msg.producerId) ||
+      (open ? open.seq > msg.txnSeq : lastSeq > msg.txnSeq)
+    )
       return written();
     if (state.isr.length < this.config.minInsync || replica.markers.length >= PENDING_MARKERS_BOUND) return;
     if (open !== undefined || lastSeq < msg.txnSeq) {

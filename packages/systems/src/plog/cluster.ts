@@ -152,6 +152,7 @@ export function buildPlogCluster(
           sessionMs: params.groupSessionMs,
           rebalanceTimeoutMs: Math.min(params.maxPollIntervalMs, 1_000),
           protocol: params.protocol,
+          ...(params.mutant ? { mutant: params.mutant } : {}),
         },
       }),
   );
@@ -225,11 +226,15 @@ export function buildPlogCluster(
     for (let k = 0; k < params.zombies; k++) {
       const index = k % params.producers;
       const id = `${producers[index]}z${k + 1}`;
-      world.at(params.durationMs * (0.25 + (0.5 * k) / Math.max(1, params.zombies)), `zombie restart ${id}`, () => {
-        producers.push(id);
-        startProducer(id, index);
-        world.start();
-      });
+      world.at(
+        params.durationMs * (0.25 + (0.5 * k) / Math.max(1, params.zombies)),
+        `zombie restart ${id}`,
+        () => {
+          producers.push(id);
+          startProducer(id, index);
+          world.start();
+        },
+      );
     }
   const startConsumer = (id: NodeId): void =>
     world.addNode(

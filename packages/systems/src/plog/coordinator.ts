@@ -5,7 +5,8 @@
  * others keep being consumed through the rebalance. Commits are fenced by generation and ownership.
  */
 import type { NodeId } from '@dslab/sim';
-import type { PartitionId, PlogMessage } from './messages';
+import { mutantActive } from '../kit';
+import type { PartitionId, PlogMessage, PlogMutant } from './messages';
 
 export type RebalanceProtocol = 'eager' | 'cooperative';
 
@@ -14,6 +15,7 @@ export interface CoordinatorConfig {
   /** How long members get to give up revoked partitions before the laggards are removed. */
   readonly rebalanceTimeoutMs: number;
   readonly protocol: RebalanceProtocol;
+  readonly mutant?: PlogMutant;
 }
 
 interface Member {
@@ -92,7 +94,19 @@ export class GroupCoordinator {
         const group = this.group(msg.group);
         const member = group.members.get(from);
         if (!member) this.send(from, { type: 'rejoin', group: msg.group });
-        else member.lastHeartbeat = now;
+        else {
+          member.lastHeartbeat = now;
+          // A member behind the group's generation lost its assignment on the way (Kafka answers its
+          // heartbeat with ILLEGAL_GENERATION and it syncs again): send it the current one.
+          if (msg.generation !== group.generation)
+            this.send(from, {
+              type: 'assignment',
+              group: group.name,
+              generation: group.generation,
+              partitions: member.owned,
+              revokeOnly: group.phase === 'revoking',
+            });
+        }
         return;
       }
       case 'revoked': {
@@ -105,10 +119,13 @@ export class GroupCoordinator {
       case 'commit': {
         const group = this.group(msg.group);
         const member = group.members.get(from);
+        // The mutant takes any commit, even from a member of an older generation that lost the partition
+        // (a paused or expired consumer committing where it had got to, behind the new owner).
         const owns =
-          member !== undefined &&
-          msg.generation === group.generation &&
-          msg.offsets.every((o) => member.owned.includes(o.partition));
+          mutantActive(this.config.mutant, 'accept-stale-commits') ||
+          (member !== undefined &&
+            msg.generation === group.generation &&
+            msg.offsets.every((o) => member.owned.includes(o.partition)));
         if (!owns) {
           this.send(from, { type: 'commit-reply', id: msg.id, error: 'fenced' });
           return;

@@ -114,6 +114,32 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
         seed: 1,
         caughtBy: 'log',
       },
+      {
+        name: 'no-epoch-fencing',
+        breaks:
+          "brokers take a transactional batch of an older producer epoch: a zombie's (or a timed-out transaction's) records land after the abort marker",
+        seed: 0,
+        caughtBy: 'aborted-read',
+      },
+      {
+        name: 'marker-before-replication',
+        breaks: 'a leader acknowledges a commit or abort marker before the in-sync replicas have it',
+        seed: 0,
+        caughtBy: 'log',
+      },
+      {
+        name: 'read-committed-returns-aborted',
+        breaks: "a read_committed fetch forgets the aborted transactions' index and returns their records",
+        seed: 0,
+        caughtBy: 'aborted-read',
+      },
+      {
+        name: 'accept-stale-commits',
+        breaks:
+          'the group coordinator takes an offset commit from a member of an older generation that no longer owns the partition',
+        seed: 0,
+        caughtBy: 'commit-backwards',
+      },
     ],
     params: (seed, mutant) => {
       const rng = new Rng(seed).fork('plog-params');
@@ -151,11 +177,11 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
         seed,
         [...cluster.brokers, ...cluster.producers, ...cluster.consumers, cluster.coordinatorId],
         {
-        startMs: 200,
-        endMs: params.durationMs - 300,
-        meanIntervalMs: 250,
-        maxDurationMs: 500,
-        families: ['partition', 'crash', 'pause', 'link'],
+          startMs: 200,
+          endMs: params.durationMs - 300,
+          meanIntervalMs: 250,
+          maxDurationMs: 500,
+          families: ['partition', 'crash', 'pause', 'link'],
         },
       ),
     drive: (cluster, params) => {

@@ -136,7 +136,11 @@ export class PartitionLog {
     if (producerId === undefined) return;
     const epoch = record.producerEpoch ?? 0;
     let entry = this.producers.get(producerId);
-    if (!entry) this.producers.set(producerId, (entry = { epoch, lastSequence: -1, lastMarker: -1, lastMarkerSeq: -1, batches: [] }));
+    if (!entry)
+      this.producers.set(
+        producerId,
+        (entry = { epoch, lastSequence: -1, lastMarker: -1, lastMarkerSeq: -1, batches: [] }),
+      );
     // A newer epoch starts the producer's sequence numbers again at 0.
     if (epoch > entry.epoch) {
       entry.epoch = epoch;
@@ -148,7 +152,8 @@ export class PartitionLog {
       entry.lastMarkerSeq = Math.max(entry.lastMarkerSeq, record.txnSeq ?? -1);
     }
     // A fenced epoch's record (only a mutant lets one in) does not move the current epoch's sequences.
-    else if (record.sequence !== undefined && epoch === entry.epoch) this.track(entry, record, record.sequence);
+    else if (record.sequence !== undefined && epoch === entry.epoch)
+      this.track(entry, record, record.sequence);
   }
 
   private track(entry: ProducerEntry, record: LogRecord, sequence: number): void {
@@ -233,12 +238,7 @@ export class PartitionLog {
    * Where a producer's batch starting at `firstSequence` belongs: fenced (an older epoch), append,
    * duplicate of a recent batch, or a gap. A newer epoch than the log's starts at sequence 0.
    */
-  checkSequence(
-    producerId: number,
-    firstSequence: number,
-    forgetUnknown: boolean,
-    epoch = 0,
-  ): SequenceCheck {
+  checkSequence(producerId: number, firstSequence: number, forgetUnknown: boolean, epoch = 0): SequenceCheck {
     const entry = this.producers.get(producerId);
     if (entry && epoch < entry.epoch) return { kind: 'fenced', current: entry.epoch };
     if (entry && epoch > entry.epoch)

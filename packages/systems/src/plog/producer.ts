@@ -557,7 +557,8 @@ export class Producer implements SimNode<PlogMessage> {
   private dropBatches(): void {
     for (const set of this.unacked.values()) for (const batch of set) batch.dropped = true;
     for (const queue of this.ready.values()) for (const batch of queue) batch.dropped = true;
-    for (const batch of this.inFlight.values()) if (batch.timer !== undefined) this.env.clearTimer(batch.timer);
+    for (const batch of this.inFlight.values())
+      if (batch.timer !== undefined) this.env.clearTimer(batch.timer);
     for (const timer of this.lingerTimers.values()) this.env.clearTimer(timer);
     this.inFlight.clear();
     this.inFlightPerBroker.clear();

@@ -15,12 +15,7 @@ import { invariant, type Env, type NodeId, type SimNode } from '@dslab/sim';
 import type { PartitionId, PartitionState, PlogMessage, TxnError } from './messages';
 
 export type TxnPhase =
-  | 'empty'
-  | 'ongoing'
-  | 'prepare-commit'
-  | 'prepare-abort'
-  | 'complete-commit'
-  | 'complete-abort';
+  'empty' | 'ongoing' | 'prepare-commit' | 'prepare-abort' | 'complete-commit' | 'complete-abort';
 
 export interface TxnEntry {
   readonly transactionalId: string;
@@ -97,7 +92,11 @@ export class TxnCoordinator implements SimNode<PlogMessage> {
     this.env.disk.sync();
   }
 
-  private reply(to: NodeId, id: number, extra: Omit<PlogMessage & { type: 'txn-reply' }, 'type' | 'id'>): void {
+  private reply(
+    to: NodeId,
+    id: number,
+    extra: Omit<PlogMessage & { type: 'txn-reply' }, 'type' | 'id'>,
+  ): void {
     this.env.send(to, { type: 'txn-reply', id, ...extra });
   }
 
@@ -127,7 +126,11 @@ export class TxnCoordinator implements SimNode<PlogMessage> {
 
   /** Decides the transaction's end (durably), then writes its markers. */
   private prepare(entry: TxnEntry, commit: boolean, epoch: number): void {
-    invariant(entry.phase === 'ongoing', 'txn-prepare-from-ongoing', () => `${entry.transactionalId} ${entry.phase}`);
+    invariant(
+      entry.phase === 'ongoing',
+      'txn-prepare-from-ongoing',
+      () => `${entry.transactionalId} ${entry.phase}`,
+    );
     entry.epoch = epoch;
     entry.phase = commit ? 'prepare-commit' : 'prepare-abort';
     entry.pending = [...entry.partitions];
@@ -276,7 +279,10 @@ export class TxnCoordinator implements SimNode<PlogMessage> {
       entry.pending.splice(at, 1);
       if (entry.pending.length === 0) {
         entry.phase = entry.phase === 'prepare-commit' ? 'complete-commit' : 'complete-abort';
-        this.env.trace('transaction-complete', { transactionalId: entry.transactionalId, phase: entry.phase });
+        this.env.trace('transaction-complete', {
+          transactionalId: entry.transactionalId,
+          phase: entry.phase,
+        });
       }
       this.persist();
       return;
@@ -285,7 +291,11 @@ export class TxnCoordinator implements SimNode<PlogMessage> {
 
   snapshot(): TxnCoordinatorSnapshot {
     return {
-      transactions: [...this.entries.values()].map((e) => ({ ...e, partitions: [...e.partitions], pending: [...e.pending] })),
+      transactions: [...this.entries.values()].map((e) => ({
+        ...e,
+        partitions: [...e.partitions],
+        pending: [...e.pending],
+      })),
       timedOut: this.timedOut,
       fenced: this.fenced,
     };
