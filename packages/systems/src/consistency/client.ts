@@ -120,7 +120,8 @@ export class CausalClient implements SimNode<CausalMessage & Message> {
       (msg) => {
         if (msg?.type === 'put-ok') {
           this.context[key] = msg.version;
-          this.config.recorder.ok(h, undefined, this.config.trueNow());
+          // The version is the write's output: the order last-writer-wins converges to, for session guarantees.
+          this.config.recorder.ok(h, msg.version, this.config.trueNow());
           done?.(true);
         } else if (msg?.type === 'put-refused') {
           this.config.recorder.fail(h, this.config.trueNow());

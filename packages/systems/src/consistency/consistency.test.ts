@@ -1,7 +1,7 @@
 import { checkCausal, classifyHistory, registerHistory } from '@dslab/check';
 import { describe, expect, it } from 'vitest';
 import { divergence, buildCausalCluster, causalParams } from './cluster';
-import { exampleHistories } from './examples';
+import { exampleHistories, versionsOf } from './examples';
 
 function run(seed: number, mutant?: 'expose-before-deps' | 'last-arrival-wins') {
   const params = causalParams.parse({
@@ -57,5 +57,22 @@ describe('causal store', () => {
       expect(example.history(3).length).toBeGreaterThan(20);
     const mutant = exampleHistories.find((e) => e.id === 'causal-mutant');
     expect(mutant && checkCausal(registerHistory(mutant.history(2))).holds).toBe(false);
+  });
+});
+
+describe('recorded examples judged against their versions', () => {
+  it('round-robin reads over standbys break monotonic reads on some seed; the causal store keeps them', () => {
+    const of = (id: string) => exampleHistories.find((e) => e.id === id) as (typeof exampleHistories)[number];
+    const verdict = (id: string, seed: number, model: string) => {
+      const history = of(id).history(seed);
+      return classifyHistory(history, { versionOf: versionsOf(history), maxStates: 20_000 }).verdicts.find(
+        (v) => v.model === model,
+      )?.holds;
+    };
+    const broken = [1, 2, 3, 4].filter(
+      (seed) => verdict('replication-round-robin', seed, 'monotonic-reads') === false,
+    );
+    expect(broken.length).toBeGreaterThan(0);
+    expect(verdict('causal-store', 1, 'monotonic-reads')).toBe(true);
   });
 });

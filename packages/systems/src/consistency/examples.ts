@@ -15,6 +15,10 @@ export interface ExampleHistory {
   readonly note: string;
   /** Recorded from a run: the seed changes it. */
   readonly seeded: boolean;
+  /** The seed the lab opens it with (1 when unset). */
+  readonly defaultSeed?: number;
+  /** Its writes' outputs are versions (a commit LSN, a last-writer-wins version): see `versionsOf`. */
+  readonly versioned?: boolean;
   history(seed: number): History;
 }
 
@@ -68,6 +72,19 @@ function roundRobinStandbys(seed: number): History {
   cluster.phase = 'stop';
   cluster.world.runFor(800);
   return cluster.recorder.history();
+}
+
+/**
+ * Each key's version order from a recorded history whose writes return their version (the replication
+ * system's commit LSN, this store's last-writer-wins version): what the session guarantees are judged
+ * against. Undefined for writes without one.
+ */
+export function versionsOf(history: History): (key: string, value: unknown) => number | undefined {
+  const versions = new Map<string, number>();
+  for (const op of history)
+    if (op.f === 'write' && op.outcome === 'ok' && typeof op.output === 'number' && Array.isArray(op.input))
+      versions.set(`${String(op.input[0])}\u0000${String(op.input[1])}`, op.output);
+  return (key, value) => versions.get(`${key}\u0000${String(value)}`);
 }
 
 export const exampleHistories: readonly ExampleHistory[] = [
@@ -168,6 +185,7 @@ export const exampleHistories: readonly ExampleHistory[] = [
     title: 'Recorded: the causal store, three replicas',
     note: 'Four clients on three asynchronous replicas, random reads and writes of two keys.',
     seeded: true,
+    versioned: true,
     history: (seed) => causalStoreRun(seed),
   },
   {
@@ -175,13 +193,16 @@ export const exampleHistories: readonly ExampleHistory[] = [
     title: 'Recorded: strangers reading the ACL, then the post',
     note: 'The owner on r1 flips the ACL and posts; strangers on r2 read with single-key gets (some see the leak, causally).',
     seeded: true,
+    versioned: true,
     history: (seed) => runAcl(seed, 'single', 200, undefined, false).history,
   },
   {
     id: 'causal-mutant',
     title: 'Recorded: a replica that shows writes before their dependencies',
-    note: 'The expose-before-deps mutant of the causal store: the classifier finds a causal bad pattern.',
+    note: 'The expose-before-deps mutant of the causal store, run as the fuzzer runs it: on many seeds (2 is its pinned one) the classifier finds a causal bad pattern.',
     seeded: true,
+    defaultSeed: 2,
+    versioned: true,
     history: (seed) => causalStoreRun(seed, 'expose-before-deps'),
   },
   {
@@ -189,6 +210,7 @@ export const exampleHistories: readonly ExampleHistory[] = [
     title: 'Recorded: leader–follower, reads round-robin over standbys',
     note: 'A long query holds one standby back; reads alternate between standbys and can go back in time.',
     seeded: true,
+    versioned: true,
     history: (seed) => roundRobinStandbys(seed),
   },
 ];

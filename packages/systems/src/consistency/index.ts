@@ -12,7 +12,7 @@ import { consistencyScenarios } from './scenarios';
 export { buildCausalCluster, causalParams, type CausalCluster, type CausalParams } from './cluster';
 export { CausalReplica, causalMutants } from './replica';
 export { CausalClient } from './client';
-export { exampleHistories, type ExampleHistory } from './examples';
+export { exampleHistories, versionsOf, type ExampleHistory } from './examples';
 
 /** After the nemesis heals: resend rounds enough for every replica to receive every write. */
 const SETTLE_MS = 1_500;
