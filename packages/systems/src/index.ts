@@ -57,6 +57,7 @@ export type {
   ReplicationReadDetail,
 } from './replication/view-detail';
 export { capSideBySide, type CapSideBySide, type CapRequest } from './quorum/scenarios/cap';
+export { exampleHistories, versionsOf, type ExampleHistory } from './consistency/examples';
 export type { ClockLiveDetail, ClockEventDetail, ClockNodeDetail } from './clocks/view-detail';
 export type { TwoPcLiveDetail, TwoPcParticipantDetail, TwoPcCoordinatorDetail } from './twopc/view-detail';
 export * as leases from './leases';

@@ -33,6 +33,7 @@ export const views: readonly LazyView[] = [
   { kind: 'leases', load: () => import('./leases') },
   { kind: 'resilience', load: () => import('./resilience') },
   { kind: 'plog', load: () => import('./plog') },
+  { kind: 'consistency', load: () => import('./consistency') },
 ];
 
 const byKind = new Map(views.map((entry) => [entry.kind, entry]));
