@@ -67,17 +67,12 @@ export class EventQueue<T> {
   }
 
   push(time: number, item: T): void {
-    if (!(time > -Infinity)) throw new RangeError(`EventQueue.push: time must be a number, got ${time}`);
+    if (!(time > -Infinity)) badTime(time);
     this.count++;
     this.pushes++;
     const seq = this.nextSeq++;
     const n = Math.floor(time / this.width);
-    if (n >= this.cur && n < this.cur + SLOTS) {
-      if (this.insert(n, time, seq, item)) return;
-      this.spills++; // a full bucket: crowded, the width should shrink
-      this.far.push(time, seq, item);
-      return;
-    }
+    if (n >= this.cur && n < this.cur + SLOTS && this.insert(n, time, seq, item)) return;
     this.placeOutside(n, time, seq, item);
   }
 
@@ -107,16 +102,20 @@ export class EventQueue<T> {
   }
 
   /**
-   * An event outside the window, or for a full bucket. When it is due before the front (the front ran
+   * An event for a full bucket, or outside the window. When it is due before the front (the front ran
    * ahead to the next event and this one comes sooner), the front moves back if the window still
    * holds everything in it.
    */
   private placeOutside(n: number, time: number, seq: number, item: T): void {
-    if (n < this.cur && n >= -MAX_BUCKET && (this.inWindow === 0 || this.high < n + SLOTS)) {
-      this.cur = n;
-      if (this.insert(n, time, seq, item)) return;
+    if (n >= this.cur && n < this.cur + SLOTS) {
+      this.spills++; // its bucket is full: crowded, the width should shrink
+    } else {
+      if (n < this.cur && n >= -MAX_BUCKET && (this.inWindow === 0 || this.high < n + SLOTS)) {
+        this.cur = n;
+        if (this.insert(n, time, seq, item)) return;
+      }
+      this.farPushes++;
     }
-    this.farPushes++;
     this.far.push(time, seq, item);
   }
 
@@ -217,4 +216,8 @@ export class EventQueue<T> {
     this.width = width;
     this.jump();
   }
+}
+
+function badTime(time: number): never {
+  throw new RangeError(`EventQueue.push: time must be a number, got ${time}`);
 }

@@ -85,14 +85,22 @@ export class Network {
 
   /** Whether any link duplicates at all (kept current by configure). */
   private anyDuplication = false;
-  /** The default link has no loss, bandwidth limit or FIFO ordering (kept current by configure). */
+  /**
+   * Every message takes the default link, and it has no loss, bandwidth limit or FIFO ordering, and
+   * nothing is blocked: `route` is one latency draw. Kept current by every change of links or blocks.
+   */
   private plain = true;
 
   private refreshFlags(): void {
     this.anyDuplication =
       this.defaults.duplicate > 0 || [...this.overrides.values()].some((link) => link.duplicate > 0);
     const link = this.defaults;
-    this.plain = !(link.loss > 0) && link.bandwidthBytesPerMs === undefined && !link.fifo;
+    this.plain =
+      !(link.loss > 0) &&
+      link.bandwidthBytesPerMs === undefined &&
+      !link.fifo &&
+      this.overrides.size === 0 &&
+      this.blocked.size === 0;
   }
 
   /** Cheap test for the hot path: true when no partition or block is in force. */
@@ -153,6 +161,7 @@ export class Network {
         if (!shared) this.blocked.add(a + '→' + b);
       }
     }
+    this.refreshFlags();
     this.description = 'partition ' + effective.map((g) => '[' + g.join(',') + ']').join(' ');
     this.onChange?.(this.description);
   }
@@ -160,6 +169,7 @@ export class Network {
   /** from → to messages are dropped; to → from still flow (an asymmetric fault). */
   blockOneWay(from: NodeId, to: NodeId): void {
     this.blocked.add(from + '→' + to);
+    this.refreshFlags();
     this.description = `${this.description === 'healthy' ? '' : this.description + '; '}block ${from}→${to}`;
     this.onChange?.(`block ${from}→${to}`);
   }
@@ -167,6 +177,7 @@ export class Network {
   /** Removes every partition and block (link configs stay). */
   heal(): void {
     this.blocked.clear();
+    this.refreshFlags();
     this.description = 'healthy';
     this.onChange?.('heal');
   }
@@ -191,9 +202,7 @@ export class Network {
   route(from: NodeId, to: NodeId, now: number, msg: unknown, copy = false): number {
     // The common case, kept small enough to inline into the send path: one link config for every
     // pair, nothing blocked, no loss, bandwidth or FIFO. Same draws and arithmetic as the full path.
-    if (this.plain && this.blocked.size === 0 && this.overrides.size === 0) {
-      return now + sampleLatency(this.defaults.latency, this.rng) - now;
-    }
+    if (this.plain) return now + sampleLatency(this.defaults.latency, this.rng) - now;
     return this.routeLink(from, to, now, msg, copy);
   }
 
@@ -220,7 +229,11 @@ export class Network {
 
   /** Whether this message gets a second copy (decided after `route`, from the same stream). */
   duplicates(from: NodeId, to: NodeId): boolean {
-    if (!this.anyDuplication) return false; // the common case: no stream draw, no lookup
+    // The common case (no link duplicates) is one field read: small enough that V8 always inlines it.
+    return this.anyDuplication && this.duplicatesOn(from, to);
+  }
+
+  private duplicatesOn(from: NodeId, to: NodeId): boolean {
     const link = this.link(from, to);
     return link.duplicate > 0 && this.rng.next() < link.duplicate;
   }

@@ -458,17 +458,25 @@ export class World {
   // for tracing, drops and duplicates, so V8 can inline the whole path (its budget is in bytecode).
   private send(from: NodeSlot, toId: NodeId, msg: Message): void {
     const to = this.slots.get(toId);
-    if (to === undefined) throw new Error(`${from.id} sent to unknown node '${toId}'`);
+    if (to === undefined) return this.unknownNode(from, toId);
     if (this.freeze) deepFreeze(msg);
     const id = this.nextMessageId++;
     this.stats.sent++;
-    if (this.tracing) this.emit({ t: this.time, kind: 'send', from: from.id, to: toId, id, msg });
+    if (this.tracing) this.traceSend(from, to, id, msg);
     const network = this.network;
     const delay = network.route(from.id, toId, this.time, msg);
     // One comparison covers drops (< 0) and the 'finite delays' assertion (NaN, Infinity).
     if (!(delay >= 0 && delay < Infinity)) return this.unrouted(from, to, id, delay);
     this.queue.push(this.time + delay, { kind: DELIVER, from, to, msg, id });
     if (network.duplicates(from.id, toId)) this.duplicate(from, to, msg, id);
+  }
+
+  private unknownNode(from: NodeSlot, toId: NodeId): never {
+    throw new Error(`${from.id} sent to unknown node '${toId}'`);
+  }
+
+  private traceSend(from: NodeSlot, to: NodeSlot, id: number, msg: Message): void {
+    this.emit({ t: this.time, kind: 'send', from: from.id, to: to.id, id, msg });
   }
 
   /** A message the network dropped, or a delay that breaks the 'finite delays' invariant. */
