@@ -8,8 +8,13 @@ export const VERSION = '0.1.0';
  * The program with every verb. The verbs (and the systems, checkers and runtime they pull in) load
  * here, on demand, so that `dslab --version` from a script parses none of them.
  */
-export async function buildProgram(): Promise<Command> {
-  const { commands } = await import('./commands');
+export async function buildProgram(verb?: string): Promise<Command> {
+  // `dslab serve` is a long-lived member process: it registers its verb alone, so the process holds
+  // the serving code and one system rather than every verb's systems, checkers and clients.
+  const commands =
+    verb === 'serve'
+      ? [(await import('./commands/serve')).registerServeCommand]
+      : (await import('./commands')).commands;
   const program = new Command('dslab')
     .description('dslab — a laboratory for distributed systems: run, break and check real implementations')
     .version(VERSION)
@@ -28,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv[0]);
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

@@ -1,7 +1,9 @@
+// A member process runs for hours: it loads the serving code and its one system, not the whole lab
+// (`main.ts` gives `serve` a program of its own; the imports below are the narrow subpaths).
 import type { Command } from 'commander';
-import { serveNode, parseAddress, parsePeers } from '@dslab/runtime';
+import { serveNode, parseAddress, parsePeers } from '@dslab/runtime/serve';
+import { loadSystem, systemEntries, systemEntry } from '@dslab/systems/lazy-registry';
 import { collectParam, parseParams } from '../options';
-import { requireSystem } from '../registry';
 import { CliError } from '../errors';
 
 interface ServeCliOptions {
@@ -42,7 +44,11 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--stale-reads', 'KV systems: answer GET from this node, leader or not (fast, possibly stale)')
     .action(async (systemId: string, options: ServeCliOptions) => {
-      const system = requireSystem(systemId);
+      if (!systemEntry(systemId)) {
+        const known = systemEntries.map((s) => s.id).join(', ');
+        throw new CliError(`unknown system '${systemId}' (known: ${known})`);
+      }
+      const system = await loadSystem(systemId);
       if (!system.serve) throw new CliError(`${system.id} has no real mode`);
       const token = options.token ?? process.env.DSLAB_CLUSTER_TOKEN;
       if (!token) throw new CliError('a cluster token is required: --token or DSLAB_CLUSTER_TOKEN');

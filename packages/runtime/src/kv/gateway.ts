@@ -6,7 +6,7 @@
  * unknown and the caller is told so.
  */
 import type { NodeId } from '@dslab/sim';
-import { isKvResponse, type KvRequest, type KvOp, type KvResult } from '@dslab/systems';
+import { isKvResponse, type KvRequest, type KvOp, type KvResult } from '@dslab/systems/kv-protocol';
 
 export interface GatewayOptions {
   readonly nodeId: NodeId;
