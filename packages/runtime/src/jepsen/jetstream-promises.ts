@@ -12,6 +12,13 @@ export interface JetStreamPromise {
   measured(report: JetStreamReport): string;
   /** Whether the run contradicts the promise; undefined when the run cannot tell. */
   broken(report: JetStreamReport): boolean | undefined;
+  /**
+   * Kept by the consumer's replicated state (delivery counts, acks, its place in the stream), which a
+   * consumer leader's death can roll back: measured, and on nats-server 2.9.10 broken now and then
+   * under kill -9 (a 20 s run: 2 deliveries repeated with delivery count 1, 2 redelivered after a
+   * confirmed ack), so a short run cannot promise a verdict either way.
+   */
+  readonly consumerState?: boolean;
 }
 
 export const jetstreamPromises: readonly JetStreamPromise[] = [
@@ -39,6 +46,7 @@ export const jetstreamPromises: readonly JetStreamPromise[] = [
       'each delivery of a message carries a delivery count one higher than the last, so a second copy is always a counted redelivery',
     measured: (r) => `${r.duplicateDeliveries} messages handed out twice with the same delivery count`,
     broken: (r) => r.duplicateDeliveries > 0,
+    consumerState: true,
   },
   {
     promise:
@@ -47,6 +55,7 @@ export const jetstreamPromises: readonly JetStreamPromise[] = [
       `${r.redeliveredAfterAck} deliveries fetched after the server confirmed the message's ack ` +
       `(${r.acks.confirmed} of ${r.acks.sent} acks confirmed)`,
     broken: (r) => r.redeliveredAfterAck > 0,
+    consumerState: true,
   },
   {
     promise:
@@ -56,6 +65,7 @@ export const jetstreamPromises: readonly JetStreamPromise[] = [
         ? `${r.deliveryOrderViolations} deliveries of a key after a later message of that key`
         : `not measured: max_ack_pending is ${r.maxAckPending}, which promises no order across redeliveries`,
     broken: (r) => (r.maxAckPending === 1 ? r.deliveryOrderViolations > 0 : undefined),
+    consumerState: true,
   },
   {
     promise:

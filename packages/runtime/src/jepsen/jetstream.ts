@@ -215,19 +215,36 @@ async function work(run: Run, js: JetStreamClient, id: string) {
   }
 }
 
-/** Waits until the consumer has nothing left to deliver and nothing unacknowledged. */
-async function drain(jsm: JetStreamManager, maxMs: number): Promise<void> {
+/**
+ * Waits until the consumer has delivered the whole stream and has every delivery acknowledged, twice in
+ * a row: right after healing, a server that was cut off may still answer as the consumer's leader with
+ * its stale state (nothing pending), so the stream's last sequence (at least the highest sequence a
+ * publish was acknowledged at) must be under its ack floor too.
+ */
+async function drain(jsm: JetStreamManager, highestAcked: number, maxMs: number): Promise<void> {
   const until = Date.now() + maxMs;
   let last = 'no answer';
+  let settled = 0;
   while (Date.now() < until) {
     try {
+      const stream = await jsm.streams.info(JETSTREAM_STREAM);
       const info = await jsm.consumers.info(JETSTREAM_STREAM, GROUP);
-      if (info.num_pending === 0 && info.num_ack_pending === 0) return;
-      last = `${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`;
+      const done =
+        stream.state.last_seq >= highestAcked &&
+        info.num_pending === 0 &&
+        info.num_ack_pending === 0 &&
+        info.delivered.stream_seq >= stream.state.last_seq &&
+        info.ack_floor.stream_seq >= stream.state.last_seq;
+      settled = done ? settled + 1 : 0;
+      if (settled >= 2) return;
+      last =
+        `${info.num_pending} pending, ${info.num_ack_pending} unacknowledged, ack floor ` +
+        `${info.ack_floor.stream_seq} of ${stream.state.last_seq}`;
     } catch (error) {
-      last = String(error); // the consumer's group may still be electing
+      settled = 0;
+      last = String(error); // the stream's or the consumer's group may still be electing
     }
-    await sleep(250);
+    await sleep(500);
   }
   throw new Error(
     `the workers did not drain the consumer in ${maxMs} ms (${last}): undelivered messages cannot be judged`,
@@ -334,7 +351,11 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     // back whole.
     await cluster.waitReady(30_000);
     try {
-      await drain(jsm, DRAIN_MS + (options.ackWaitMs ?? 3_000));
+      let highestAcked = 0;
+      for (const op of run.recorder.history())
+        if (op.type === 'send' && op.offset !== undefined && op.offset > highestAcked)
+          highestAcked = op.offset;
+      await drain(jsm, highestAcked, DRAIN_MS + (options.ackWaitMs ?? 3_000));
     } finally {
       run.drained = true;
       await Promise.all(workerRuns);
