@@ -75,4 +75,12 @@ describe('recorded examples judged against their versions', () => {
     expect(broken.length).toBeGreaterThan(0);
     expect(verdict('causal-store', 1, 'monotonic-reads')).toBe(true);
   });
+
+  it('the quorum store: QUORUM/QUORUM is linearizable, ONE/ONE is not on some seed', () => {
+    const of = (id: string) => exampleHistories.find((e) => e.id === id) as (typeof exampleHistories)[number];
+    const linearizable = (id: string, seed: number) =>
+      classifyHistory(of(id).history(seed), { maxStates: 20_000 }).verdicts[0]?.holds;
+    expect(linearizable('quorum-quorum', 1)).toBe(true);
+    expect([1, 2, 3].some((seed) => linearizable('quorum-one', seed) === false)).toBe(true);
+  });
 });

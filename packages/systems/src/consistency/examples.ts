@@ -4,6 +4,7 @@
  * replication system, each for a seed.
  */
 import type { History, Operation } from '@dslab/check';
+import { buildQuorumCluster, quorumParams } from '../quorum';
 import { buildReplicationCluster, replicationParams } from '../replication/cluster';
 import { buildCausalCluster, causalParams } from './cluster';
 import { runAcl } from './scenarios/acl';
@@ -85,6 +86,29 @@ export function versionsOf(history: History): (key: string, value: unknown) => n
     if (op.f === 'write' && op.outcome === 'ok' && typeof op.output === 'number' && Array.isArray(op.input))
       versions.set(`${String(op.input[0])}\u0000${String(op.input[1])}`, op.output);
   return (key, value) => versions.get(`${key}\u0000${String(value)}`);
+}
+
+/** The Dynamo-style store at W = R = ONE (or QUORUM with blocking read repair) under a long-tail network, last-writer-wins. */
+function quorumStore(seed: number, level: 'one' | 'quorum'): History {
+  const params = quorumParams.parse({
+    conflict: 'lww',
+    readLevel: level,
+    writeLevel: level,
+    sloppy: false,
+    readRepair: level === 'one' ? 'off' : 'blocking',
+    clients: 4,
+    keys: 1,
+    opsPerSecond: 400,
+    durationMs: 800,
+  });
+  // Median 3 ms, one message in a hundred slower than 40 ms.
+  const cluster = buildQuorumCluster(params, seed, {
+    network: { latency: { kind: 'long-tail', median: 3, p99: 40 } },
+  });
+  cluster.world.runFor(params.durationMs);
+  cluster.phase = 'stop';
+  cluster.world.runFor(1_000);
+  return cluster.recorder.history();
 }
 
 export const exampleHistories: readonly ExampleHistory[] = [
@@ -212,5 +236,19 @@ export const exampleHistories: readonly ExampleHistory[] = [
     seeded: true,
     versioned: true,
     history: (seed) => roundRobinStandbys(seed),
+  },
+  {
+    id: 'quorum-one',
+    title: 'Recorded: quorum store, W = R = ONE',
+    note: 'Three replicas, last-writer-wins, a long-tail network: W + R ≤ N, so a read can miss the latest write.',
+    seeded: true,
+    history: (seed) => quorumStore(seed, 'one'),
+  },
+  {
+    id: 'quorum-quorum',
+    title: 'Recorded: quorum store, W = R = QUORUM',
+    note: 'The same store and network with W + R > N and blocking read repair, no faults.',
+    seeded: true,
+    history: (seed) => quorumStore(seed, 'quorum'),
   },
 ];
