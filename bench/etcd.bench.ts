@@ -33,6 +33,22 @@ function rssMb(pids: readonly number[]): number {
   return kb / 1024;
 }
 
+/** User + system CPU seconds the processes have used so far (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+function processCpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks / 100;
+}
+
 /** What one wrk run printed (bench/wrk/put.lua's last line) plus wrk's CPU and the servers' memory. */
 interface WrkResult {
   connections: number;
@@ -46,6 +62,8 @@ interface WrkResult {
   loadGeneratorCores: number;
   /** The three members' resident memory, the largest sum sampled every 500 ms. */
   rssMb: number;
+  /** The members' CPU milliseconds per acknowledged write: what a write costs the servers, load aside. */
+  serverCpuMsPerWrite: number;
 }
 
 const wrkOutput = /^\{"requests".*\}$/m;
@@ -67,6 +85,7 @@ async function wrk(
       readFileSync(fileURLToPath(new URL('./wrk/put.lua', import.meta.url)), 'utf8'),
   );
   let peakRss = 0;
+  const cpuBefore = processCpuSeconds(pids());
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pids()))), 500);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url];
   const child = spawn('bash', ['-c', 'wrk "$@" && times', 'bash', ...args], {
@@ -76,6 +95,7 @@ async function wrk(
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
+  const serverCpu = processCpuSeconds(pids()) - cpuBefore;
   const json = wrkOutput.exec(out);
   if (code !== 0 || !json) throw new Error(`wrk against ${target} failed (exit ${code}):\n${out}`);
   const r = JSON.parse(json[0]) as Record<string, number>;
@@ -101,6 +121,7 @@ async function wrk(
     maxMs: ms(r.maxUs),
     loadGeneratorCores: Number((cpuSeconds / wallSeconds).toFixed(3)),
     rssMb: Number(peakRss.toFixed(1)),
+    serverCpuMsPerWrite: Number(((serverCpu * 1000) / Math.max(1, r.requests as number)).toFixed(3)),
   };
 }
 
