@@ -39,7 +39,7 @@ export const hlcVersusVector: Scenario = {
     'so a smaller HLC proves nothing; only vector clocks tell concurrent events apart (at a cost of one entry per node).',
   rows: ['B4'],
   run({ seed, quick }): ScenarioResult {
-    const durationMs = quick ? 600 : 4_000;
+    const durationMs = quick ? 600 : 2_000;
     const cluster = buildClockWorld(
       clockParams.parse({ members: 4, durationMs, clockSpreadMs: 30, driftSpreadPpm: 100 }),
       seed,
