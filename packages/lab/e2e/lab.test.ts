@@ -443,6 +443,35 @@ describe('the lab in Chromium', () => {
     }
   });
 
+  it("a system's code comes with its page, not with home: a card, back, another card; #/<id> opens directly", async () => {
+    const page = await open('#/');
+    const fetched: string[] = [];
+    page.on('response', (response) => {
+      const file = /\/assets\/([^/?#]+\.js)$/.exec(response.url())?.[1];
+      if (file) fetched.push(file);
+    });
+    await page.getByTestId('system-echo').waitFor();
+    await page.waitForLoadState('networkidle');
+    const home = fetched.length;
+    await page.getByTestId('system-echo').click();
+    await page.getByTestId('trace-hash').waitFor({ timeout: 60_000 });
+    // The definition came with the page that shows it (and the worker fetched the same system).
+    expect(fetched.length).toBeGreaterThan(home);
+    expect(await page.locator('h1').textContent()).toBe(echo.title);
+    await page.goBack();
+    await page.getByTestId('system-hashring').click();
+    await page
+      .getByTestId('scenario-' + findSystem('hashring')!.scenarios[0]!.id)
+      .waitFor({ timeout: 60_000 });
+    expect(await page.locator('h1').textContent()).toBe(findSystem('hashring')!.title);
+    const short = await open('#/echo?seed=7');
+    expect(await short.getByTestId('trace-hash').textContent({ timeout: 60_000 })).toBe(nodeHash({}, 7));
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    expect((short as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+    await short.close();
+  });
+
   it('the home page loads with no failed request (it ships its favicon)', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const failures: string[] = [];
