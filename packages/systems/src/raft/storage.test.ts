@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { World, type Env } from '@dslab/sim';
+import fc from 'fast-check';
+import { checksum, logRecord, parseLine } from './log-record';
 import { RaftStorage } from './storage';
 import type { Entry } from './types';
 
@@ -26,6 +28,30 @@ const command = (term: number, seq: number): Entry => ({
 });
 
 describe('raft storage caches', () => {
+  it('a record is the UTF-8 of "<checksum> <json>\\n" and parses back, for any text in the entry', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 12 }),
+        (index, term, key, value) => {
+          const entry: Entry = {
+            term,
+            kind: 'command',
+            command: { client: 'c', seq: index, op: { f: 'put', key, value } },
+          };
+          const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
+          const bytes = logRecord(index, entry);
+          expect(new TextDecoder().decode(bytes)).toBe(`${checksum(json)} ${json}\n`);
+          expect(logRecord(index, entry)).toBe(bytes); // encoded once
+          expect(parseLine(`${checksum(json)} ${json}`)).toEqual({ i: index, e: entry });
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
   it('members sharing entry objects and members holding copies write the same bytes', () => {
     const world = new World({ seed: 3 });
     const [a, b] = disksOf(world, ['a', 'b']) as [Env['disk'], Env['disk']];

@@ -6,7 +6,8 @@
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
-import { invariant, murmur3 } from '@dslab/sim';
+import { invariant } from '@dslab/sim';
+import { joined, logRecord, logRecords, parseLine } from './log-record';
 import type { Entry, SnapshotData } from './types';
 
 export interface StoredSnapshot {
@@ -28,84 +29,6 @@ export interface Recovered {
 
 const encoder = new TextEncoder();
 
-/**
- * One log record per line: a checksum (murmur3 of the JSON, 8 hex digits), a space, and the entry with
- * its index, so recovery can tell a rewrite of an index from an append and a torn or flipped record
- * from a good one. Returned as its UTF-8 bytes, which nobody may mutate (they are shared, see below).
- */
-function logRecord(index: number, entry: Entry): Uint8Array {
-  // Every member writes the same entry objects at the same indexes (the leader's, as it sent them), at
-  // about the same time: a small cache by index encodes each (entry, index) record once, not once per
-  // member. A miss only costs the encoding; entries are never mutated, so a hit is always the same bytes.
-  const slot = index & (RECORD_CACHE_SLOTS - 1);
-  const cached = recordCache[slot];
-  if (cached !== undefined && cached.entry === entry && cached.index === index) return cached.bytes;
-  const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
-  const bytes = encoder.encode(`${checksum(json)} ${json}\n`);
-  recordCache[slot] = { entry, index, bytes };
-  return bytes;
-}
-
-/** Slots of the record cache (a power of two): far more than the entries in flight at once. */
-export const RECORD_CACHE_SLOTS = 1_024;
-const recordCache: (
-  { readonly entry: Entry; readonly index: number; readonly bytes: Uint8Array } | undefined
-)[] = [];
-
-/** The records of `entries` from `firstIndex` on, one after the other. */
-function logRecords(firstIndex: number, entries: readonly Entry[]): Uint8Array[] {
-  const records: Uint8Array[] = [];
-  for (let k = 0; k < entries.length; k++) records.push(logRecord(firstIndex + k, entries[k] as Entry));
-  return records;
-}
-
-/** One buffer holding `chunks` in order (the chunk itself when there is one). */
-function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
-function checksum(json: string): string {
-  return murmur3(json, 0x5ca1ab1e).toString(16).padStart(8, '0');
-}
-
-interface LogRecord {
-  readonly i: number;
-  readonly e: Entry;
-}
-
-/**
- * Most lines `parseLine` remembers. Members write the same lines (same index, same entry), and a
- * restarted node reads again lines it or another member read before: a line seen intact parses to the
- * same record without its checksum and JSON being computed again. The map is emptied when full.
- */
-export const PARSED_LINES_KEPT = 8_192;
-const parsedLines = new Map<string, LogRecord>();
-
-/** The record in a line, or undefined when the line is torn or corrupt. */
-function parseLine(line: string): LogRecord | undefined {
-  const known = parsedLines.get(line); // the very same text: it passed the checksum before
-  if (known !== undefined) return known;
-  const space = line.indexOf(' ');
-  if (space !== 8) return undefined;
-  const json = line.slice(9);
-  if (checksum(json) !== line.slice(0, 8)) return undefined;
-  let record: LogRecord;
-  try {
-    record = JSON.parse(json) as LogRecord;
-  } catch {
-    return undefined;
-  }
-  if (parsedLines.size >= PARSED_LINES_KEPT) parsedLines.clear();
-  parsedLines.set(line, record);
-  return record;
-}
 const decoder = new TextDecoder();
 
 export class RaftStorage {
