@@ -98,20 +98,20 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
         name: 'ack-before-isr',
         breaks:
           'the leader acknowledges an acks=all write as soon as it has it, before the in-sync replicas do',
-        seed: 0,
+        seed: 5,
         caughtBy: 'log',
       },
       {
         name: 'forget-sequences-on-restart',
         breaks: "a restarted broker does not rebuild its idempotent producers' sequence numbers from its log",
-        seed: 14,
+        seed: 23,
         caughtBy: 'log',
       },
       {
         name: 'commit-before-processing',
         breaks:
           'a consumer that claims at-least-once commits a poll’s offsets before it processes the records',
-        seed: 1,
+        seed: 5,
         caughtBy: 'log',
       },
       {
@@ -124,8 +124,8 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
       {
         name: 'marker-before-replication',
         breaks: 'a leader acknowledges a commit or abort marker before the in-sync replicas have it',
-        seed: 0,
-        caughtBy: 'log',
+        seed: 11,
+        caughtBy: 'aborted-read',
       },
       {
         name: 'read-committed-returns-aborted',
@@ -137,7 +137,7 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
         name: 'accept-stale-commits',
         breaks:
           'the group coordinator takes an offset commit from a member of an older generation that no longer owns the partition',
-        seed: 0,
+        seed: 48,
         caughtBy: 'commit-backwards',
       },
     ],

@@ -1,4 +1,4 @@
-/** What the lab's plog view draws: partitions with leader, ISR and high watermark; consumers with their partitions, offsets and lag; the group's rebalance. */
+/** What the lab's plog view draws: partitions with leader, ISR, high watermark and last stable offset; consumers with their partitions, offsets and lag; the group's rebalance; transactions. */
 import type { NodeId } from '@dslab/sim';
 import type { LiveDetail } from '../contract';
 import type { ReplicaSnapshot } from './broker';
@@ -21,6 +21,10 @@ export interface PlogPartitionDetail {
   readonly replicas: readonly PlogReplicaDetail[];
   /** The leader's high watermark (what consumers may read), or -1 while offline. */
   readonly highWatermark: number;
+  /** The leader's last stable offset (what read_committed consumers may read), or -1 while offline. */
+  readonly lastStable: number;
+  /** Transactions open in the leader's log. */
+  readonly openTransactions: number;
   readonly logEnd: number;
   readonly committed: number;
   readonly owner: NodeId | null;
@@ -37,8 +41,21 @@ export interface PlogConsumerDetail {
   readonly processed: number;
 }
 
+export interface PlogTransactionDetail {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly epoch: number;
+  readonly phase: string;
+  readonly partitions: readonly string[];
+  /** Partitions whose marker the ISR does not have yet. */
+  readonly pendingMarkers: readonly string[];
+}
+
 export interface PlogLiveDetail extends LiveDetail {
   readonly kind: 'plog';
+  readonly isolation: string;
+  /** The transaction coordinator's state (empty without transactional producers, null while it is down). */
+  readonly transactions: readonly PlogTransactionDetail[] | null;
   readonly partitions: readonly PlogPartitionDetail[];
   readonly consumers: readonly PlogConsumerDetail[];
   readonly group: {
@@ -70,6 +87,8 @@ export function plogDetail(cluster: PlogCluster): PlogLiveDetail {
       };
     });
     const leader = replicas.find((r) => r.broker === state.leader);
+    const leaderView =
+      state.leader !== undefined ? replicaViews.get(state.leader)?.find((r) => r.id === state.id) : undefined;
     return {
       id: state.id,
       leader: state.leader ?? null,
@@ -77,6 +96,8 @@ export function plogDetail(cluster: PlogCluster): PlogLiveDetail {
       isr: state.isr,
       replicas,
       highWatermark: leader?.highWatermark ?? -1,
+      lastStable: leaderView?.lastStable ?? -1,
+      openTransactions: leaderView?.openTransactions ?? 0,
       logEnd: leader?.logEnd ?? -1,
       committed: group?.offsets[state.id] ?? 0,
       owner: ownerOf.get(state.id) ?? null,
@@ -96,8 +117,23 @@ export function plogDetail(cluster: PlogCluster): PlogLiveDetail {
       processed: consumer.stats.processed,
     };
   });
+  const transactions = world.isUp(cluster.coordinatorId)
+    ? cluster
+        .coordinator()
+        .snapshot()
+        .transactions.map((t): PlogTransactionDetail => ({
+          transactionalId: t.transactionalId,
+          producerId: t.producerId,
+          epoch: t.epoch,
+          phase: t.phase,
+          partitions: t.partitions,
+          pendingMarkers: t.pending,
+        }))
+    : null;
   return {
     kind: 'plog',
+    isolation: cluster.params.isolation,
+    transactions,
     partitions,
     consumers,
     group: {
