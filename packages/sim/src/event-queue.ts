@@ -25,6 +25,8 @@ const MIN_WIDTH = 2 ** -20;
 const MAX_WIDTH = 2 ** 20;
 /** Events popped between two looks at whether the width suits how the events are spaced. */
 const TUNE_EVERY = 8192;
+/** The first look comes sooner: a fresh queue's width is a guess. */
+const FIRST_TUNE = 1024;
 
 export class EventQueue<T> {
   private width = 1;
@@ -45,7 +47,7 @@ export class EventQueue<T> {
   private count = 0;
   private nextSeq = 0;
   // What the width tuning looks at, since its last look.
-  private pops = 0;
+  private pops = TUNE_EVERY - FIRST_TUNE;
   private popsFromWindow = 0;
   private steps = 0;
   private pushes = 0;
@@ -194,11 +196,14 @@ export class EventQueue<T> {
     const pops = this.popsFromWindow;
     const steps = this.steps;
     const crowded = pops > 4 * steps || 16 * this.spills > this.pushes;
+    // Most events spilling means buckets hold several times PER_BUCKET: narrow faster.
+    const spilling = 2 * this.spills > this.pushes;
     const short = 5 * this.farPushes > this.pushes;
     const roomy = 20 * this.farPushes < this.pushes;
     this.pops = this.popsFromWindow = this.steps = this.pushes = this.farPushes = this.spills = 0;
-    if (crowded && roomy && this.width > MIN_WIDTH) this.rebuild(this.width / 2);
-    else if ((4 * pops < steps || short) && this.width < MAX_WIDTH) this.rebuild(this.width * 2);
+    if (crowded && roomy && this.width > MIN_WIDTH) {
+      this.rebuild(Math.max(MIN_WIDTH, this.width / (spilling ? 8 : 2)));
+    } else if ((4 * pops < steps || short) && this.width < MAX_WIDTH) this.rebuild(this.width * 2);
   }
 
   /** Re-buckets every event under a new width (they keep their sequence numbers, so their order). */
