@@ -115,3 +115,51 @@ describe('PartitionLog transactions', () => {
     expect(log.hasOpenTransaction(2)).toBe(true);
   });
 });
+
+describe('PartitionLog producer epochs', () => {
+  const rec = (offset: number, epoch: number, sequence: number, txnSeq: number): LogRecord => ({
+    offset,
+    key: 'k',
+    value: `v${offset}`,
+    epoch: 0,
+    timestamp: 0,
+    producerId: 7,
+    producerEpoch: epoch,
+    sequence,
+    transactional: true,
+    txnSeq,
+  });
+
+  it('fences an older epoch, restarts sequences at a newer one, and remembers which transaction a marker ended', () => {
+    const log = new PartitionLog(100);
+    log.append([rec(0, 0, 0, 1), rec(1, 0, 1, 1)]);
+    expect(log.checkSequence(7, 2, false, 0)).toEqual({ kind: 'append' });
+    // The coordinator aborts transaction 1 under epoch 1: the marker carries the new epoch.
+    log.append([
+      {
+        offset: 2,
+        key: null,
+        value: null,
+        epoch: 0,
+        timestamp: 0,
+        producerId: 7,
+        producerEpoch: 1,
+        txnSeq: 1,
+        control: 'abort',
+      },
+    ]);
+    expect(log.checkSequence(7, 2, false, 0)).toEqual({ kind: 'fenced', current: 1 });
+    expect(log.lastMarkerSeq(7)).toBe(1);
+    expect(log.hasOpenTransaction(7)).toBe(false);
+    // Epoch 2 starts at sequence 0.
+    expect(log.checkSequence(7, 5, false, 2)).toEqual({ kind: 'out-of-order', expected: 0 });
+    expect(log.checkSequence(7, 0, false, 2)).toEqual({ kind: 'append' });
+    log.append([rec(3, 2, 0, 2)]);
+    expect(log.openTransaction(7)).toEqual({ first: 3, seq: 2 });
+    expect(log.producerEpoch(7)).toBe(2);
+    // Rebuilt from the records (a restart), the same state.
+    log.rebuildProducers();
+    expect(log.checkSequence(7, 1, false, 1)).toEqual({ kind: 'fenced', current: 2 });
+    expect(log.checkSequence(7, 1, false, 2)).toEqual({ kind: 'append' });
+  });
+});
