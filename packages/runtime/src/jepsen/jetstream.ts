@@ -41,8 +41,11 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 const ACK_TIMEOUT_MS = 2_000;
 /** Unacknowledged messages the durable consumer hands out before it waits (bounds each worker's batch). */
 const MAX_ACK_PENDING = 1_000;
-/** How long the workers get, after healing, to drain the consumer (nothing pending, nothing unacknowledged). */
-const DRAIN_MS = 45_000;
+/**
+ * After healing, the workers drain the consumer (nothing pending, nothing unacknowledged); the drain
+ * fails after this long without the consumer's ack floor moving.
+ */
+const DRAIN_STALL_MS = 30_000;
 
 export interface JetStreamTestOptions {
   readonly timeMs: number;
@@ -221,8 +224,10 @@ async function work(run: Run, js: JetStreamClient, id: string) {
  * its stale state (nothing pending), so the stream's last sequence (at least the highest sequence a
  * publish was acknowledged at) must be under its ack floor too.
  */
-async function drain(jsm: JetStreamManager, highestAcked: number, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
+async function drain(jsm: JetStreamManager, highestAcked: number, stallMs: number): Promise<void> {
+  // Gives up only after `stallMs` without the ack floor moving (one message at a time drains slowly).
+  let until = Date.now() + stallMs;
+  let floor = -1;
   let last = 'no answer';
   let settled = 0;
   while (Date.now() < until) {
@@ -237,6 +242,10 @@ async function drain(jsm: JetStreamManager, highestAcked: number, maxMs: number)
         info.ack_floor.stream_seq >= stream.state.last_seq;
       settled = done ? settled + 1 : 0;
       if (settled >= 2) return;
+      if (info.ack_floor.stream_seq > floor) {
+        floor = info.ack_floor.stream_seq;
+        until = Date.now() + stallMs;
+      }
       last =
         `${info.num_pending} pending, ${info.num_ack_pending} unacknowledged, ack floor ` +
         `${info.ack_floor.stream_seq} of ${stream.state.last_seq}`;
@@ -247,7 +256,7 @@ async function drain(jsm: JetStreamManager, highestAcked: number, maxMs: number)
     await sleep(500);
   }
   throw new Error(
-    `the workers did not drain the consumer in ${maxMs} ms (${last}): undelivered messages cannot be judged`,
+    `the workers did not drain the consumer (no progress in ${stallMs} ms; ${last}): undelivered messages cannot be judged`,
   );
 }
 
@@ -355,7 +364,7 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
       for (const op of run.recorder.history())
         if (op.type === 'send' && op.offset !== undefined && op.offset > highestAcked)
           highestAcked = op.offset;
-      await drain(jsm, highestAcked, DRAIN_MS + (options.ackWaitMs ?? 3_000));
+      await drain(jsm, highestAcked, DRAIN_STALL_MS + (options.ackWaitMs ?? 3_000));
     } finally {
       run.drained = true;
       await Promise.all(workerRuns);
