@@ -1,4 +1,4 @@
-/** A Kafka-style partitioned log: replicated partitions, acks, ISR and high watermark, idempotent producers, consumer groups (catalog G1). */
+/** A Kafka-style partitioned log: replicated partitions, acks, ISR and high watermark, idempotent and transactional producers, consumer groups (catalog G1). */
 import { Rng } from '@dslab/sim';
 import type { LiveNodeView, SystemDefinition } from '../contract';
 import { simulatedSystem, standardNemesis, type SimulationSpec } from '../kit';
@@ -207,13 +207,15 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
 
 export const plogSystem: SystemDefinition<PlogParams> = {
   id: 'plog',
-  title: 'Partitioned log (Kafka style): replication, acks, idempotent producers, consumer groups',
+  title:
+    'Partitioned log (Kafka style): replication, acks, idempotent and transactional producers, consumer groups',
   rows: ['G1'],
   summary:
     'Topics split into partitions, each replicated on brokers with a leader, in-sync replicas and a high watermark; ' +
     'producers hash keys to partitions with murmur2 as the Java client does, batch, retry and (idempotent) number ' +
     'their batches; consumer groups share partitions, rebalance eagerly or cooperatively and commit offsets before ' +
-    'or after processing. Every send, poll and commit is recorded and judged by the log checker.',
+    'or after processing. Transactions fence zombies by producer epoch and replicate their markers before they count; ' +
+    'read_committed consumers stop at the last stable offset. Every send, poll and commit is recorded and judged by the log checker.',
   params: plogParams,
   scenarios: plogScenarios,
   view: 'plog',
