@@ -207,8 +207,7 @@ export const plogSimulation: SimulationSpec<PlogParams, PlogCluster> = {
 
 export const plogSystem: SystemDefinition<PlogParams> = {
   id: 'plog',
-  title:
-    'Partitioned log (Kafka style): replication, acks, idempotent and transactional producers, consumer groups',
+  title: 'Partitioned log (Kafka style): replication, acks, idempotent producers, consumer groups',
   rows: ['G1'],
   summary:
     'Topics split into partitions, each replicated on brokers with a leader, in-sync replicas and a high watermark; ' +
