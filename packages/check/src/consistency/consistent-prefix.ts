@@ -39,8 +39,13 @@ export interface ConsistentPrefixResult {
   readonly vacuous?: true;
 }
 
-/** Reads (or pairs of reads) searched on their own to find a small counterexample, at most. */
+/** Searches spent shrinking the reads no order reconciles to a small counterexample, at most. */
 export const MAX_PREFIX_WITNESS_SEARCHES = 400;
+/**
+ * Numbers the search may remember in all (each explored state keeps one per session and one per read):
+ * with thousands of snapshot reads the state budget shrinks so the memory stays near 100 MB.
+ */
+export const MAX_PREFIX_MEMO_NUMBERS = 20_000_000;
 
 export function checkConsistentPrefix(history: RegisterHistory, maxStates: number): ConsistentPrefixResult {
   const { ops, sessions, readsFrom } = history;
@@ -91,24 +96,43 @@ export function checkConsistentPrefix(history: RegisterHistory, maxStates: numbe
       holds: 'unknown',
       note: `the search for one order of the writes spent its budget of ${maxStates} states`,
     };
-  return witness(history, reads, search, maxStates, all.stuck);
+  return witness(history, reads, search, maxStates);
 }
 
-/** The smallest set of reads found that no prefix reconciles: one read, else two, else the search's stuck reads. */
+/**
+ * A small set of reads no prefix reconciles, by deletion (Zeller's delta debugging, simplified): drop
+ * halves, then quarters, … then single reads, keeping each removal after which the rest still has no
+ * order. What is left is usually one read (an answer without its question) or two (each shows a write
+ * the other lacks); with the search budget spent it may be more, and the message names a few.
+ */
 function witness(
   history: RegisterHistory,
   reads: readonly (readonly number[])[],
   search: (chosen: readonly (readonly number[])[], budget: number) => { verdict: string },
   maxStates: number,
-  stuck: readonly number[],
 ): ConsistentPrefixResult {
   const { ops } = history;
   const budget = Math.max(1_000, Math.floor(maxStates / 20));
   const id = (i: number) => (ops[i] as RegisterOp).id;
+  let set = reads.slice();
   let searches = 0;
-  for (const read of reads) {
-    if (++searches > MAX_PREFIX_WITNESS_SEARCHES) break;
-    if (search([read], budget).verdict !== 'no') continue;
+  for (let chunk = Math.ceil(set.length / 2); chunk >= 1 && searches < MAX_PREFIX_WITNESS_SEARCHES;) {
+    let removed = false;
+    for (let at = 0; at < set.length && set.length > 1;) {
+      if (++searches > MAX_PREFIX_WITNESS_SEARCHES) break;
+      const trial = set.slice(0, at).concat(set.slice(at + chunk));
+      if (trial.length > 0 && search(trial, budget).verdict === 'no') {
+        set = trial;
+        removed = true;
+      } else at += chunk;
+    }
+    if (chunk === 1 && !removed) break;
+    chunk = chunk === 1 ? 1 : Math.ceil(chunk / 2);
+    if (set.length === 1) break;
+  }
+  const firsts = set.map((r) => r[0] as number);
+  if (firsts.length === 1) {
+    const read = set[0] as readonly number[];
     const why = answerWithoutQuestion(history, read);
     return {
       holds: false,
@@ -118,23 +142,17 @@ function witness(
       operations: why ? [id(read[0] as number), id(why.earlier), id(why.later)] : [id(read[0] as number)],
     };
   }
-  for (let a = 0; a < reads.length; a++)
-    for (let b = a + 1; b < reads.length; b++) {
-      if (++searches > MAX_PREFIX_WITNESS_SEARCHES) break;
-      const first = reads[a] as readonly number[];
-      const second = reads[b] as readonly number[];
-      if (search([first, second], budget).verdict !== 'no') continue;
-      return {
-        holds: false,
-        counterexample: `${describeRead(ops, first[0] as number)} and ${describeRead(ops, second[0] as number)} cannot both be prefixes of one order of the writes: each shows a write the other does not`,
-        operations: [id(first[0] as number), id(second[0] as number)],
-      };
-    }
-  const stuckReads = stuck.filter((i) => (ops[i] as RegisterOp).kind === 'read');
+  if (firsts.length === 2)
+    return {
+      holds: false,
+      counterexample: `${describeRead(ops, firsts[0] as number)} and ${describeRead(ops, firsts[1] as number)} cannot both be prefixes of one order of the writes: each shows a write the other does not`,
+      operations: firsts.map(id),
+    };
+  const shown = firsts.slice(0, 3).map((i) => describeRead(ops, i));
   return {
     holds: false,
-    counterexample: `no order of the writes has a prefix for every read; the longest attempt could not place ${stuckReads.map((i) => describeRead(ops, i)).join('; ')}`,
-    operations: stuckReads.map(id),
+    counterexample: `these ${firsts.length} reads cannot all be prefixes of one order of the writes: ${shown.join('; ')}${firsts.length > 3 ? `; and ${firsts.length - 3} more` : ''}`,
+    operations: firsts.map(id),
   };
 }
 

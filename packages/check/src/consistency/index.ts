@@ -23,6 +23,7 @@ export { findSerialization, type SerializationOptions, type SerializationResult 
 export {
   checkConsistentPrefix,
   MAX_PREFIX_WITNESS_SEARCHES,
+  MAX_PREFIX_MEMO_NUMBERS,
   type ConsistentPrefixResult,
 } from './consistent-prefix';
 export {

@@ -92,7 +92,9 @@ describe('consistent prefix', () => {
     ]);
     const c = classifyHistory(stale);
     expect(c.strongest).toBe('sequential');
-    expect(c.verdicts[0]).toMatchObject({ holds: false, operations: [2] });
+    // After x=1, neither y=1 (the snapshot still needs y unset) nor the snapshot (y=1 returned before it began) can come next.
+    expect(c.verdicts[0]).toMatchObject({ holds: false, operations: [1, 2] });
+    expect(c.verdicts[0]?.counterexample).toMatch(/p write y="1".*; r read \{x="1", y=null\}/);
   });
 
   it('a snapshot read of one key is an ordinary read', () => {
@@ -280,5 +282,61 @@ describe('properties of consistent prefix', () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('consistent prefix at scale', () => {
+  /** 600 writes of four keys by four writers, then 600 snapshots of all four keys at pseudo-random prefixes. */
+  function large(bad: boolean): History {
+    const ops: Operation[] = [];
+    const log: { key: string; value: string }[] = [];
+    const size = 600;
+    for (let i = 0; i < size; i++) {
+      const key = `k${i % 4}`;
+      log.push({ key, value: `w${i}` });
+      ops.push({
+        id: ops.length,
+        process: `writer${i % 4}`,
+        f: 'write',
+        input: [key, `w${i}`],
+        output: undefined,
+        outcome: 'ok',
+        call: i * 2,
+        ret: i * 2 + 1,
+      });
+    }
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let r = 0; r < size; r++) {
+      const prefix = Math.floor(random() * size);
+      const state: Record<string, string | null> = { k0: null, k1: null, k2: null, k3: null };
+      for (let j = 0; j < prefix; j++) {
+        const w = log[j] as { key: string; value: string };
+        state[w.key] = w.value;
+      }
+      // The last snapshot loses k0's value: no single order has both it and the snapshots before it.
+      if (bad && r === size - 1) state.k0 = null;
+      const t = 2 * size + 2 * r;
+      ops.push({
+        id: ops.length,
+        process: `reader${r % 5}`,
+        f: 'read',
+        input: null,
+        output: state,
+        outcome: 'ok',
+        call: t,
+        ret: t + 1,
+      });
+    }
+    return ops;
+  }
+
+  it('600 writes and 600 snapshots: decided, and a bad snapshot shrunk to a pair', () => {
+    expect(at(large(false), 'consistent-prefix')).toMatchObject({ holds: true });
+    const v = at(large(true), 'consistent-prefix');
+    expect(v?.holds).toBe(false);
+    expect(v?.operations).toHaveLength(2);
+    expect(v?.operations).toContain(1199);
+    expect(v?.counterexample).toMatch(/cannot both be prefixes of one order/);
   });
 });

@@ -5,7 +5,8 @@
  * their writes (Lipton & Sandberg 1988). Deciding it is NP-complete in general (Gibbons & Korach 1997):
  * a depth-first search over (position in each session, value of each key), iterative so no history is
  * too long for the stack, with explored states remembered and a budget past which the answer is unknown.
- * A write of unknown outcome may be placed or skipped. The parts of one read (a snapshot of several keys)
+ * A write of unknown outcome may be placed or skipped. A write that overwrites the value some read not
+ * yet placed needs is never tried (writes are differentiated: that value cannot come back). The parts of one read (a snapshot of several keys)
  * are placed together, at one point. With `realTime`, an operation may come next only when every
  * operation not yet placed did not return before it was invoked: linearizability (Herlihy & Wing 1990)
  * for histories the per-key checker cannot split, such as snapshot reads of several keys.
@@ -27,6 +28,38 @@ export const DEFAULT_MAX_STATES = 200_000;
 export interface SerializationOptions {
   /** Keep real-time order too: an operation that returned before another was invoked comes first. */
   readonly realTime?: boolean;
+}
+
+interface Codes {
+  /** Each op's key and value as small numbers (0 is the initial null). */
+  readonly coded: readonly (readonly [number, number])[];
+  /** (key, value) as one number: key × stride + value. */
+  readonly pairOf: readonly number[];
+  readonly stride: number;
+  readonly keyCount: number;
+}
+
+/** Interned once per history: the consistent-prefix witness searches the same history many times. */
+const codesCache = new WeakMap<RegisterHistory, Codes>();
+
+function codesOf(history: RegisterHistory): Codes {
+  const cached = codesCache.get(history);
+  if (cached) return cached;
+  const keyIds = new Map<string, number>();
+  const valueIds = new Map<string, number>();
+  const coded = history.ops.map((op): [number, number] => {
+    let k = keyIds.get(op.key);
+    if (k === undefined) keyIds.set(op.key, (k = keyIds.size));
+    if (op.value === null) return [k, 0];
+    const id = `${op.key}\u0000${JSON.stringify(op.value)}`;
+    let v = valueIds.get(id);
+    if (v === undefined) valueIds.set(id, (v = valueIds.size + 1));
+    return [k, v];
+  });
+  const stride = valueIds.size + 1;
+  const codes = { coded, pairOf: coded.map(([k, v]) => k * stride + v), stride, keyCount: keyIds.size };
+  codesCache.set(history, codes);
+  return codes;
 }
 
 /** The operations placed so far, newest first, shared between frames. */
@@ -64,26 +97,32 @@ export function findSerialization(
   options: SerializationOptions = {},
 ): SerializationResult {
   const { ops } = history;
-  const keyIds = new Map<string, number>();
-  const valueIds = new Map<string, number>();
-  const intern = (op: RegisterOp): [number, number] => {
-    let k = keyIds.get(op.key);
-    if (k === undefined) keyIds.set(op.key, (k = keyIds.size));
-    if (op.value === null) return [k, 0];
-    const id = `${op.key}\u0000${JSON.stringify(op.value)}`;
-    let v = valueIds.get(id);
-    if (v === undefined) valueIds.set(id, (v = valueIds.size + 1));
-    return [k, v];
-  };
-  const coded = ops.map(intern);
+  const { coded, pairOf, stride, keyCount } = codesOf(history);
   let total = 0;
   for (const session of sessions) total += session.length;
+  // Where each operation sits (session, position), and the reads waiting for each (key, value): a read
+  // whose value a placed write has overwritten can never be placed, so that branch is dead at once.
+  const sessionOf = new Int32Array(ops.length).fill(-1);
+  const positionOf = new Int32Array(ops.length);
+  const readersOf = new Map<number, number[]>();
+  sessions.forEach((list, s) =>
+    list.forEach((index, position) => {
+      sessionOf[index] = s;
+      positionOf[index] = position;
+      if ((ops[index] as RegisterOp).kind !== 'read') return;
+      const id = pairOf[index] as number;
+      let readers = readersOf.get(id);
+      if (!readers) readersOf.set(id, (readers = []));
+      readers.push(index);
+    }),
+  );
+  /** Whether a read still unplaced needs `value` of key `k`, which the write just placed replaced. */
+  const strandsRead = (positions: Int32Array, k: number, value: number): boolean => {
+    for (const read of readersOf.get(k * stride + value) ?? [])
+      if ((positions[sessionOf[read] as number] as number) <= (positionOf[read] as number)) return true;
+    return false;
+  };
   const seen = new Set<string>();
-  /**
-   * Places every read that can go next, for as long as one can (mutating `positions`). A read changes
-   * nothing, so if any order completes from here, one completes with the enabled read placed first:
-   * reads never need branching, only writes do.
-   */
   /**
    * Real time: the operation at `index` may come next only if no operation left unplaced returned
    * before it was invoked. Each session's next operation returns first among its unplaced ones.
@@ -97,14 +136,17 @@ export function findSerialization(
     }
     return true;
   };
+  // For each part of a read group: how many parts follow it in the group, itself included. A group's
+  // parts are consecutive both in `ops` and in the session that holds them.
+  const partsLeft = new Int32Array(ops.length).fill(1);
+  for (let i = ops.length - 2; i >= 0; i--) {
+    const group = (ops[i] as RegisterOp).group;
+    if (group !== undefined && (ops[i + 1] as RegisterOp).group === group)
+      partsLeft[i] = (partsLeft[i + 1] as number) + 1;
+  }
   /** How many operations from `position` on form the read placed with it (1, or a group's parts). */
-  const readSpan = (session: readonly number[], position: number): number => {
-    const group = (ops[session[position] as number] as RegisterOp).group;
-    if (group === undefined) return 1;
-    let span = 1;
-    while ((ops[session[position + span] as number] as RegisterOp | undefined)?.group === group) span++;
-    return span;
-  };
+  const readSpan = (session: readonly number[], position: number): number =>
+    partsLeft[session[position] as number] as number;
   /**
    * Places every read that can go next, for as long as one can (mutating `positions`). A read changes
    * nothing, so if any order completes from here, one completes with the enabled read placed first:
@@ -149,26 +191,26 @@ export function findSerialization(
    * the search reaches it sooner.
    */
   const tryOrder = (positions: Int32Array): Int32Array => {
-    const wanted = new Set<string>();
+    const wanted = new Set<number>();
     for (let s = 0; s < sessions.length; s++) {
       const index = (sessions[s] as readonly number[])[positions[s] as number];
       if (index === undefined || (ops[index] as RegisterOp).kind !== 'read') continue;
       const session = sessions[s] as readonly number[];
       const span = readSpan(session, positions[s] as number);
       for (let p = 0; p < span; p++)
-        wanted.add((coded[session[(positions[s] as number) + p] as number] as number[]).join(':'));
+        wanted.add(pairOf[session[(positions[s] as number) + p] as number] as number);
     }
     const first: number[] = [];
     const rest: number[] = [];
     for (let s = 0; s < sessions.length; s++) {
       const index = (sessions[s] as readonly number[])[positions[s] as number];
       const write = index !== undefined && (ops[index] as RegisterOp).kind === 'write';
-      (write && wanted.has((coded[index] as number[]).join(':')) ? first : rest).push(s);
+      (write && wanted.has(pairOf[index] as number) ? first : rest).push(s);
     }
     return Int32Array.from(first.concat(rest));
   };
   const startPositions = new Int32Array(sessions.length);
-  const startValues = new Int32Array(keyIds.size);
+  const startValues = new Int32Array(keyCount);
   const stack: Frame[] = [
     {
       positions: startPositions,
@@ -216,6 +258,7 @@ export function findSerialization(
       positions[s] = position + 1;
       let values = frame.values;
       if (choice === 0 && op.kind === 'write') {
+        if (strandsRead(positions, k, values[k] as number)) continue;
         values = values.slice();
         values[k] = v;
       }
