@@ -1,6 +1,6 @@
 /**
  * Consistent prefix (Terry, "Replicated Data Consistency Explained Through Baseball", CACM 2013; Viotti
- * & Vukolić 2016, §3): a reader sees the state the store had after some prefix of one global sequence
+ * & Vukolić 2016): a reader sees the state the store had after some prefix of one global sequence
  * of writes — perhaps an old one, never a mix no moment ever had, such as an answer without its
  * question. Exactly what is decided here:
  *
