@@ -65,8 +65,11 @@ export class Rng {
    */
   next(): number {
     const b = this.b;
-    const x = Math.imul(b, 5);
-    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    // b·5, rotl 7, ·9 with shifts and adds: the same bits as Math.imul (every shift reduces its operand
+    // mod 2³², and the last >>> 0 the sum), in less bytecode, which leaves room to inline the callers.
+    const x = (b << 2) + b;
+    const y = (x << 7) | (x >>> 25);
+    const result = ((y << 3) + y) >>> 0;
     const t = b << 9;
     this.c ^= this.a;
     this.d ^= b;
