@@ -75,7 +75,7 @@ describe.skipIf(missing !== undefined)('JetStream under the nemesis, judged by t
         nemesis,
         producers: maxAckPending === 1 ? 1 : 2,
         workers: 2,
-        ...(maxAckPending === 1 ? { maxAckPending, inFlight: 1 } : {}),
+        ...(maxAckPending === 1 ? { maxAckPending, inFlight: 2 } : {}),
       });
       console.log(`jetstream ${figures(report)}`);
       expect(report.faults.length, summary(report)).toBeGreaterThan(0);
