@@ -89,12 +89,14 @@ export function checkConsistentPrefix(history: RegisterHistory, maxStates: numbe
     };
   const search = (chosen: readonly (readonly number[])[], budget: number) =>
     findSerialization(history, writes.concat(chosen as number[][]), budget);
-  const all = search(reads, maxStates);
+  const width = writes.length + reads.length + history.writesOf.size;
+  const budget = Math.min(maxStates, Math.max(1_000, Math.floor(MAX_PREFIX_MEMO_NUMBERS / width)));
+  const all = search(reads, budget);
   if (all.verdict === 'yes') return { holds: true };
   if (all.verdict === 'unknown')
     return {
       holds: 'unknown',
-      note: `the search for one order of the writes spent its budget of ${maxStates} states`,
+      note: `the search for one order of the writes spent its budget of ${budget} states (${reads.length} snapshot reads)`,
     };
   return witness(history, reads, search, maxStates);
 }
