@@ -139,7 +139,8 @@ export const failoverRpo: Scenario = {
   },
 };
 
-interface SplitRun {
+export interface SplitRun {
+  readonly cluster: ReplicationCluster;
   readonly fenced: boolean;
   readonly staleAcks: number;
   readonly dualPrimaryMs: number;
@@ -148,7 +149,7 @@ interface SplitRun {
 }
 
 /** The primary and one client are cut off from everything else for 2 s; the manager fails over meanwhile. */
-function runSplit(fenced: boolean, seed: number): SplitRun {
+export function runSplit(fenced: boolean, seed: number): SplitRun {
   const cluster = build(
     { syncCount: 0, fenced, clients: 2, opsPerSecond: 200, readFraction: 0, keys: 4, durationMs: 5_000 },
     seed,
@@ -175,6 +176,7 @@ function runSplit(fenced: boolean, seed: number): SplitRun {
         lastStale = Math.max(lastStale, ack.at);
       }
   return {
+    cluster,
     fenced,
     staleAcks,
     dualPrimaryMs: promotion && staleAcks > 0 ? lastStale - promotion.at : 0,

@@ -1,10 +1,12 @@
 /**
- * The replication scenarios, one per claim of B1 in CLAIMS.md, split brain with and without fencing, and
- * two claims of B4 measured on this system's runs by the consistency classifier.
+ * The replication scenarios, one per claim of B1 in CLAIMS.md, split brain with and without fencing, B3's
+ * claim about an isolated Redis-style primary, and claims of B4 measured on this system's runs by the
+ * consistency classifier.
  */
 import type { Scenario } from '../../contract';
 import { crossRegion } from './cross-region';
 import { failoverRpo, splitBrain } from './failover';
+import { isolatedPrimaryDiscards } from './isolated-primary';
 import { causalAcl } from './acl';
 import { asyncLag } from './lag';
 import { linearizableReads, sequentialNotRealTime } from './ladder';
@@ -20,6 +22,7 @@ export const replicationScenarios: readonly Scenario[] = [
   failoverRpo,
   crossRegion,
   splitBrain,
+  isolatedPrimaryDiscards,
   linearizableReads,
   sequentialNotRealTime,
   causalAcl,
