@@ -64,7 +64,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B3',
-    status: 'partial',
+    status: 'done',
     title: 'CAP and PACELC',
     track: 'Replication and consistency',
     summary:
@@ -72,7 +72,7 @@ export const catalog: readonly CatalogRow[] = [
   },
   {
     id: 'B4',
-    status: 'partial',
+    status: 'done',
     title: 'Consistency models and session guarantees',
     track: 'Replication and consistency',
     summary:
