@@ -88,12 +88,13 @@ export function logRecords(firstIndex: number, entries: readonly Entry[]): Uint8
   return records;
 }
 
-/** One buffer holding `chunks` in order (the chunk itself when there is one). */
-export function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
+/** One buffer holding the first `count` chunks in order (the chunk itself when there is one). */
+export function joined(chunks: readonly Uint8Array[], count: number, length: number): Uint8Array {
+  if (count === 1) return chunks[0] as Uint8Array;
   const out = carve(length);
   let at = 0;
-  for (const chunk of chunks) {
+  for (let k = 0; k < count; k++) {
+    const chunk = chunks[k] as Uint8Array;
     out.set(chunk, at);
     at += chunk.length;
   }

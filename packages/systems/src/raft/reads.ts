@@ -124,7 +124,7 @@ export class Reads {
       if (read.round <= confirmedRound) this.readsAwaitingApply.push(read);
       else pending[kept++] = read;
     }
-    pending.length = kept;
+    if (kept !== pending.length) pending.length = kept; // (writing length is a runtime call)
     this.serveApplied();
   }
 
@@ -152,7 +152,7 @@ export class Reads {
         this.parts.requests.reply(read.waiter, this.s.machine.read(read.key));
       } else awaiting[kept++] = read;
     }
-    awaiting.length = kept;
+    if (kept !== awaiting.length) awaiting.length = kept;
   }
 
   /** Leadership ended: reads had no effect, so every one held fails at once and the lease is gone. */

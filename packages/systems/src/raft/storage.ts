@@ -37,6 +37,8 @@ export class RaftStorage {
   replacedSinceFlush = false;
   /** Log records appended since the last flush (shared, immutable bytes), written as one append. */
   private readonly pendingLog: Uint8Array[] = [];
+  /** How many of `pendingLog`'s slots are pending (the array is reused, never shrunk: no length writes). */
+  private pendingCount = 0;
   private pendingBytes = 0;
 
   constructor(
@@ -55,7 +57,7 @@ export class RaftStorage {
     if (entries.length <= from) return;
     for (let k = from; k < entries.length; k++) {
       const record = logRecord(firstIndex + k - from, entries[k] as Entry);
-      this.pendingLog.push(record);
+      this.pendingLog[this.pendingCount++] = record;
       this.pendingBytes += record.length;
     }
     this.dirty = true;
@@ -64,7 +66,7 @@ export class RaftStorage {
   /** Appends one entry at `index` (a leader's own). */
   appendEntry(index: number, entry: Entry): void {
     const record = logRecord(index, entry);
-    this.pendingLog.push(record);
+    this.pendingLog[this.pendingCount++] = record;
     this.pendingBytes += record.length;
     this.dirty = true;
   }
@@ -76,12 +78,12 @@ export class RaftStorage {
   }
 
   private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
-    this.pendingLog.length = 0; // those records are among `entries`
+    this.pendingCount = 0; // those records are among `entries`
     this.pendingBytes = 0;
     const records = logRecords(firstIndex, entries);
     let length = 0;
     for (const record of records) length += record.length;
-    this.replaceAtomically('log', joined(records, length));
+    this.replaceAtomically('log', joined(records, records.length, length));
   }
 
   /**
@@ -99,9 +101,9 @@ export class RaftStorage {
 
   /** Hands the records appended since the last flush to the disk, in one write. */
   private writePendingLog(): void {
-    if (this.pendingLog.length === 0) return;
-    this.disk.append('log', joined(this.pendingLog, this.pendingBytes));
-    this.pendingLog.length = 0;
+    if (this.pendingCount === 0) return;
+    this.disk.append('log', joined(this.pendingLog, this.pendingCount, this.pendingBytes));
+    this.pendingCount = 0;
     this.pendingBytes = 0;
   }
 
