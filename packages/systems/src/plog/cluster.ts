@@ -13,7 +13,14 @@ import { Broker } from './broker';
 import { Consumer, type ConsumerConfig } from './consumer';
 import { Controller } from './controller';
 import type { LogRecord } from './log';
-import { partitionId, plogMutants, type PartitionId, type PlogMessage, type TopicConfig } from './messages';
+import {
+  partitionId,
+  plogMutants,
+  splitPartitionId,
+  type PartitionId,
+  type PlogMessage,
+  type TopicConfig,
+} from './messages';
 import { Producer, type ProducerConfig } from './producer';
 import { TxnCoordinator } from './txn-coordinator';
 
@@ -153,6 +160,10 @@ export function buildPlogCluster(
           rebalanceTimeoutMs: Math.min(params.maxPollIntervalMs, 1_000),
           protocol: params.protocol,
           ...(params.mutant ? { mutant: params.mutant } : {}),
+          onCommit: (group, member, partition, offset) => {
+            const { topic, partition: index } = splitPartitionId(partition);
+            recorder.commit(group, topic, index, offset, member);
+          },
         },
       }),
   );

@@ -49,8 +49,6 @@ const LOOP_IDLE_MS = 5;
 const FETCH_RETRY_MS = 150;
 /** Records buffered per partition before fetching pauses. */
 export const FETCH_BUFFER_BOUND = 500;
-/** Commits awaiting the coordinator's answer; the oldest is forgotten past it. */
-export const COMMITS_AWAITED_BOUND = 1_000;
 
 interface Owned {
   /** The next offset to process. */
@@ -77,10 +75,11 @@ export class Consumer implements SimNode<PlogMessage> {
   /** An assignment arrived since the last join: heartbeats only then (an earlier one would be refused). */
   private joined = false;
   private joinAttempt = 0;
+  /** Applied a revocation and not yet the final assignment of its generation. */
+  private awaitingAssignment = false;
   /** A position moved past records nobody processes (markers, aborted records) since the last commit. */
   private skippedAhead = false;
   private nextId = 1;
-  private readonly commits = new Map<number, readonly { partition: PartitionId; offset: number }[]>();
   private readonly deadLetters = new Map<number, { record: LogRecord; from: PartitionId }>();
   readonly stats = {
     processed: 0,
@@ -127,6 +126,7 @@ export class Consumer implements SimNode<PlogMessage> {
         type: 'group-heartbeat',
         group: this.config.group,
         generation: this.generation,
+        ...(this.awaitingAssignment ? { awaitingAssignment: true } : {}),
       });
     // max.poll.interval.ms: a poll whose processing runs past it makes the client leave the group.
     if (
@@ -289,10 +289,7 @@ export class Consumer implements SimNode<PlogMessage> {
         if (o.position !== undefined) list.push({ partition, offset: o.position });
     if (list.length === 0) return;
     const id = this.nextId++;
-    // Recorded for the checker once the coordinator accepts it.
-    this.commits.set(id, list);
-    if (this.commits.size > COMMITS_AWAITED_BOUND)
-      this.commits.delete(this.commits.keys().next().value as number);
+    // The history records it when the coordinator accepts it (cluster.ts), in the coordinator's order.
     this.env.send(this.config.controller, {
       type: 'commit',
       id,
@@ -307,6 +304,7 @@ export class Consumer implements SimNode<PlogMessage> {
   private applyAssignment(msg: PlogMessage & { type: 'assignment' }): void {
     this.pendingAssignment = undefined;
     this.generation = msg.generation;
+    this.awaitingAssignment = msg.revokeOnly;
     for (const id of [...this.owned.keys()]) if (!msg.partitions.includes(id)) this.owned.delete(id);
     if (msg.revokeOnly) {
       this.env.send(this.config.controller, {
@@ -400,14 +398,7 @@ export class Consumer implements SimNode<PlogMessage> {
         }
         return;
       case 'commit-reply': {
-        const list = this.commits.get(msg.id);
-        this.commits.delete(msg.id);
         if (msg.error) this.stats.commitsRefused++;
-        else
-          for (const { partition: id, offset } of list ?? []) {
-            const { topic, partition } = splitPartitionId(id);
-            this.config.recorder.commit(this.config.group, topic, partition, offset, this.env.id);
-          }
         return;
       }
       case 'produce-reply':

@@ -83,4 +83,28 @@ describe('group coordinator', () => {
     g.coordinator.tick(700);
     expect(Object.keys(g.coordinator.snapshot()[0]?.members ?? {})).toEqual(['c']);
   });
+
+  it('a member whose assignment was lost gets the current one again from its next heartbeat', () => {
+    const g = setup('cooperative');
+    g.join('a', 0);
+    g.join('b', 1);
+    g.revoked('a', 2, 2);
+    const final = g.assignments('b').at(-1);
+    expect(final).toMatchObject({ generation: 2, revokeOnly: false });
+    // b applied the revocation of generation 2 but the final assignment never reached it.
+    const before = g.assignments('b').length;
+    g.coordinator.onMessage(
+      'b',
+      { type: 'group-heartbeat', group: 'g', generation: 2, awaitingAssignment: true },
+      3,
+    );
+    expect(g.assignments('b')).toHaveLength(before + 1);
+    expect(g.assignments('b').at(-1)).toEqual(final);
+    // A member a generation behind is told too; one up to date is not.
+    g.coordinator.onMessage('a', { type: 'group-heartbeat', group: 'g', generation: 1 }, 4);
+    expect(g.assignments('a').at(-1)).toMatchObject({ generation: 2, revokeOnly: false });
+    const count = g.sent.length;
+    g.coordinator.onMessage('a', { type: 'group-heartbeat', group: 'g', generation: 2 }, 5);
+    expect(g.sent).toHaveLength(count);
+  });
 });

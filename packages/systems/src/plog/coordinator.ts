@@ -16,6 +16,12 @@ export interface CoordinatorConfig {
   readonly rebalanceTimeoutMs: number;
   readonly protocol: RebalanceProtocol;
   readonly mutant?: PlogMutant;
+  /**
+   * Called for every offset the coordinator accepts, in the order it accepts them: the history's commits.
+   * The consumer learns of its commit only when the answer arrives, which for a paused consumer can be
+   * after the next owner's later commit; the group's offset moved when it was accepted here.
+   */
+  readonly onCommit?: (group: string, member: NodeId, partition: PartitionId, offset: number) => void;
 }
 
 interface Member {
@@ -96,9 +102,13 @@ export class GroupCoordinator {
         if (!member) this.send(from, { type: 'rejoin', group: msg.group });
         else {
           member.lastHeartbeat = now;
-          // A member behind the group's generation lost its assignment on the way (Kafka answers its
-          // heartbeat with ILLEGAL_GENERATION and it syncs again): send it the current one.
-          if (msg.generation !== group.generation)
+          // A member behind the group's generation, or still waiting for the final assignment of a
+          // finished rebalance, lost an assignment on the way (Kafka answers its heartbeat with
+          // ILLEGAL_GENERATION or REBALANCE_IN_PROGRESS and it syncs again): send it the current one.
+          if (
+            msg.generation !== group.generation ||
+            (msg.awaitingAssignment === true && group.phase === 'stable')
+          )
             this.send(from, {
               type: 'assignment',
               group: group.name,
@@ -130,7 +140,10 @@ export class GroupCoordinator {
           this.send(from, { type: 'commit-reply', id: msg.id, error: 'fenced' });
           return;
         }
-        for (const o of msg.offsets) group.offsets.set(o.partition, o.offset);
+        for (const o of msg.offsets) {
+          group.offsets.set(o.partition, o.offset);
+          this.config.onCommit?.(group.name, from, o.partition, o.offset);
+        }
         this.send(from, { type: 'commit-reply', id: msg.id });
         return;
       }

@@ -143,7 +143,13 @@ export type PlogMessage =
   // consumer ↔ group coordinator (on the controller)
   | { readonly type: 'join'; readonly group: string; readonly topics: readonly string[] }
   | { readonly type: 'leave'; readonly group: string }
-  | { readonly type: 'group-heartbeat'; readonly group: string; readonly generation: number }
+  | {
+      readonly type: 'group-heartbeat';
+      readonly group: string;
+      readonly generation: number;
+      /** The member gave up its revoked partitions and waits for the generation's final assignment. */
+      readonly awaitingAssignment?: boolean;
+    }
   | {
       readonly type: 'assignment';
       readonly group: string;
