@@ -7,8 +7,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Address } from './tcp-transport';
 
 export interface LinkFaults {
-  /** Refuse and drop every connection: nothing gets through. */
+  /** Refuse and drop every connection: nothing gets through, and both ends learn it at once (a reset). */
   readonly blocked: boolean;
+  /**
+   * Drop every byte but keep the connections open: a partition as a dropped route or a firewall gives it,
+   * which each end notices only through its own timeouts (a primary counting replica acknowledgements).
+   */
+  readonly blackhole: boolean;
   /** Added one-way latency for every chunk forwarded. */
   readonly delayMs: number;
   /** Probability per forwarded chunk that the connection is reset instead (a lossy, flaky link). */
@@ -18,7 +23,7 @@ export interface LinkFaults {
 export class LinkProxy {
   private server: Server | undefined;
   private readonly pairs = new Set<[Socket, Socket]>();
-  private faults: LinkFaults = { blocked: false, delayMs: 0, resetRate: 0 };
+  private faults: LinkFaults = { blocked: false, blackhole: false, delayMs: 0, resetRate: 0 };
   port = 0;
 
   constructor(
@@ -45,7 +50,7 @@ export class LinkProxy {
   }
 
   heal(): void {
-    this.faults = { blocked: false, delayMs: 0, resetRate: 0 };
+    this.faults = { blocked: false, blackhole: false, delayMs: 0, resetRate: 0 };
   }
 
   get state(): LinkFaults {
@@ -74,11 +79,12 @@ export class LinkProxy {
   }
 
   private forward(chunk: Buffer, to: Socket, close: () => void): void {
-    const { blocked, delayMs, resetRate } = this.faults;
+    const { blocked, blackhole, delayMs, resetRate } = this.faults;
     if (blocked || (resetRate > 0 && Math.random() < resetRate)) {
       close();
       return;
     }
+    if (blackhole) return;
     if (delayMs > 0) setTimeout(() => to.destroyed || to.write(chunk), delayMs);
     else to.write(chunk);
   }
