@@ -77,7 +77,7 @@ export class SimDisk implements Disk {
       file = new FileData();
       this.volatile.set(name, file);
     }
-    file.push(data.slice()); // copy: the caller may reuse its buffer
+    file.push(data); // kept as given: the Disk contract forbids changing a buffer once it is handed over
     this.dirty.add(name);
     this.stats.appends++;
     this.stats.bytesWritten += data.length;
@@ -86,7 +86,7 @@ export class SimDisk implements Disk {
   write(name: string, data: Uint8Array): void {
     checkName(name);
     const file = new FileData();
-    file.push(data.slice());
+    file.push(data);
     this.volatile.set(name, file);
     this.dirty.add(name);
     this.stats.writes++;

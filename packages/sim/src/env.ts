@@ -20,7 +20,12 @@ export type TimerId = number;
  * prefix of the last unsynced append). `rename` is atomic and durable after the next `sync()`.
  */
 export interface Disk {
+  /**
+   * Appends `data` to the file. The disk may keep the buffer itself (the simulator's does, rather than
+   * copy every record): the caller must not change it afterwards.
+   */
   append(name: string, data: Uint8Array): void;
+  /** Replaces the file with `data`; the same rule about the buffer as `append`. */
   write(name: string, data: Uint8Array): void;
   /** The whole file, or undefined when it does not exist. The caller must not mutate the result. */
   read(name: string): Uint8Array | undefined;
