@@ -4,7 +4,7 @@
  * replication system, each for a seed.
  */
 import type { History, Operation } from '@dslab/check';
-import { buildQuorumCluster, quorumParams } from '../quorum';
+import { runOneKey } from '../quorum/one-key-run';
 import { buildReplicationCluster, replicationParams } from '../replication/cluster';
 import { buildCausalCluster, causalParams } from './cluster';
 import { runAcl } from './scenarios/acl';
@@ -90,25 +90,7 @@ export function versionsOf(history: History): (key: string, value: unknown) => n
 
 /** The Dynamo-style store at W = R = ONE (or QUORUM with blocking read repair) under a long-tail network, last-writer-wins. */
 function quorumStore(seed: number, level: 'one' | 'quorum'): History {
-  const params = quorumParams.parse({
-    conflict: 'lww',
-    readLevel: level,
-    writeLevel: level,
-    sloppy: false,
-    readRepair: level === 'one' ? 'off' : 'blocking',
-    clients: 4,
-    keys: 1,
-    opsPerSecond: 400,
-    durationMs: 800,
-  });
-  // Median 3 ms, one message in a hundred slower than 40 ms.
-  const cluster = buildQuorumCluster(params, seed, {
-    network: { latency: { kind: 'long-tail', median: 3, p99: 40 } },
-  });
-  cluster.world.runFor(params.durationMs);
-  cluster.phase = 'stop';
-  cluster.world.runFor(1_000);
-  return cluster.recorder.history();
+  return runOneKey({ conflict: 'lww', level, seed, durationMs: 800 }).recorder.history();
 }
 
 export const exampleHistories: readonly ExampleHistory[] = [

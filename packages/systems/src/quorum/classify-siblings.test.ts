@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyHistory, type Classification, type History, type LadderModel } from '@dslab/check';
 import { buildQuorumCluster, quorumParams, type QuorumCluster } from './cluster';
 import type { Level } from './messages';
+import { runOneKey } from './one-key-run';
 import { read, write } from './scenarios/support';
 import { emptyVector, type ConflictMode } from './versions';
 
@@ -75,23 +76,7 @@ describe('random runs with dotted version vectors and siblings', () => {
     level: Level,
     seed: number,
   ): { cluster: QuorumCluster; c: Classification; siblingReads: number } {
-    const params = quorumParams.parse({
-      conflict: 'dvv',
-      readLevel: level,
-      writeLevel: level,
-      sloppy: false,
-      readRepair: level === 'one' ? 'off' : 'blocking',
-      clients: 4,
-      keys: 1,
-      opsPerSecond: 400,
-      durationMs: 1_500,
-    });
-    const cluster = buildQuorumCluster(params, seed, {
-      network: { latency: { kind: 'long-tail', median: 3, p99: 40 } },
-    });
-    cluster.world.runFor(params.durationMs);
-    cluster.phase = 'stop';
-    cluster.world.runFor(1_000);
+    const cluster = runOneKey({ conflict: 'dvv', level, seed, durationMs: 1_500 });
     for (const client of cluster.clients) read(cluster, client, 'k0', level);
     const history = cluster.recorder.history();
     let siblingReads = 0;

@@ -9,7 +9,7 @@ import {
   type ReplicationCluster,
 } from './cluster';
 import type { ClientOp, ReadPolicy } from './client';
-import { buildQuorumCluster, quorumParams } from '../quorum';
+import { runOneKey } from '../quorum/one-key-run';
 
 function run(
   policy: ReadPolicy,
@@ -70,24 +70,7 @@ describe('replication runs on the consistency ladder', () => {
 
 describe('quorum store runs on the ladder (catalog B2 histories)', () => {
   const quorumRun = (level: 'one' | 'quorum', seed: number) => {
-    const params = quorumParams.parse({
-      conflict: 'lww',
-      readLevel: level,
-      writeLevel: level,
-      sloppy: false,
-      readRepair: level === 'one' ? 'off' : 'blocking',
-      clients: 4,
-      keys: 1,
-      opsPerSecond: 400,
-      durationMs: 1_500,
-    });
-    // A shared network's tail: median 3 ms, 1 in 100 messages slower than 40 ms.
-    const cluster = buildQuorumCluster(params, seed, {
-      network: { latency: { kind: 'long-tail', median: 3, p99: 40 } },
-    });
-    cluster.world.runFor(params.durationMs);
-    cluster.phase = 'stop';
-    cluster.world.runFor(1_000);
+    const cluster = runOneKey({ conflict: 'lww', level, seed, durationMs: 1_500 });
     // A small search budget: PRAM on these histories may come out unknown; the first two rungs do not.
     return classifyHistory(cluster.recorder.history(), { maxStates: 20_000 });
   };
