@@ -11,7 +11,7 @@ export { handleKvHttp } from './kv/http-routes';
 export type { KvService } from './kv/service';
 export type { KvOp, KvResult, KvRequest, KvResponse } from '@dslab/systems';
 export { LinkProxy, type LinkFaults } from './real/proxy';
-export { LocalCluster, type ClusterMember, type LaunchOptions } from './real/launcher';
+export { LocalCluster, MEMBER_NODE_FLAGS, type ClusterMember, type LaunchOptions } from './real/launcher';
 export { runJepsen, lostAcknowledgedWrites, type JepsenOptions, type JepsenReport } from './jepsen/run';
 export { renderJepsenHtml } from './jepsen/report';
 export { nemesisKinds, type NemesisKind, type FaultWindow } from './jepsen/nemesis';

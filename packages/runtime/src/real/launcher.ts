@@ -17,9 +17,18 @@ export interface ClusterMember {
   readonly respPort: number;
 }
 
+/**
+ * V8 flags for a member process when the command runs Node: a young generation of 4 MB semi-spaces
+ * instead of up to 16 MB (ADR 0019). A member allocates steadily and keeps little, so the larger young
+ * generation only holds garbage: measured ~12 MB less per member under load, same throughput and p99.
+ */
+export const MEMBER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
 export interface LaunchOptions {
   /** The command that runs the CLI, e.g. [process.execPath, '/path/to/dslab.js']. */
   readonly command: readonly string[];
+  /** Flags put after the Node binary when `command` starts with it (default `MEMBER_NODE_FLAGS`). */
+  readonly nodeFlags?: readonly string[];
   readonly system: string;
   readonly nodes: number;
   readonly dataDir: string;
@@ -78,7 +87,9 @@ export class LocalCluster extends ProcessGroup<ClusterMember> {
     const { command, system, dataDir, token, password, params, log } = this.options;
     const dir = join(dataDir, member.id);
     mkdirSync(dir, { recursive: true });
+    const runsNode = command[0] === process.execPath;
     const args = [
+      ...(runsNode ? (this.options.nodeFlags ?? MEMBER_NODE_FLAGS) : []),
       ...command.slice(1),
       'serve',
       system,
