@@ -338,3 +338,24 @@ describe('World: a check that judges several properties', () => {
     expect(() => world.runFor(10)).toThrow(/invariant 'one of them' violated: it broke/);
   });
 });
+
+describe('World: trace listeners', () => {
+  it('a listener that unsubscribes itself does not make the next one miss the event', () => {
+    const world = threeRecorders();
+    const first: string[] = [];
+    const second: string[] = [];
+    const stop = world.onTrace((event) => {
+      first.push(event.kind);
+      stop();
+    });
+    world.onTrace((event) => second.push(event.kind));
+    const late: string[] = [];
+    world.onTrace(() => world.onTrace((event) => late.push(event.kind)));
+    rec(world, 'a').env.send('b', { type: 'probe', n: 1 });
+    world.runFor(10);
+    expect(first).toEqual(['send']);
+    expect(second).toEqual(['send', 'deliver']);
+    // Subscribed while 'send' was handed out: sees what happens after it, not 'send' itself.
+    expect(late[0]).toBe('deliver');
+  });
+});

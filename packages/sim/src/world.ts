@@ -114,7 +114,8 @@ export class World {
   private readonly queue = new EventQueue<WorldEvent>();
   private readonly slots = new Map<NodeId, NodeSlot>();
   private readonly order: NodeId[] = [];
-  private readonly listeners: TraceListener[] = [];
+  /** Replaced, never changed in place: a listener may (un)subscribe while an event is being handed out. */
+  private listeners: readonly TraceListener[] = [];
   private readonly invariants: Invariant[] = [];
   private readonly hasher: TraceHasher | undefined;
   private readonly record: boolean;
@@ -387,11 +388,10 @@ export class World {
   }
 
   onTrace(listener: TraceListener): () => void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
     this.tracing = true;
     return () => {
-      const index = this.listeners.indexOf(listener);
-      if (index >= 0) this.listeners.splice(index, 1);
+      this.listeners = this.listeners.filter((l) => l !== listener);
       this.tracing = this.hasher !== undefined || this.listeners.length > 0;
     };
   }
@@ -597,7 +597,8 @@ export class World {
   private emit(event: TraceEvent): void {
     if (this.hasher) this.hasher.event(event);
     if (this.record) this.events.push(event);
-    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as TraceListener)(event);
+    const listeners = this.listeners; // the ones subscribed when the event happened
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as TraceListener)(event);
   }
 }
 
