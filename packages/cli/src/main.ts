@@ -5,16 +5,12 @@ import { CliError, EXIT_ERROR } from './errors';
 export const VERSION = '0.1.0';
 
 /**
- * The program with every verb. The verbs (and the systems, checkers and runtime they pull in) load
- * here, on demand, so that `dslab --version` from a script parses none of them.
+ * The program for `verb` (every verb when it names none). The verbs, and the systems, checkers and
+ * runtime they pull in, load here on demand: `dslab --version` parses none of them, and `dslab serve`
+ * only its own.
  */
 export async function buildProgram(verb?: string): Promise<Command> {
-  // `dslab serve` is a long-lived member process: it registers its verb alone, so the process holds
-  // the serving code and one system rather than every verb's systems, checkers and clients.
-  const commands =
-    verb === 'serve'
-      ? [(await import('./commands/serve')).registerServeCommand]
-      : (await import('./commands')).commands;
+  const commands = await (await import('./commands')).commandsFor(verb);
   const program = new Command('dslab')
     .description('dslab — a laboratory for distributed systems: run, break and check real implementations')
     .version(VERSION)

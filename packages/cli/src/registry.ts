@@ -1,10 +1,11 @@
 /** Looks systems and scenarios up by id, with errors that list what exists. */
-import { findSystem, systems, validateMutant, type Scenario, type SystemDefinition } from '@dslab/systems';
+import { findSystem, validateMutant, type Scenario, type SystemDefinition } from '@dslab/systems';
 import { CliError } from './errors';
+import { unknownSystem } from './unknown-system';
 
 export function requireSystem(id: string): SystemDefinition<unknown> {
   const system = findSystem(id);
-  if (!system) throw new CliError(`unknown system '${id}' (known: ${systems.map((s) => s.id).join(', ')})`);
+  if (!system) throw unknownSystem(id);
   return system;
 }
 

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { History, Operation } from '../history';
+import type { History } from '../history';
 import { classifyHistory, type LadderModel } from './classify';
+import { historyFromRows, type RegisterRow } from './hand-built';
 
-type Row = readonly [string, 'read' | 'write', string, string | null, number, number];
-
-function history(rows: readonly Row[]): History {
-  return rows.map(([process, f, key, value, call, ret], id): Operation => ({
-    id,
-    process,
-    f,
-    input: f === 'write' ? [key, value] : [key],
-    output: f === 'read' ? value : undefined,
-    outcome: 'ok',
-    call,
-    ret,
-  }));
-}
+type Row = RegisterRow;
+const history = historyFromRows;
 
 function verdict(h: History, model: LadderModel, settleMs = 0) {
   return classifyHistory(h, { settleMs }).verdicts.find((v) => v.model === model);

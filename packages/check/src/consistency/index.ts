@@ -41,3 +41,4 @@ export {
   type RegisterHistoryOptions,
   type RegisterOp,
 } from './register-history';
+export { historyFromRows, type RegisterRow } from './hand-built';

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { History, Operation } from '../history';
+import type { History } from '../history';
 import { brokenGuarantees, checkSessionGuarantees } from './session';
+import { historyFromRows } from './hand-built';
 
 /** Ops: [process, f, key, value, call, ret]; values are `v<n>`, whose version is n. */
-function history(ops: readonly [string, 'read' | 'write', string, string | null, number, number][]): History {
-  return ops.map(([process, f, key, value, call, ret], id): Operation => ({
-    id,
-    process,
-    f,
-    input: f === 'write' ? [key, value] : [key],
-    output: f === 'read' ? value : undefined,
-    outcome: 'ok',
-    call,
-    ret,
-  }));
-}
+const history = historyFromRows;
 
 const byNumber = {
   versionOf: (_key: string, value: unknown) =>

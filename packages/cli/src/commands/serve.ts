@@ -2,9 +2,10 @@
 // (`main.ts` gives `serve` a program of its own; the imports below are the narrow subpaths).
 import type { Command } from 'commander';
 import { serveNode, parseAddress, parsePeers } from '@dslab/runtime/serve';
-import { loadSystem, systemEntries, systemEntry } from '@dslab/systems/lazy-registry';
+import { loadSystem, systemEntry } from '@dslab/systems/lazy-registry';
 import { collectParam, parseParams } from '../options';
 import { CliError } from '../errors';
+import { unknownSystem } from '../unknown-system';
 
 interface ServeCliOptions {
   id: string;
@@ -44,10 +45,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--stale-reads', 'KV systems: answer GET from this node, leader or not (fast, possibly stale)')
     .action(async (systemId: string, options: ServeCliOptions) => {
-      if (!systemEntry(systemId)) {
-        const known = systemEntries.map((s) => s.id).join(', ');
-        throw new CliError(`unknown system '${systemId}' (known: ${known})`);
-      }
+      if (!systemEntry(systemId)) throw unknownSystem(systemId);
       const system = await loadSystem(systemId);
       if (!system.serve) throw new CliError(`${system.id} has no real mode`);
       const token = options.token ?? process.env.DSLAB_CLUSTER_TOKEN;

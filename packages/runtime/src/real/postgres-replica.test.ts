@@ -7,6 +7,7 @@ import pg from 'pg';
 import { HistoryRecorder, checkSessionGuarantees } from '@dslab/check';
 import { postgresMissing, startPostgresServer, type PostgresServer } from './postgres-server';
 import { startPostgresReplicaSet, type PostgresReplicaSet } from './postgres-replica';
+import { waitUntil, wallSleep } from '../test-support/wall-time';
 
 const missing = postgresMissing();
 if (missing !== undefined) console.warn(`skipping PostgreSQL replication tests: ${missing}`);
@@ -16,23 +17,15 @@ function lsn(text: string): bigint {
   return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const sleep = wallSleep;
+/** Waits for a condition, polling every 5 ms: an LSN wait sits inside timed loops of commits. */
+const until = (what: string, check: () => Promise<boolean>) => waitUntil(what, check, 10_000, 5);
 
 async function connect(port: number): Promise<pg.Client> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   client.on('error', () => undefined); // a killed server must not crash the test process
   await client.connect();
   return client;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 describe.skipIf(missing !== undefined)('PostgreSQL 15 streaming replication', () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from './redis-server';
 import { LinkProxy } from './proxy';
+import { waitUntil } from '../test-support/wall-time';
 
 const servers: RedisServer[] = [];
 const clients: Redis[] = [];
@@ -23,14 +24,6 @@ function client(server: RedisServer): Redis {
   redis.on('error', () => undefined);
   clients.push(redis);
   return redis;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const linkUp = async (r: Redis) => /master_link_status:up/.test(await r.info('replication'));
@@ -56,9 +49,9 @@ async function isolatedPrimary(primaryConfig: readonly [string, string][]): Prom
   for (const r of [ra, rb]) await r.config('SET', 'repl-diskless-sync-delay', '0');
   for (const [key, value] of primaryConfig) await ra.config('SET', key, value);
   await rb.replicaof('127.0.0.1', link.port);
-  await until('the replica to sync', () => linkUp(rb));
+  await waitUntil('the replica to sync', () => linkUp(rb));
   for (let i = 0; i < 50; i++) expect(await ra.set(`before:${i}`, String(i))).toBe('OK');
-  await until('the replica to hold the first writes', async () => (await rb.dbsize()) === 50);
+  await waitUntil('the replica to hold the first writes', async () => (await rb.dbsize()) === 50);
 
   // The partition: {a, its client} | {b, the sentinels, other clients}. Packets vanish; no connection is
   // reset, so the primary learns its replica is gone only when its acknowledgements stop coming.
@@ -84,8 +77,8 @@ async function isolatedPrimary(primaryConfig: readonly [string, string][]): Prom
 
   link.heal(); // Sentinel reconfigures the old primary as a replica of the new one
   await ra.replicaof(b.host, b.port);
-  await until('the old primary to resynchronise', () => linkUp(ra));
-  await until('both to hold the same keys', async () => (await ra.dbsize()) === (await rb.dbsize()));
+  await waitUntil('the old primary to resynchronise', () => linkUp(ra));
+  await waitUntil('both to hold the same keys', async () => (await ra.dbsize()) === (await rb.dbsize()));
 
   let lost = 0;
   for (const key of acked) if ((await ra.exists(key)) === 0 && (await rb.exists(key)) === 0) lost++;

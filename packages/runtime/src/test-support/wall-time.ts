@@ -12,3 +12,17 @@ export function wallClock(): () => number {
   const started = performance.now();
   return () => Math.floor(performance.now() - started);
 }
+
+/** Polls `check` every `everyMs` of wall-clock time until it is true; fails naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await wallSleep(everyMs);
+  }
+}

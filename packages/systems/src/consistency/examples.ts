@@ -3,7 +3,7 @@
  * model and breaks the next stronger one), and histories recorded from runs of this store and of the
  * replication system, each for a seed.
  */
-import type { History, Operation } from '@dslab/check';
+import { historyFromRows, type History } from '@dslab/check';
 import { runOneKey } from '../quorum/one-key-run';
 import { buildReplicationCluster, replicationParams } from '../replication/cluster';
 import { buildCausalCluster, causalParams } from './cluster';
@@ -23,27 +23,7 @@ export interface ExampleHistory {
   history(seed: number): History;
 }
 
-type Row = readonly [
-  process: string,
-  f: 'read' | 'write',
-  key: string,
-  value: string | null,
-  call: number,
-  ret: number,
-];
-
-function hand(rows: readonly Row[]): History {
-  return rows.map(([process, f, key, value, call, ret], id): Operation => ({
-    id,
-    process,
-    f,
-    input: f === 'write' ? [key, value] : [key],
-    output: f === 'read' ? value : undefined,
-    outcome: 'ok',
-    call,
-    ret,
-  }));
-}
+const hand = historyFromRows;
 
 function causalStoreRun(seed: number, mutant?: 'expose-before-deps'): History {
   // The mutant runs as the fuzzer runs it (many keys, quick sessions), so a write shown early is read soon.
