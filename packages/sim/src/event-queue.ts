@@ -53,6 +53,8 @@ export class EventQueue<T> {
   private pushes = 0;
   private farPushes = 0;
   private spills = 0;
+  /** Time of the event `popUntil` returned last. */
+  poppedTime = 0;
 
   get size(): number {
     return this.count;
@@ -101,6 +103,32 @@ export class EventQueue<T> {
       }
     }
     return far.pop();
+  }
+
+  /**
+   * The earliest event when it is due at or before `limit` (removed, its time left in `poppedTime`);
+   * undefined when the queue is empty or the next event is later. One call per event instead of a
+   * peek and a pop: a time returned from a call that is not inlined is a heap-allocated number, and
+   * the run loop asked for it twice per event.
+   */
+  popUntil(limit: number): T | undefined {
+    if (this.count === 0) return undefined;
+    const far = this.far;
+    if (this.inWindow > 0 || this.jump()) {
+      const slot = this.front();
+      const i = slot * PER_BUCKET + (this.heads[slot] as number);
+      const time = this.times[i] as number;
+      const farTime = far.peekTime();
+      if (time < farTime || (time === farTime && (this.seqs[i] as number) < far.peekSeq())) {
+        if (time > limit) return undefined;
+        this.poppedTime = time;
+        return this.pop();
+      }
+    }
+    const farTime = far.peekTime();
+    if (farTime > limit) return undefined;
+    this.poppedTime = farTime;
+    return this.pop();
   }
 
   /**

@@ -257,9 +257,12 @@ export class World {
   /** Runs every event up to and including true time `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
     this.start();
-    while (this.queue.size > 0 && this.queue.peekTime() <= time) {
-      this.advanceTo(this.queue.peekTime());
-      this.dispatch(this.queue.pop());
+    const queue = this.queue;
+    for (;;) {
+      const event = queue.popUntil(time);
+      if (event === undefined) break;
+      this.advanceTo(queue.poppedTime);
+      this.dispatch(event);
     }
     if (time > this.time && Number.isFinite(time)) this.time = time;
   }

@@ -28,10 +28,35 @@ export class Commit {
   /** The term at an index of this node's log, for the observer. */
   readonly termAt = (index: number): number | undefined => this.s.log.term(index);
 
+  // What the last `advance` counted with, besides the followers' match indexes (see `afterAck`).
+  private countedOwn = -1;
+  private countedVoters: readonly NodeId[] | undefined;
+  private countedTerm = -1;
+
+  /**
+   * A follower acknowledged; `raised`: its match index went up. An acknowledgement that raised nothing
+   * (a heartbeat's, a read round's) cannot commit more unless something else `advance` counts changed
+   * since it last ran — the leader's durable copy, the voters, the term — so it is skipped then: about
+   * half the acknowledgements, and the verdict of every other is the same.
+   */
+  afterAck(raised: boolean): void {
+    const s = this.s;
+    if (
+      raised ||
+      this.countedOwn !== Math.min(s.durableIndex, s.log.lastIndex) ||
+      this.countedVoters !== this.parts.membership.voters ||
+      this.countedTerm !== s.term
+    )
+      this.advance();
+  }
+
   /** A leader heard from a follower (or made its own copy durable): maybe a majority holds more now. */
   advance(): void {
     const s = this.s;
     if (s.role !== 'leader') return;
+    this.countedOwn = Math.min(s.durableIndex, s.log.lastIndex);
+    this.countedVoters = this.parts.membership.voters;
+    this.countedTerm = s.term;
     const n = committedIndex(this.parts.membership.voters, this.matchOf);
     if (n <= s.commitIndex) return;
     // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;

@@ -7,6 +7,7 @@ import { liveRun } from '../kit';
 import { raftSystem } from './index';
 import { buildRaftCluster, raftParams } from './cluster';
 import { KvStateMachine } from './kv';
+import { LOG_MAGIC, logRecord } from './log-record';
 import { RaftStorage } from './storage';
 import type { Entry } from './types';
 import { mutantSeeds } from './mutant-seeds';
@@ -136,7 +137,9 @@ describe('raft storage', () => {
     // a conflicting entry at index 2 replaces the tail
     storage.appendEntries(2, [{ term: 2, kind: 'noop' }]);
     storage.flush();
-    disk.append('log', new TextEncoder().encode('0badf00d {"i":3,"e":{"term":2,"ki'));
+    // A crash mid-append leaves the first bytes of the next record.
+    const next = logRecord(3, { term: 2, kind: 'noop' });
+    disk.append('log', next.slice(0, next.length - 3));
     disk.sync();
     const recovered = new RaftStorage(disk).recover();
     expect(recovered.term).toBe(3);
@@ -156,7 +159,7 @@ describe('raft storage', () => {
       { term: 1, kind: 'noop' },
     ]);
     storage.flush();
-    world.disk('d').corrupt('log', 30, 3); // a bit flip inside the first record
+    world.disk('d').corrupt('log', LOG_MAGIC.length + 5, 3); // a bit flip inside the first record
     expect(() => new RaftStorage(world.disk('d')).recover()).toThrow(/corrupt and later records are intact/);
   });
 });

@@ -105,11 +105,29 @@ export class Reads {
     for (const read of reads) this.place(read.key, read.waiter);
   }
 
+  /** The voters the last `confirm` counted (see `afterAck`). */
+  private confirmedWith: readonly NodeId[] | undefined;
+
+  /**
+   * A follower acknowledged round `acked` (`raised`: that is newer than it had acknowledged before). With
+   * ReadIndex, the reads held wait for a round at least as new as the oldest one's (rounds only grow in
+   * the queue), so an acknowledgement below it cannot confirm any: `confirm` is skipped then, unless the
+   * voters changed. Lease mode confirms on every acknowledgement (each may extend the lease).
+   */
+  afterAck(raised: boolean, acked: number): void {
+    if (this.s.config.readMode !== 'lease' && this.confirmedWith === this.parts.membership.voters) {
+      const oldest = this.pendingReads[0];
+      if (oldest === undefined || !raised || acked < oldest.round) return;
+    }
+    this.confirm();
+  }
+
   /** Reads whose round a majority acknowledged may be served once the state machine catches up. */
   confirm(): void {
     const s = this.s;
     if (s.role !== 'leader') return;
     if (this.pendingReads.length === 0 && s.config.readMode !== 'lease') return;
+    this.confirmedWith = this.parts.membership.voters;
     const confirmedRound = this.quorumRound();
     const sentAt = this.parts.replication.roundSentAt(confirmedRound);
     if (sentAt !== undefined && sentAt + s.config.electionMinMs > this.leaseUntil) {

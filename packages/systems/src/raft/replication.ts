@@ -146,25 +146,31 @@ export class Replication {
     const p = this.progress.get(from);
     if (!p) return undefined; // removed from the configuration meanwhile
     p.active = true;
-    if (round > p.ackedRound) p.ackedRound = round;
+    this.roundRaised = round > p.ackedRound;
+    if (this.roundRaised) p.ackedRound = round;
     return p;
   }
+
+  /** Whether the last `acknowledgement` raised the follower's acknowledged round. */
+  roundRaised = false;
 
   onAppendReply(from: NodeId, msg: AppendReply): void {
     const s = this.s;
     const p = this.acknowledgement(from, msg.term, msg.round);
     if (!p) return;
+    const roundRaised = this.roundRaised;
     if (msg.success) {
       p.probing = false;
-      if (msg.matchIndex > p.match) p.match = msg.matchIndex;
+      const raised = msg.matchIndex > p.match;
+      if (raised) p.match = msg.matchIndex;
       if (p.next <= p.match) p.next = p.match + 1;
-      this.parts.commit.advance();
+      this.parts.commit.afterAck(raised);
       this.parts.transfer.onCaughtUp(from, p);
       if (p.next <= s.log.lastIndex) this.sendAppend(from, false);
     } else {
       this.backOff(from, p, msg);
     }
-    this.parts.reads.confirm();
+    this.parts.reads.afterAck(roundRaised, p.ackedRound);
   }
 
   /** A follower refused: move its next index back where its hint says, and probe again. */

@@ -1,12 +1,12 @@
 /**
- * The storage's caches never change what it writes or what it accepts: records encoded once for every
- * member are the bytes each would have encoded, and a line remembered as intact is trusted only when it is
- * the very same text — a flipped bit in a line read before is still caught.
+ * The log file's binary records: every entry decodes to itself whatever its text, the record cache never
+ * changes what is written, and recovery tells a torn tail (cut off) from a flipped record followed by
+ * intact ones (refuses to start) and from a file in another format (refuses to start).
  */
 import { describe, expect, it } from 'vitest';
 import { World, type Env } from '@dslab/sim';
 import fc from 'fast-check';
-import { checksum, logRecord, parseLine } from './log-record';
+import { LOG_MAGIC, intactRecordAfter, logRecord, readRecord } from './log-record';
 import { RaftStorage } from './storage';
 import type { Entry } from './types';
 
@@ -27,29 +27,65 @@ const command = (term: number, seq: number): Entry => ({
   command: { client: 'c1', seq, op: { f: 'put', key: 'k', value: `v${seq}` } },
 });
 
-describe('raft storage caches', () => {
-  it('a record is the UTF-8 of "<checksum> <json>\\n" and parses back, for any text in the entry', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.integer({ min: 0, max: 50 }),
-        fc.string({ unit: 'binary', maxLength: 40 }),
-        fc.string({ unit: 'grapheme', maxLength: 12 }),
-        (index, term, key, value) => {
-          const entry: Entry = {
-            term,
-            kind: 'command',
-            command: { client: 'c', seq: index, op: { f: 'put', key, value } },
-          };
-          const json = `{"i":${index},"e":${JSON.stringify(entry)}}`;
-          const bytes = logRecord(index, entry);
-          expect(new TextDecoder().decode(bytes)).toBe(`${checksum(json)} ${json}\n`);
-          expect(logRecord(index, entry)).toBe(bytes); // encoded once
-          expect(parseLine(`${checksum(json)} ${json}`)).toEqual({ i: index, e: entry });
-        },
+const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+const anyText = fc.oneof(text, fc.string({ unit: 'binary', maxLength: 40 }));
+const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+
+/** Every entry shape the log holds, with any text and any safe integers. */
+const entryArb: fc.Arbitrary<Entry> = fc.oneof(
+  fc.record({ term: count, kind: fc.constant('noop' as const) }),
+  fc.record({
+    term: count,
+    kind: fc.constant('config' as const),
+    voters: fc.array(anyText, { maxLength: 9 }),
+  }),
+  fc.record({
+    term: count,
+    kind: fc.constant('command' as const),
+    command: fc.record({
+      client: anyText,
+      seq: count,
+      op: fc.oneof(
+        fc.record({ f: fc.constant('get' as const), key: anyText }),
+        fc.record({ f: fc.constant('get' as const), key: anyText, stale: fc.boolean() }),
+        fc.record({ f: fc.constant('incr' as const), key: anyText }),
+        fc.record({ f: fc.constant('put' as const), key: anyText, value: anyText }),
+        fc.record({ f: fc.constant('delete' as const), key: anyText }),
+        fc.record({ f: fc.constant('cas' as const), key: anyText, from: fc.option(anyText), to: anyText }),
+        fc.record({ f: fc.constant('append' as const), key: anyText, value: anyText }),
       ),
-      { numRuns: 300, seed: 7 },
+    }),
+  }),
+);
+
+describe('raft log records', () => {
+  it('decode to the entry and index they encode, for any text and any safe integer, and are encoded once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), entryArb, (index, entry) => {
+        const bytes = logRecord(index, entry);
+        expect(logRecord(index, entry)).toBe(bytes); // encoded once
+        const read = readRecord(bytes, 0);
+        // (structuredClone: fast-check builds its records without a prototype)
+        expect(read?.record).toStrictEqual(structuredClone({ i: index, e: entry }));
+        expect(read?.next).toBe(bytes.length);
+      }),
+      { numRuns: 500, seed: 7 },
     );
+  });
+
+  it('are refused when cut short or when any bit flips', () => {
+    const bytes = logRecord(12, command(3, 4));
+    for (let cut = 0; cut < bytes.length; cut++) expect(readRecord(bytes.slice(0, cut), 0)).toBeUndefined();
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const flipped = bytes.slice();
+      flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+      expect(readRecord(flipped, 0)).toBeUndefined();
+    }
+  });
+
+  it('refuse to encode a number the format cannot hold, with a message', () => {
+    expect(() => logRecord(1.5, { term: 1, kind: 'noop' })).toThrow(/not a non-negative safe integer/);
+    expect(() => logRecord(1, { term: -1, kind: 'noop' })).toThrow(/not a non-negative safe integer/);
   });
 
   it('members sharing entry objects and members holding copies write the same bytes', () => {
@@ -60,21 +96,52 @@ describe('raft storage caches', () => {
     shared.appendEntries(1, entries);
     shared.flush();
     const copies = new RaftStorage(b);
-    copies.appendEntries(1, JSON.parse(JSON.stringify(entries)) as Entry[]);
+    copies.appendEntries(1, structuredClone(entries));
     copies.flush();
-    const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
-    expect(text(a.read('log'))).toBe(text(b.read('log')));
+    expect(a.read('log')).toEqual(b.read('log'));
+    expect(a.read('log')?.subarray(0, LOG_MAGIC.length)).toEqual(LOG_MAGIC);
     expect(new RaftStorage(b).recover().entries).toEqual(entries);
   });
 
-  it('a line recovered intact once is refused after a bit flip', () => {
+  it('a flipped record followed by intact ones refuses to start; at the tail it is cut off', () => {
     const world = new World({ seed: 4 });
     const [disk] = disksOf(world, ['d']) as [Env['disk']];
     const storage = new RaftStorage(disk);
     storage.appendEntries(1, [command(1, 1), command(1, 2), command(1, 3)]);
     storage.flush();
-    expect(new RaftStorage(world.disk('d')).recover().entries).toHaveLength(3); // remembered as intact
-    world.disk('d').corrupt('log', 40, 2); // inside the first record's JSON
+    expect(new RaftStorage(world.disk('d')).recover().entries).toHaveLength(3);
+    const first = logRecord(1, command(1, 1)).length;
+    const second = logRecord(2, command(1, 2)).length;
+    world.disk('d').corrupt('log', LOG_MAGIC.length + first + second + 6, 1); // inside the last record
+    const recovered = new RaftStorage(world.disk('d')).recover();
+    expect(recovered.entries).toEqual([command(1, 1), command(1, 2)]);
+    expect(recovered.tornRecords).toBe(1);
+    world.disk('d').corrupt('log', LOG_MAGIC.length + 6, 2); // inside the first record
     expect(() => new RaftStorage(world.disk('d')).recover()).toThrow(/corrupt and later records are intact/);
+  });
+
+  it('a file without the magic (another format) refuses to start; a torn magic is an empty log', () => {
+    const world = new World({ seed: 5 });
+    const [a, b] = disksOf(world, ['a', 'b']) as [Env['disk'], Env['disk']];
+    a.append('log', new TextEncoder().encode('0badf00d {"i":1,"e":{"term":1,"kind":"noop"}}\n'));
+    a.sync();
+    expect(() => new RaftStorage(a).recover()).toThrow(/does not start with this format's magic/);
+    b.append('log', LOG_MAGIC.slice(0, 3));
+    b.sync();
+    expect(new RaftStorage(b).recover().entries).toEqual([]);
+    const storage = new RaftStorage(b);
+    storage.recover();
+    storage.appendEntries(1, [command(1, 1)]);
+    storage.flush();
+    expect(new RaftStorage(b).recover().entries).toEqual([command(1, 1)]);
+  });
+
+  it('finds an intact record after garbage only where one starts', () => {
+    const record = logRecord(7, command(2, 9));
+    const bytes = new Uint8Array(5 + record.length);
+    bytes.set([1, 2, 3, 4, 5]);
+    bytes.set(record, 5);
+    expect(intactRecordAfter(bytes, 0)).toBe(true);
+    expect(intactRecordAfter(bytes, 5)).toBe(false);
   });
 });

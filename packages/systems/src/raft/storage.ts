@@ -1,13 +1,13 @@
 /**
- * Raft's durable state on `env.disk`: term and vote (`meta`, replaced atomically), the log (`log`,
- * one JSON record per line, each naming its index, so a record for an index that already exists
- * truncates the tail), and the latest snapshot (`snapshot`, replaced atomically).
+ * Raft's durable state on `env.disk`: term and vote (`meta`, replaced atomically), the log (`log`, binary
+ * records after a magic, each naming its index, so a record for an index that already exists truncates
+ * the tail; see `log-record.ts`), and the latest snapshot (`snapshot`, replaced atomically).
  * Writes are buffered by the disk until `flush()`; the node flushes before it sends anything, so no
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
-import { joined, logRecord, logRecords, parseLine } from './log-record';
+import { LOG_MAGIC, intactRecordAfter, joined, logRecord, logRecords, readRecord } from './log-record';
 import type { Entry, SnapshotData } from './types';
 
 export interface StoredSnapshot {
@@ -40,6 +40,8 @@ export class RaftStorage {
   /** How many of `pendingLog`'s slots are pending (the array is reused, never shrunk: no length writes). */
   private pendingCount = 0;
   private pendingBytes = 0;
+  /** Whether the log file exists with its magic (undefined: not looked yet; the first append looks). */
+  private logStarted: boolean | undefined;
 
   constructor(
     private readonly disk: Disk,
@@ -81,9 +83,11 @@ export class RaftStorage {
     this.pendingCount = 0; // those records are among `entries`
     this.pendingBytes = 0;
     const records = logRecords(firstIndex, entries);
+    records.unshift(LOG_MAGIC);
     let length = 0;
     for (const record of records) length += record.length;
     this.replaceAtomically('log', joined(records, records.length, length));
+    this.logStarted = true;
   }
 
   /**
@@ -102,7 +106,14 @@ export class RaftStorage {
   /** Hands the records appended since the last flush to the disk, in one write. */
   private writePendingLog(): void {
     if (this.pendingCount === 0) return;
-    this.disk.append('log', joined(this.pendingLog, this.pendingCount, this.pendingBytes));
+    this.logStarted ??= this.disk.read('log') !== undefined;
+    const records = joined(this.pendingLog, this.pendingCount, this.pendingBytes);
+    if (this.logStarted) this.disk.append('log', records);
+    else {
+      // A new file: the magic first (torn by a crash, it reads as an empty log).
+      this.disk.append('log', joined([LOG_MAGIC, records], 2, LOG_MAGIC.length + records.length));
+      this.logStarted = true;
+    }
     this.pendingCount = 0;
     this.pendingBytes = 0;
   }
@@ -130,32 +141,38 @@ export class RaftStorage {
     let torn = 0;
     const logBytes = this.disk.read('log');
     if (logBytes) {
-      const lines = decoder.decode(logBytes).split('\n');
-      for (let n = 0; n < lines.length; n++) {
-        const line = lines[n] as string;
-        if (line === '') continue;
-        const record = parseLine(line);
-        if (!record) {
+      const head = Math.min(logBytes.length, LOG_MAGIC.length);
+      for (let k = 0; k < head; k++) {
+        if (logBytes[k] !== LOG_MAGIC[k])
+          throw new Error("raft log: the file does not start with this format's magic; refusing to start");
+      }
+      let offset = head;
+      while (offset < logBytes.length) {
+        const read = readRecord(logBytes, offset);
+        if (!read) {
           // A torn or flipped record. At the tail it is a crash mid-append: nothing after it was ever
-          // acknowledged, so it is cut off. Followed by good records it is corruption of data that may
-          // have been acknowledged: refuse to start rather than serve a log with a hole.
-          const rest = lines.slice(n + 1).filter((l) => l !== '');
-          if (rest.some((l) => parseLine(l) !== undefined)) {
+          // acknowledged, so it is cut off. Followed by an intact record it is corruption of data that
+          // may have been acknowledged: refuse to start rather than serve a log with a hole.
+          if (intactRecordAfter(logBytes, offset)) {
             throw new Error(
-              `raft log: record ${n + 1} is corrupt and later records are intact; refusing to start`,
+              `raft log: the record at byte ${offset} is corrupt and later records are intact; refusing to start`,
             );
           }
-          torn = rest.length + 1;
+          torn = 1;
           break;
         }
+        offset = read.next;
+        const record = read.record;
         if (record.i <= base) continue; // already inside the snapshot
         const position = record.i - base - 1;
         invariant(position <= entries.length, 'log file order', () => `record ${record.i} leaves a gap`);
         entries.length = position; // a record for an existing index truncates the tail
         entries.push(record.e);
       }
-      if (torn > 0) this.rewriteLog(base + 1, entries);
-    }
+      // A torn record, or a magic cut short by a crash while the file was new: rewrite what is intact.
+      if (torn > 0 || head < LOG_MAGIC.length) this.rewriteLog(base + 1, entries);
+      else this.logStarted = true;
+    } else this.logStarted = false;
     this.flush();
     return { term: meta.term, vote: meta.vote, snapshot, entries, tornRecords: torn };
   }
