@@ -73,6 +73,10 @@ describe('RealDisk with pipelined appends', () => {
       expect(disk.syncsDurable).toBe(50);
       expect(disk.backgroundFsyncs).toBe(2); // the first, then one for the 49 requested while it ran
       expect(disk.read('log')!.length).toBe(50);
+      // What an operator reads in a member's status to tell a slow disk from a slow node.
+      expect(disk.longestFsyncMs).toBeGreaterThan(0);
+      expect(disk.longestAppendMs).toBeGreaterThan(0);
+      expect(disk.longestBlockingSyncMs).toBeGreaterThan(0); // the directory, for the file's creation
       disk.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -61,6 +61,12 @@ export class RealDisk implements Disk, SyncProgress {
   private readonly durableListeners: (() => void)[] = [];
   /** Background fsync rounds started (pipelined mode): fewer than syncs requested under load. */
   backgroundFsyncs = 0;
+  /** The longest `sync()` that blocked the caller (whole-file fsyncs and the directory's), in ms. */
+  longestBlockingSyncMs = 0;
+  /** The longest background fsync round (pipelined mode), in ms: how long held messages can wait. */
+  longestFsyncMs = 0;
+  /** The longest append (a write to the page cache, which can wait for a running fsync's writeback). */
+  longestAppendMs = 0;
 
   constructor(
     readonly directory: string,
@@ -99,8 +105,10 @@ export class RealDisk implements Disk, SyncProgress {
       fd = openSync(this.path(name), 'a');
       this.appendFds.set(name, fd);
     }
+    const started = performance.now();
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    this.longestAppendMs = Math.max(this.longestAppendMs, performance.now() - started);
     if (this.pipelined) this.appendDirty.add(fd);
     else this.dirty.add(name);
   }
@@ -150,6 +158,8 @@ export class RealDisk implements Disk, SyncProgress {
     else if (this.inFlightCovers === 0) this.startFsync();
     // else: the fsync in flight started before this data was written; the next one (started when it
     // ends) covers it, together with every other sync() requested meanwhile.
+    if (this.dirty.size === 0 && !this.directoryDirty) return;
+    const started = performance.now();
     for (const name of this.dirty) {
       const open = this.appendFds.get(name);
       if (open !== undefined) fsyncSync(open);
@@ -172,6 +182,7 @@ export class RealDisk implements Disk, SyncProgress {
       }
       this.directoryDirty = false;
     }
+    this.longestBlockingSyncMs = Math.max(this.longestBlockingSyncMs, performance.now() - started);
   }
 
   close(): void {
@@ -186,6 +197,7 @@ export class RealDisk implements Disk, SyncProgress {
     const covers = this.requestedSyncs;
     this.inFlightCovers = covers;
     this.backgroundFsyncs++;
+    const started = performance.now();
     let left = fds.length;
     for (const fd of fds) {
       this.inFlightFds.add(fd);
@@ -195,7 +207,9 @@ export class RealDisk implements Disk, SyncProgress {
         // A failed fsync leaves the data's fate unknown (PostgreSQL's "fsyncgate"): stop rather than
         // let a node acknowledge what may be gone.
         if (error) throw new Error(`disk: fsync failed in ${this.directory}: ${error.message}`);
-        if (--left === 0) this.fsyncDone(covers);
+        if (--left > 0) return;
+        this.longestFsyncMs = Math.max(this.longestFsyncMs, performance.now() - started);
+        this.fsyncDone(covers);
       });
     }
   }

@@ -3,6 +3,7 @@
  * and a small HTTP status endpoint (`GET /v1/status`) that shows the node's snapshot.
  */
 import { createServer, type Server } from 'node:http';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Message, NodeFactory, NodeId } from '@dslab/sim';
 import { RealDisk } from './real-disk';
 import { RealNode } from './real-env';
@@ -67,7 +68,39 @@ export function parsePeers(text: string, allowRemote = false): Map<NodeId, Addre
   return peers;
 }
 
+/**
+ * How long the event loop was held (a GC pause, a blocking fsync, a long handler): what sets a
+ * member's tail latency, since no socket is read meanwhile. Reported in the status.
+ */
+function watchStalls(): { report(): Record<string, number>; stop(): void } {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let longestGcMs = 0;
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      longestGcMs = Math.max(longestGcMs, entry.duration);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const ms = (ns: number) => Number((ns / 1e6).toFixed(2));
+  return {
+    report: () => ({
+      eventLoopDelayP99Ms: ms(delay.percentile(99)),
+      eventLoopDelayMaxMs: ms(delay.max),
+      gcMs: Number(gcMs.toFixed(1)),
+      longestGcMs: Number(longestGcMs.toFixed(2)),
+    }),
+    stop: () => {
+      delay.disable();
+      gc.disconnect();
+    },
+  };
+}
+
 export async function serveNode(options: ServeOptions): Promise<ServedNode> {
+  const stalls = watchStalls();
   const disk = new RealDisk(options.dataDir, { pipelineAppends: true });
   // The transport exists before the node (the node may send from its start code), so it delivers through this.
   const holder: { node?: RealNode<Message> } = {};
@@ -121,6 +154,10 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       // What an operator sizes a member by (etcd exports the same as process_* metrics).
       memory: process.memoryUsage(),
       backgroundFsyncs: disk.backgroundFsyncs,
+      longestBlockingSyncMs: Number(disk.longestBlockingSyncMs.toFixed(2)),
+      longestFsyncMs: Number(disk.longestFsyncMs.toFixed(2)),
+      longestAppendMs: Number(disk.longestAppendMs.toFixed(2)),
+      ...stalls.report(),
       heldDropped: node.heldDropped,
     }),
     ...(options.kv?.password !== undefined ? { password: options.kv.password } : {}),
@@ -165,6 +202,7 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       await transport.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       disk.close();
+      stalls.stop();
     },
   };
 }
