@@ -50,6 +50,11 @@ export class Network {
   private overrides = new Map<string, LinkConfig>();
   /** Directed pairs "from→to" that cannot communicate right now. */
   private blocked = new Set<string>();
+  /**
+   * The same pairs by sender, then receiver: what every send and delivery asks during a partition, by
+   * two lookups of node ids (whose hashes the strings keep) instead of building and hashing "from→to".
+   */
+  private blockedFrom = new Map<NodeId, Set<NodeId>>();
   private busyUntil = new Map<string, number>();
   private lastArrival = new Map<string, number>();
   private description = 'healthy';
@@ -92,6 +97,13 @@ export class Network {
   private plain = true;
 
   private refreshFlags(): void {
+    this.blockedFrom.clear();
+    for (const key of this.blocked) {
+      const [from, to] = key.split('→') as [NodeId, NodeId];
+      let receivers = this.blockedFrom.get(from);
+      if (!receivers) this.blockedFrom.set(from, (receivers = new Set()));
+      receivers.add(to);
+    }
     this.anyDuplication =
       this.defaults.duplicate > 0 || [...this.overrides.values()].some((link) => link.duplicate > 0);
     const link = this.defaults;
@@ -183,7 +195,7 @@ export class Network {
   }
 
   isBlocked(from: NodeId, to: NodeId): boolean {
-    return this.blocked.size > 0 && this.blocked.has(from + '→' + to);
+    return this.blocked.size > 0 && this.blockedFrom.get(from)?.has(to) === true;
   }
 
   /** Human-readable state, for the lab and reports. */
@@ -207,7 +219,8 @@ export class Network {
   }
 
   private routeLink(from: NodeId, to: NodeId, now: number, msg: unknown, copy: boolean): number {
-    if (!copy && this.blocked.size > 0 && this.blocked.has(from + '→' + to)) return DROPPED_BY_PARTITION;
+    if (!copy && this.blocked.size > 0 && this.blockedFrom.get(from)?.has(to) === true)
+      return DROPPED_BY_PARTITION;
     const link =
       this.overrides.size === 0 ? this.defaults : (this.overrides.get(from + '→' + to) ?? this.defaults);
     if (!copy && link.loss > 0 && this.rng.next() < link.loss) return DROPPED_BY_LOSS;

@@ -8,6 +8,7 @@ import { SimClock } from './clock';
 import { SimDisk, type DiskFaults } from './disk';
 import { DROPPED_BY_PARTITION, Network, type LinkConfig } from './network';
 import { Rng } from './rng';
+import { TimerTable } from './timer-table';
 import { TraceHasher, type TraceEvent, type TraceListener } from './trace';
 import { InvariantViolation, deepFreeze, invariant } from './invariant';
 
@@ -80,7 +81,11 @@ interface NodeSlot {
   incarnation: number;
   /** Events that arrived while paused, replayed in order on resume. */
   held: (DeliverEvent | TimerEvent)[];
-  timers: Map<TimerId, TimerEvent>;
+  timers: TimerTable<TimerEvent>;
+}
+
+function cancel(timer: TimerEvent): void {
+  timer.cancelled = true;
 }
 
 /** Which of the properties a combined invariant judges broke, and how. */
@@ -167,7 +172,7 @@ export class World {
       paused: false,
       incarnation: 0,
       held: [],
-      timers: new Map(),
+      timers: new TimerTable(),
     };
     this.slots.set(id, slot);
     this.order.push(id);
@@ -338,8 +343,7 @@ export class World {
     slot.up = false;
     slot.paused = false;
     slot.held = [];
-    for (const timer of slot.timers.values()) timer.cancelled = true;
-    slot.timers.clear();
+    slot.timers.drain(cancel);
     slot.instance = undefined;
     slot.disk.crash(this.root.fork(`torn:${id}:${slot.incarnation}`));
     this.emit({ t: this.time, kind: 'crash', node: id });
@@ -445,11 +449,8 @@ export class World {
         return id;
       },
       clearTimer: (id: TimerId): void => {
-        const timer = slot.timers.get(id);
-        if (timer) {
-          timer.cancelled = true;
-          slot.timers.delete(id);
-        }
+        const timer = slot.timers.delete(id);
+        if (timer) timer.cancelled = true;
       },
       trace: (name: string, data?: TraceData): void => {
         if (this.tracing && alive()) this.emit({ t: this.time, kind: 'node', node: slot.id, name, data });

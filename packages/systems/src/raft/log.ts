@@ -12,6 +12,8 @@ import type { Entry } from './types';
  */
 export const TRUNCATIONS_KEPT = 32;
 
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+
 /** Where a log stood when a reader last looked: its end and how many truncations it had seen. */
 export interface LogMark {
   readonly lastIndex: number;
@@ -92,13 +94,17 @@ export class RaftLog {
     return this.entries[index - this.base - 1] as Entry;
   }
 
-  /** Entries from `from` (inclusive), at most `max` of them. */
-  slice(from: number, max: number): Entry[] {
+  /**
+   * Entries from `from` (inclusive), at most `max` of them. Past the end it is one shared empty array
+   * (heartbeats and read rounds carry no entries: a fresh array each was a third of the appends' garbage).
+   */
+  slice(from: number, max: number): readonly Entry[] {
     invariant(
       from > this.base,
       'log bounds',
       () => `slice from ${from} reaches into the snapshot (${this.base})`,
     );
+    if (from > this.lastIndex) return NO_ENTRIES;
     return this.entries.slice(from - this.base - 1, from - this.base - 1 + max);
   }
 

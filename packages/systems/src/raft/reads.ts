@@ -39,7 +39,9 @@ export class Reads {
   constructor(
     private readonly s: ServerState,
     private readonly parts: Parts,
-  ) {}
+  ) {
+    this.self = new Set([s.id]);
+  }
 
   /** Reads held now, in every stage. */
   get outstanding(): number {
@@ -82,7 +84,7 @@ export class Reads {
       key,
       waiter,
     });
-    if (hasQuorum(this.parts.membership.voters, new Set([s.id]))) {
+    if (hasQuorum(this.parts.membership.voters, this.self)) {
       this.confirm();
       return;
     }
@@ -104,6 +106,9 @@ export class Reads {
     this.readsAwaitingTermCommit = [];
     for (const read of reads) this.place(read.key, read.waiter);
   }
+
+  /** This leader alone (does it make a quorum by itself?), made once: it is asked on every read. */
+  private readonly self: ReadonlySet<NodeId>;
 
   /** The voters the last `confirm` counted (see `afterAck`). */
   private confirmedWith: readonly NodeId[] | undefined;

@@ -201,7 +201,7 @@ export class Replication {
     const s = this.s;
     const log = s.log;
     if (msg.term < s.term) {
-      this.replyAppend(from, msg.round, { success: false }); // our term tells a stale leader to step down
+      this.replyAppend(from, msg.round, false, 0, 0, 0); // our term tells a stale leader to step down
       return;
     }
     this.parts.elections.acceptLeader(from, msg.term);
@@ -212,7 +212,7 @@ export class Replication {
       // Everything up to our snapshot is committed, hence identical to the leader's: skip it.
       const skip = log.snapshotIndex - prevIndex;
       if (skip >= entries.length) {
-        this.replyAppend(from, msg.round, { success: true, matchIndex: log.snapshotIndex });
+        this.replyAppend(from, msg.round, true, log.snapshotIndex, 0, 0);
         return;
       }
       prevTerm = (entries[skip - 1] as Entry).term;
@@ -261,7 +261,7 @@ export class Replication {
     // them may be a stale tail the leader has not reached yet).
     if (msg.leaderCommit > s.commitIndex) this.parts.commit.set(Math.min(msg.leaderCommit, matchIndex));
     if (mutantActive(s.config.mutant, 'apply-before-commit')) this.parts.commit.apply();
-    this.replyAppend(from, msg.round, { success: true, matchIndex });
+    this.replyAppend(from, msg.round, true, matchIndex, 0, 0);
   }
 
   /**
@@ -277,30 +277,36 @@ export class Replication {
   ): void {
     const log = this.s.log;
     if (!this.s.config.fastBackoff) {
-      this.replyAppend(to, round, { success: false, conflictTerm: 0, conflictIndex: prevIndex });
+      this.replyAppend(to, round, false, 0, 0, prevIndex);
       return;
     }
-    this.replyAppend(to, round, {
-      success: false,
-      conflictTerm: localPrevTerm ?? 0,
-      conflictIndex:
-        localPrevTerm === undefined ? log.lastIndex + 1 : log.firstIndexOfTerm(localPrevTerm, prevIndex),
-    });
+    this.replyAppend(
+      to,
+      round,
+      false,
+      0,
+      localPrevTerm ?? 0,
+      localPrevTerm === undefined ? log.lastIndex + 1 : log.firstIndexOfTerm(localPrevTerm, prevIndex),
+    );
   }
 
+  /** (Positional arguments, not an options object: one reply per AppendEntries.) */
   private replyAppend(
     to: NodeId,
     round: number,
-    reply: { success: boolean; matchIndex?: number; conflictTerm?: number; conflictIndex?: number },
+    success: boolean,
+    matchIndex: number,
+    conflictTerm: number,
+    conflictIndex: number,
   ): void {
     const s = this.s;
     s.send(to, {
       type: 'append-reply',
       term: s.term,
-      success: reply.success,
-      matchIndex: reply.matchIndex ?? 0,
-      conflictTerm: reply.conflictTerm ?? 0,
-      conflictIndex: reply.conflictIndex ?? 0,
+      success,
+      matchIndex,
+      conflictTerm,
+      conflictIndex,
       round,
     });
   }
