@@ -44,7 +44,8 @@ class FileData {
 
 interface DurableEntry {
   readonly file: FileData;
-  readonly chunkCount: number;
+  /** Grows in place when a sync makes more of the same file durable (a sync per message is common). */
+  chunkCount: number;
 }
 
 export interface DiskFaults {
@@ -118,7 +119,9 @@ export class SimDisk implements Disk {
   sync(): void {
     for (const name of this.dirty) {
       const file = this.volatile.get(name);
-      if (file) this.durable.set(name, { file, chunkCount: file.chunks.length });
+      const durable = this.durable.get(name);
+      if (file && durable?.file === file) durable.chunkCount = file.chunks.length;
+      else if (file) this.durable.set(name, { file, chunkCount: file.chunks.length });
       else this.durable.delete(name);
     }
     this.dirty.clear();

@@ -82,8 +82,11 @@ export class KvClient implements SimNode<RaftMessage> {
     this.env.setTimer(wait, () => this.issue());
   }
 
+  /** This client's random stream, for the workload (made once: it is handed over per operation). */
+  private readonly random = (): number => this.env.random();
+
   private issue(): void {
-    const op = this.config.nextOp(() => this.env.random());
+    const op = this.config.nextOp(this.random);
     if (op === undefined) {
       this.stopped = true;
       return;

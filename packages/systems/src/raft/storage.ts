@@ -166,7 +166,7 @@ export class RaftStorage {
         if (record.i <= base) continue; // already inside the snapshot
         const position = record.i - base - 1;
         invariant(position <= entries.length, 'log file order', () => `record ${record.i} leaves a gap`);
-        entries.length = position; // a record for an existing index truncates the tail
+        if (position < entries.length) entries.length = position; // an existing index truncates the tail
         entries.push(record.e);
       }
       // A torn record, or a magic cut short by a crash while the file was new: rewrite what is intact.
