@@ -36,6 +36,26 @@ export interface Disk {
   sync(): void;
 }
 
+/**
+ * Where `sync()` returns before the data is durable: a real disk fsyncing appended data on a
+ * background thread (ADR 0018). Absent in the simulator, whose `sync()` is durable when it returns.
+ * The runtime then holds every message a node sends until the syncs it asked for before are durable,
+ * which is what a blocking `sync()` would give. A node that knows a message claims nothing about that
+ * data may send it at once with `sendNow`, and learns through `onDurable` when its syncs end: a Raft
+ * leader's AppendEntries, and its answer for an entry a majority of other disks already hold (Ongaro's
+ * thesis §10.2.1).
+ */
+export interface BackgroundSync<M extends Message = Message> {
+  /** `sync()` calls so far. */
+  readonly syncsRequested: number;
+  /** How many of them are durable. */
+  readonly syncsDurable: number;
+  /** Called each time `syncsDurable` grows, after the messages held for it left. */
+  onDurable(listener: () => void): void;
+  /** Sends at once, ahead of any message still held for a sync (it may overtake them). */
+  sendNow(to: NodeId, msg: M): void;
+}
+
 /** Data a node attaches to a trace event: plain, serializable. */
 export type TraceData = Readonly<Record<string, unknown>>;
 
@@ -56,6 +76,8 @@ export interface Env<M extends Message = Message> {
   setTimer(ms: number, fire: () => void): TimerId;
   clearTimer(timer: TimerId): void;
   readonly disk: Disk;
+  /** Present only where `disk.sync()` returns before the data is durable (see `BackgroundSync`). */
+  readonly backgroundSync?: BackgroundSync<M>;
   /** A structured event for the lab, reports and the trace hash. */
   trace(name: string, data?: TraceData): void;
 }

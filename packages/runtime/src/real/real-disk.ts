@@ -74,6 +74,19 @@ export class RealDisk implements Disk, SyncProgress {
   ) {
     mkdirSync(directory, { recursive: true });
     this.pipelined = options.pipelineAppends === true;
+    // A previous process may have died with appends not yet fsynced: still in the page cache, so this
+    // one would read them and act on them as durable. Make them so before anyone reads.
+    for (const name of readdirSync(directory)) this.fsyncFile(name);
+    this.fsyncFile('.');
+  }
+
+  private fsyncFile(name: string): void {
+    const fd = openSync(join(this.directory, name), 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The number of the latest `sync()`: data appended before it is durable once `durable()` reaches it. */
@@ -163,23 +176,11 @@ export class RealDisk implements Disk, SyncProgress {
     for (const name of this.dirty) {
       const open = this.appendFds.get(name);
       if (open !== undefined) fsyncSync(open);
-      else if (existsSync(this.path(name))) {
-        const fd = openSync(this.path(name), 'r');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-      }
+      else if (existsSync(this.path(name))) this.fsyncFile(name);
     }
     this.dirty.clear();
     if (this.directoryDirty) {
-      const fd = openSync(this.directory, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      this.fsyncFile('.');
       this.directoryDirty = false;
     }
     this.longestBlockingSyncMs = Math.max(this.longestBlockingSyncMs, performance.now() - started);

@@ -12,7 +12,7 @@ import {
   type TimerId,
   type TraceData,
 } from '@dslab/sim';
-import type { Disk } from '@dslab/sim';
+import type { BackgroundSync, Disk } from '@dslab/sim';
 import type { SyncProgress } from './real-disk';
 import type { TcpTransport } from './tcp-transport';
 
@@ -61,6 +61,10 @@ export class RealNode<M extends Message> {
   private heldHead = 0;
   /** Sends dropped because `MAX_HELD_MESSAGES` were already waiting. */
   heldDropped = 0;
+  /** Messages the node sent ahead of its syncs (`backgroundSync.sendNow`). */
+  sentAhead = 0;
+  /** The node's own `onDurable` listeners, called after the held messages left. */
+  private readonly durableListeners: (() => void)[] = [];
 
   constructor(options: RealNodeOptions<M>) {
     const durability = options.durability;
@@ -85,10 +89,28 @@ export class RealNode<M extends Message> {
         this.held.splice(0, this.heldHead); // keep the FIFO's memory bounded under constant load
         this.heldHead = 0;
       }
+      if (!this.stopped) for (const listener of this.durableListeners) listener();
     });
+    const backgroundSync: BackgroundSync<M> | undefined = durability && {
+      get syncsRequested() {
+        return durability.syncsRequested;
+      },
+      get syncsDurable() {
+        return durability.syncsDurable;
+      },
+      onDurable: (listener) => {
+        this.durableListeners.push(listener);
+      },
+      sendNow: (to, msg) => {
+        if (this.stopped) return;
+        this.sentAhead++;
+        transmit(to, msg);
+      },
+    };
     this.env = {
       id: options.id,
       disk: options.disk,
+      ...(backgroundSync ? { backgroundSync } : {}),
       now: () => Date.now(), // the wall clock, with whatever skew and steps this machine has
       monotonic: () => performance.now(),
       random: () => Math.random(),

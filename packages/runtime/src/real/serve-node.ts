@@ -159,6 +159,7 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       longestAppendMs: Number(disk.longestAppendMs.toFixed(2)),
       ...stalls.report(),
       heldDropped: node.heldDropped,
+      sentAhead: node.sentAhead,
     }),
     ...(options.kv?.password !== undefined ? { password: options.kv.password } : {}),
     staleReads: options.kv?.staleReads === true,

@@ -93,6 +93,10 @@ export class RaftNode implements SimNode<RaftMessage> {
     parts.membership.recompute();
     if (recovered.tornRecords > 0) env.trace('torn-log-tail', { records: recovered.tornRecords });
     parts.elections.resetTimer();
+    // A disk fsyncing in the background (real mode): the leader's own copy counts once it is durable.
+    env.backgroundSync?.onDurable(() => {
+      if (s.syncsEnded() && s.role === 'leader') parts.commit.advance();
+    });
   }
 
   // ---- messages ----

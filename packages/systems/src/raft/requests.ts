@@ -109,7 +109,7 @@ export class Requests {
   reply(waiter: Waiter, result: KvResult): void {
     const leader = this.s.leader;
     // Two literal shapes rather than a spread: the same message, without the objects a spread builds.
-    this.s.send(
+    this.s.sendAnswer(
       waiter.from,
       leader !== null
         ? { type: 'response', client: waiter.client, seq: waiter.seq, result, leader }

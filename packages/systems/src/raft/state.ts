@@ -5,13 +5,13 @@
  * leadership transfer, client requests) owns the rest of its own state and reaches the others through
  * `Parts`, much as etcd's raft struct is one state shared by the files that split its work.
  */
-import type { Env, NodeId } from '@dslab/sim';
+import type { BackgroundSync, Env, NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
 import type { Commit } from './commit';
 import type { Elections } from './elections';
 import { KvStateMachine } from './kv';
-import { RaftLog } from './log';
+import { RaftLog, type LogMark } from './log';
 import type { Membership } from './membership';
 import type { RaftObserver } from './observer';
 import type { Reads } from './reads';
@@ -41,6 +41,9 @@ export function stateMachineFor(config: RaftConfig, data: SnapshotData | undefin
   return KvStateMachine.restore(data, mutantActive(config.mutant, 'evict-sessions') ? 2 : undefined);
 }
 
+/** Syncs a node remembers while their fsyncs run; past it, a newer one stands for the newest slot's. */
+export const MAX_PENDING_SYNCS = 4_096;
+
 export class ServerState {
   role: Role = 'follower';
   leader: NodeId | null = null;
@@ -52,6 +55,16 @@ export class ServerState {
   machine: KvStateMachine;
   /** Entries up to here are on disk: all a leader may count as its own copy when committing. */
   durableIndex: number;
+  /**
+   * Where a disk fsyncs in the background (`env.backgroundSync`): the log as it stood at each sync still
+   * running, oldest first (a ring of MAX_PENDING_SYNCS), and at the latest one known durable.
+   */
+  private readonly pendingSync: number[] = [];
+  private readonly pendingLast: number[] = [];
+  private readonly pendingTruncations: number[] = [];
+  private pendingHead = 0;
+  private pendingCount = 0;
+  private readonly durableMark = { lastIndex: 0, truncations: 0 };
   private currentTerm: number;
   private vote: NodeId | null;
 
@@ -72,6 +85,7 @@ export class ServerState {
     this.machine = stateMachineFor(config, snap?.data);
     this.commitIndex = this.lastApplied = snap?.lastIndex ?? 0;
     this.durableIndex = this.log.lastIndex;
+    this.durableMark.lastIndex = this.log.lastIndex;
   }
 
   get id(): NodeId {
@@ -118,11 +132,81 @@ export class ServerState {
    */
   sendBeforeLogSync(to: NodeId, msg: RaftMessage): void {
     if (this.storage.replacedSinceFlush) this.sync();
-    this.env.send(to, msg);
+    this.sendAhead(to, msg);
+  }
+
+  /**
+   * An answer to a client. It reports what was applied, so committed: on a majority of disks, this
+   * node's own copy counted only once durable (`durableIndex`). It need not wait for this node's
+   * fsync still running — with one slow disk among three, the other two answer for it.
+   */
+  sendAnswer(to: NodeId, msg: RaftMessage): void {
+    this.sync();
+    this.sendAhead(to, msg);
+  }
+
+  private sendAhead(to: NodeId, msg: RaftMessage): void {
+    const background = this.env.backgroundSync;
+    if (background === undefined) this.env.send(to, msg);
+    else background.sendNow(to, msg);
   }
 
   sync(): void {
     this.storage.flush();
-    this.durableIndex = this.log.lastIndex;
+    const background = this.env.backgroundSync;
+    if (background === undefined) {
+      this.durableIndex = this.log.lastIndex; // the simulator's sync() is durable when it returns
+      return;
+    }
+    if (background.syncsDurable >= background.syncsRequested) {
+      this.pendingCount = 0;
+      this.markDurable(this.log.mark());
+      return;
+    }
+    // The fsync runs on: remember what this sync covers, and meanwhile count only what an earlier one
+    // made durable — less if the log was cut back since (a follower overwriting a conflicting tail).
+    const mark = this.log.mark();
+    const newest = (this.pendingHead + this.pendingCount - 1) % MAX_PENDING_SYNCS;
+    let slot: number;
+    if (this.pendingCount > 0 && this.pendingSync[newest] === background.syncsRequested) slot = newest;
+    else if (this.pendingCount === MAX_PENDING_SYNCS)
+      slot = newest; // coarser, never wrong: a later sync
+    else slot = (this.pendingHead + this.pendingCount++) % MAX_PENDING_SYNCS;
+    this.pendingSync[slot] = background.syncsRequested;
+    this.pendingLast[slot] = mark.lastIndex;
+    this.pendingTruncations[slot] = mark.truncations;
+    this.durableIndex = this.durableUpTo(this.durableMark);
+  }
+
+  /**
+   * Background fsyncs ended (`env.backgroundSync.onDurable`): the entries the syncs now durable covered
+   * count. True when the durable index moved (a leader may commit more).
+   */
+  syncsEnded(): boolean {
+    const durable = (this.env.backgroundSync as BackgroundSync<RaftMessage>).syncsDurable;
+    let found = false;
+    while (this.pendingCount > 0 && (this.pendingSync[this.pendingHead] as number) <= durable) {
+      this.durableMark.lastIndex = this.pendingLast[this.pendingHead] as number;
+      this.durableMark.truncations = this.pendingTruncations[this.pendingHead] as number;
+      this.pendingHead = (this.pendingHead + 1) % MAX_PENDING_SYNCS;
+      this.pendingCount--;
+      found = true;
+    }
+    if (!found) return false;
+    const before = this.durableIndex;
+    this.durableIndex = this.durableUpTo(this.durableMark);
+    return this.durableIndex !== before;
+  }
+
+  private markDurable(mark: LogMark): void {
+    this.durableMark.lastIndex = mark.lastIndex;
+    this.durableMark.truncations = mark.truncations;
+    this.durableIndex = mark.lastIndex;
+  }
+
+  /** The end of what was durable at `mark`, less whatever the log changed since (a snapshot is on disk). */
+  private durableUpTo(mark: LogMark): number {
+    const unchangedBelow = this.log.changedSince(mark);
+    return Math.max(this.log.snapshotIndex, Math.min(mark.lastIndex, unchangedBelow - 1));
   }
 }
