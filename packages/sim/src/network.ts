@@ -96,14 +96,20 @@ export class Network {
    */
   private plain = true;
 
-  private refreshFlags(): void {
+  /** Blocks from → to (both views of the blocked pairs). */
+  private block(from: NodeId, to: NodeId): void {
+    this.blocked.add(from + '→' + to);
+    let receivers = this.blockedFrom.get(from);
+    if (!receivers) this.blockedFrom.set(from, (receivers = new Set()));
+    receivers.add(to);
+  }
+
+  private unblockAll(): void {
+    this.blocked.clear();
     this.blockedFrom.clear();
-    for (const key of this.blocked) {
-      const [from, to] = key.split('→') as [NodeId, NodeId];
-      let receivers = this.blockedFrom.get(from);
-      if (!receivers) this.blockedFrom.set(from, (receivers = new Set()));
-      receivers.add(to);
-    }
+  }
+
+  private refreshFlags(): void {
     this.anyDuplication =
       this.defaults.duplicate > 0 || [...this.overrides.values()].some((link) => link.duplicate > 0);
     const link = this.defaults;
@@ -162,7 +168,7 @@ export class Network {
       }
     });
     for (const id of this.everywhere) membership.set(id, new Set(effective.map((_, index) => index)));
-    this.blocked.clear();
+    this.unblockAll();
     for (const a of all) {
       for (const b of all) {
         if (a === b) continue;
@@ -170,7 +176,7 @@ export class Network {
         const gb = membership.get(b) as Set<number>;
         let shared = false;
         for (const g of ga) if (gb.has(g)) shared = true;
-        if (!shared) this.blocked.add(a + '→' + b);
+        if (!shared) this.block(a, b);
       }
     }
     this.refreshFlags();
@@ -180,7 +186,7 @@ export class Network {
 
   /** from → to messages are dropped; to → from still flow (an asymmetric fault). */
   blockOneWay(from: NodeId, to: NodeId): void {
-    this.blocked.add(from + '→' + to);
+    this.block(from, to);
     this.refreshFlags();
     this.description = `${this.description === 'healthy' ? '' : this.description + '; '}block ${from}→${to}`;
     this.onChange?.(`block ${from}→${to}`);
@@ -188,7 +194,7 @@ export class Network {
 
   /** Removes every partition and block (link configs stay). */
   heal(): void {
-    this.blocked.clear();
+    this.unblockAll();
     this.refreshFlags();
     this.description = 'healthy';
     this.onChange?.('heal');

@@ -9,16 +9,16 @@
 import type { RaftMutant } from './types';
 
 export const mutantSeeds: Readonly<Record<RaftMutant, number>> = {
-  'vote-without-log-check': 1,
+  'vote-without-log-check': 0,
   'commit-old-term-by-count': 1678,
-  'forget-vote': 1059,
-  'read-without-read-index': 60,
+  'forget-vote': 231,
+  'read-without-read-index': 11,
   'apply-before-commit': 0,
   'reset-timer-on-any-message': 3,
   'evict-sessions': 0,
-  'install-snapshot-without-state': 11,
-  'install-stale-snapshot': 23,
-  'snapshot-with-current-term': 13,
-  'skip-consistency-check': 15,
+  'install-snapshot-without-state': 4,
+  'install-stale-snapshot': 63,
+  'snapshot-with-current-term': 8,
+  'skip-consistency-check': 13,
   'commit-before-consistency-check': 0,
 };

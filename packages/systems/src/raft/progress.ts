@@ -19,6 +19,8 @@ export interface Progress {
    * one probe at a time, so `next` does not advance as entries are sent.
    */
   probing: boolean;
+  /** Monotonic time the leader last sent the peer an AppendEntries (its heartbeat may be skipped). */
+  sentAt: number;
 }
 
 export class ProgressTracker {
@@ -43,7 +45,14 @@ export class ProgressTracker {
 
   /** A peer the leader knows nothing about yet: probe from the end of the leader's log (Raft §5.3). */
   add(peer: NodeId, lastIndex: number): void {
-    this.peers.set(peer, { next: lastIndex + 1, match: 0, ackedRound: 0, active: true, probing: false });
+    this.peers.set(peer, {
+      next: lastIndex + 1,
+      match: 0,
+      ackedRound: 0,
+      active: true,
+      probing: false,
+      sentAt: -Infinity,
+    });
   }
 
   /** Tracks exactly the voters other than `self`: new ones are added, removed ones forgotten. */

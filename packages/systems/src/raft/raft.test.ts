@@ -22,14 +22,17 @@ describe('raft fuzzing', () => {
     expect(c.traceHash).not.toBe(a.traceHash);
   });
 
-  it('gives the trace hashes pinned since the kit (kernel and Raft optimisations must not move a single event)', () => {
+  // Re-pinned once, deliberately: the leader now skips the periodic heartbeat to a follower it sent
+  // something in the last half interval (replication.ts, broadcastAppend), which moves events. Pure
+  // optimisations of the kernel or of Raft must not move a single one.
+  it('gives the pinned trace hashes (kernel and Raft optimisations must not move a single event)', () => {
     const run = raftSystem.run;
     if (!run) throw new Error('raft has no free run');
-    expect(run(raftParams.parse({}), 7).traceHash).toBe('12d0ee7bbbadd4ad');
+    expect(run(raftParams.parse({}), 7).traceHash).toBe('3773157831af46b4');
     expect([3, 42, 99].map((seed) => fuzzRaft(seed).traceHash)).toEqual([
-      '97c6789851475f64',
-      '4ea031d8110fb6d3',
-      '7afbd21aa3b5a397',
+      '5577d1955b3687a8',
+      'a32f889b9bdd8f28',
+      'b7b9310797d5b785',
     ]);
   });
 

@@ -56,16 +56,27 @@ export class Replication {
   private onHeartbeat(): void {
     this.heartbeatTimer = undefined;
     if (this.s.role !== 'leader') return;
-    this.broadcastAppend();
+    this.broadcastAppend(this.s.config.readMode !== 'lease');
     this.heartbeatTimer = this.s.env.setTimer(this.s.config.heartbeatMs, () => this.onHeartbeat());
   }
 
-  /** A new heartbeat round to every follower, carrying whatever entries each is missing. */
-  broadcastAppend(): void {
+  /**
+   * A new heartbeat round to every follower, carrying whatever entries each is missing. `skipBusy` (the
+   * periodic heartbeat): a follower sent something in the last half interval is skipped — appends and
+   * read rounds already tell it the leader lives, and its silence is still under 1.5 intervals, far below
+   * the election timeout. Not in lease mode: there the rounds of heartbeats are what extends the lease.
+   * A read round (`Reads`) goes to every follower: it needs acknowledgements of a round sent after it.
+   */
+  broadcastAppend(skipBusy = false): void {
     this.round++;
-    this.roundSentAtMs.set(this.round, this.s.env.monotonic());
+    const now = this.s.env.monotonic();
+    this.roundSentAtMs.set(this.round, now);
     if (this.roundSentAtMs.size > ROUND_TIMES_KEPT) this.roundSentAtMs.delete(this.round - ROUND_TIMES_KEPT);
-    for (const peer of this.progress.peerIds()) this.sendAppend(peer, true);
+    const recent = now - this.s.config.heartbeatMs / 2;
+    for (const peer of this.progress.peerIds()) {
+      if (skipBusy && (this.progress.get(peer) as Progress).sentAt > recent) continue;
+      this.sendAppend(peer, true);
+    }
   }
 
   /**
@@ -95,6 +106,7 @@ export class Replication {
     };
     if (beforeLogSync) s.sendBeforeLogSync(peer, append);
     else s.send(peer, append);
+    p.sentAt = s.env.monotonic();
     if (!p.probing) p.next += entries.length;
   }
 
