@@ -164,21 +164,21 @@ export function buildRaftCluster(params: RaftParams, seed: number, options: Buil
   }
   world.network.exemptFromPartitions(clients);
   for (const l of options.links ?? []) world.network.configure(l.from, l.to, l.config);
-  // One check for every safety property (it runs after each event), reporting the broken one by name.
-  world.addInvariant('raft safety', () =>
-    safety.violation ? { name: safety.violation.property, detail: safety.violation.detail } : undefined,
-  );
+  // One check for every safety property (it runs after each event), reporting the broken one by name;
+  // every `logMatchingEvery` events it also runs log matching across all pairs. One invariant, not two:
+  // it is called after every event.
   const every = options.logMatchingEvery ?? 512;
-  if (every > 0) {
-    let countdown = every;
-    // Incremental: each run reads only what the logs appended or rewrote since the last (same verdicts).
-    const logMatching = new LogMatchingCheck();
-    world.addInvariant('log matching', () => {
-      if (--countdown > 0) return undefined;
-      countdown = every;
-      return logMatching.check(world, serverList);
-    });
-  }
+  // Incremental: each run reads only what the logs appended or rewrote since the last (same verdicts).
+  const logMatching = new LogMatchingCheck();
+  let countdown = every;
+  world.addInvariant('raft safety', () => {
+    const violation = safety.violation;
+    if (violation) return { name: violation.property, detail: violation.detail };
+    if (every <= 0 || --countdown > 0) return undefined;
+    countdown = every;
+    const problem = logMatching.check(world, serverList);
+    return problem === undefined ? undefined : { name: 'log matching', detail: problem };
+  });
   return cluster;
 }
 

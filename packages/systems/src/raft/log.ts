@@ -65,6 +65,12 @@ export class RaftLog {
     return { lastIndex: this.lastIndex, truncations: this.truncations };
   }
 
+  /** `mark()` written into an existing mark (a reader that looks often need not allocate one each time). */
+  markInto(mark: { lastIndex: number; truncations: number }): void {
+    mark.lastIndex = this.lastIndex;
+    mark.truncations = this.truncations;
+  }
+
   /**
    * The lowest index whose entry may differ from what it held at `mark` (appended since, overwritten,
    * or removed); every entry below it is the same object as then, unless compaction dropped it. 0 when

@@ -3,7 +3,7 @@
  * every election, commit and apply the moment it happens, and the first violation stops the World.
  */
 import type { NodeId, World } from '@dslab/sim';
-import type { LogMark, RaftLog } from './log';
+import type { RaftLog } from './log';
 import type { RaftNode } from './node';
 import type { LogView, RaftObserver } from './observer';
 import type { Entry } from './types';
@@ -201,8 +201,8 @@ function sameEntry(a: Entry, b: Entry): boolean {
 
 /** What the incremental check knows about one pair of logs (the objects: a restarted node's log is new). */
 interface PairState {
-  xMark: LogMark;
-  yMark: LogMark;
+  readonly xMark: { lastIndex: number; truncations: number };
+  readonly yMark: { lastIndex: number; truncations: number };
   /** Every index from the pair's `low` to here holds the same entry in both logs. */
   agree: number;
   /** When above `agree`: every index in (agree, disjointTo] holds entries of different terms. */
@@ -283,8 +283,8 @@ export class LogMatchingCheck {
     // Past the first difference no index may hold the same term in both logs.
     while (i <= high && x.term(i) !== y.term(i)) i++;
     if (i <= high) return true;
-    state.xMark = x.mark();
-    state.yMark = y.mark();
+    x.markInto(state.xMark);
+    y.markInto(state.yMark);
     state.agree = agree;
     state.disjointTo = Math.max(agree, high);
     return false;
