@@ -425,38 +425,19 @@ export class World {
   }
 
   private makeEnv(slot: NodeSlot): Env<Message> {
-    const incarnation = slot.incarnation;
-    const rng = this.root.fork(`node:${slot.id}:${incarnation}`);
-    const alive = () => slot.up && slot.incarnation === incarnation;
-    return {
-      id: slot.id,
-      disk: slot.disk,
-      now: () => slot.clock.local(this.time),
-      monotonic: () => slot.clock.monotonic(this.time),
-      random: () => rng.next(),
-      send: (to: NodeId, msg: Message): void => {
-        if (!alive()) return; // a stale closure of a crashed incarnation says nothing
-        this.send(slot, to, msg);
-      },
-      setTimer: (ms: number, fire: () => void): TimerId => {
-        if (!(ms >= 0) || !Number.isFinite(ms))
-          throw new RangeError(`setTimer: ms must be finite and ≥ 0, got ${ms}`);
-        const id = this.nextTimerId++;
-        if (!alive()) return id;
-        const timer: TimerEvent = { kind: TIMER, node: slot, incarnation, id, fire, cancelled: false };
-        slot.timers.set(id, timer);
-        this.queue.push(this.time + slot.clock.trueDuration(ms), timer);
-        return id;
-      },
-      clearTimer: (id: TimerId): void => {
-        const timer = slot.timers.delete(id);
-        if (timer) timer.cancelled = true;
-      },
-      trace: (name: string, data?: TraceData): void => {
-        if (this.tracing && alive()) this.emit({ t: this.time, kind: 'node', node: slot.id, name, data });
-      },
-    };
+    return new SimEnv(this.kernel, slot, this.root.fork(`node:${slot.id}:${slot.incarnation}`));
   }
+
+  /** What a node's Env reaches inside the World (see `SimEnv`), made once. */
+  private readonly kernel: Kernel = {
+    now: () => this.time,
+    send: (from, to, msg) => this.send(from, to, msg),
+    schedule: (time, timer) => this.queue.push(time, timer),
+    nextTimerId: () => this.nextTimerId++,
+    trace: (slot, name, data) => {
+      if (this.tracing) this.emit({ t: this.time, kind: 'node', node: slot.id, name, data });
+    },
+  };
 
   // The send and delivery paths run once per message: they keep the common case short and call out
   // for tracing, drops and duplicates, so V8 can inline the whole path (its budget is in bytecode).
@@ -603,6 +584,84 @@ export class World {
     if (this.record) this.events.push(event);
     const listeners = this.listeners; // the ones subscribed when the event happened
     for (let i = 0; i < listeners.length; i++) (listeners[i] as TraceListener)(event);
+  }
+}
+
+/** What a node's Env needs from its World (kept narrow: the World's own state stays private). */
+interface Kernel {
+  now(): number;
+  send(from: NodeSlot, to: NodeId, msg: Message): void;
+  schedule(time: number, timer: TimerEvent): void;
+  nextTimerId(): number;
+  trace(slot: NodeSlot, name: string, data: TraceData | undefined): void;
+}
+
+/**
+ * One life of a node's Env. A class rather than an object of closures: every node's calls then go
+ * through the same methods, which V8 inlines into the protocol code that calls them.
+ */
+class SimEnv implements Env<Message> {
+  readonly id: NodeId;
+  readonly disk: SimDisk;
+  private readonly incarnation: number;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly slot: NodeSlot,
+    private readonly rng: Rng,
+  ) {
+    this.id = slot.id;
+    this.disk = slot.disk;
+    this.incarnation = slot.incarnation;
+  }
+
+  /** A stale Env of a crashed incarnation says nothing and schedules nothing. */
+  private alive(): boolean {
+    return this.slot.up && this.slot.incarnation === this.incarnation;
+  }
+
+  now(): number {
+    return this.slot.clock.local(this.kernel.now());
+  }
+
+  monotonic(): number {
+    return this.slot.clock.monotonic(this.kernel.now());
+  }
+
+  random(): number {
+    return this.rng.next();
+  }
+
+  send(to: NodeId, msg: Message): void {
+    if (this.alive()) this.kernel.send(this.slot, to, msg);
+  }
+
+  setTimer(ms: number, fire: () => void): TimerId {
+    if (!(ms >= 0) || !Number.isFinite(ms))
+      throw new RangeError(`setTimer: ms must be finite and ≥ 0, got ${ms}`);
+    const id = this.kernel.nextTimerId();
+    if (!this.alive()) return id;
+    const slot = this.slot;
+    const timer: TimerEvent = {
+      kind: TIMER,
+      node: slot,
+      incarnation: this.incarnation,
+      id,
+      fire,
+      cancelled: false,
+    };
+    slot.timers.set(id, timer);
+    this.kernel.schedule(this.kernel.now() + slot.clock.trueDuration(ms), timer);
+    return id;
+  }
+
+  clearTimer(id: TimerId): void {
+    const timer = this.slot.timers.delete(id);
+    if (timer) timer.cancelled = true;
+  }
+
+  trace(name: string, data?: TraceData): void {
+    if (this.alive()) this.kernel.trace(this.slot, name, data);
   }
 }
 
