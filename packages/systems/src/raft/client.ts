@@ -76,10 +76,12 @@ export class KvClient implements SimNode<RaftMessage> {
     return this.config.servers[this.target % this.config.servers.length] as NodeId;
   }
 
+  private readonly onThought = (): void => this.issue();
+
   private scheduleNext(): void {
     if (this.stopped) return;
     const wait = this.config.thinkMs * (0.5 + this.env.random());
-    this.env.setTimer(wait, () => this.issue());
+    this.env.setTimer(wait, this.onThought);
   }
 
   /** This client's random stream, for the workload (made once: it is handed over per operation). */
@@ -106,14 +108,21 @@ export class KvClient implements SimNode<RaftMessage> {
       seq: current.seq,
       op: current.op,
     });
-    current.timer = this.env.setTimer(this.config.timeoutMs, () => {
-      current.timer = undefined;
-      this.retries++;
-      this.target++;
-      if (this.config.trueNow() - current.startedAt >= this.config.giveUpMs) this.finish(undefined);
-      else this.attempt();
-    });
+    current.timer = this.env.setTimer(this.config.timeoutMs, this.onAttemptTimeout);
   }
+
+  /**
+   * The attempt in flight got no answer: try the next server, or give up. The operation is still the
+   * current one (an answer clears this timer before the operation ends). Made once: one per attempt.
+   */
+  private readonly onAttemptTimeout = (): void => {
+    const current = this.current as Current;
+    current.timer = undefined;
+    this.retries++;
+    this.target++;
+    if (this.config.trueNow() - current.startedAt >= this.config.giveUpMs) this.finish(undefined);
+    else this.attempt();
+  };
 
   onMessage(from: NodeId, msg: RaftMessage): void {
     const current = this.current;
