@@ -117,15 +117,19 @@ export class SimDisk implements Disk {
   }
 
   sync(): void {
-    for (const name of this.dirty) {
-      const file = this.volatile.get(name);
-      const durable = this.durable.get(name);
-      if (file && durable?.file === file) durable.chunkCount = file.chunks.length;
-      else if (file) this.durable.set(name, { file, chunkCount: file.chunks.length });
-      else this.durable.delete(name);
-    }
+    // forEach, not for…of: a node syncs before every message it sends, and the iterator was garbage.
+    this.dirty.forEach(this.syncFile, this);
     this.dirty.clear();
     this.stats.syncs++;
+  }
+
+  /** Makes `name` durable as it is now (or its removal). */
+  private syncFile(name: string): void {
+    const file = this.volatile.get(name);
+    const durable = this.durable.get(name);
+    if (file && durable?.file === file) durable.chunkCount = file.chunks.length;
+    else if (file) this.durable.set(name, { file, chunkCount: file.chunks.length });
+    else this.durable.delete(name);
   }
 
   /** Bytes written since the last sync, per file (what a crash would lose). */

@@ -159,23 +159,28 @@ export class Network {
     const listed = new Set(groups.flat());
     const rest = all.filter((id) => !listed.has(id) && !this.everywhere.has(id));
     const effective = rest.length > 0 ? [...groups, rest] : groups;
-    const membership = new Map<NodeId, Set<number>>();
+    // The groups each node is in, as arrays: the pairwise test below runs nodes² times per partition.
+    const membership = new Map<NodeId, number[]>();
     effective.forEach((group, index) => {
       for (const id of group) {
-        let set = membership.get(id);
-        if (!set) membership.set(id, (set = new Set()));
-        set.add(index);
+        let list = membership.get(id);
+        if (!list) membership.set(id, (list = []));
+        list.push(index);
       }
     });
-    for (const id of this.everywhere) membership.set(id, new Set(effective.map((_, index) => index)));
+    for (const id of this.everywhere)
+      membership.set(
+        id,
+        effective.map((_, index) => index),
+      );
     this.unblockAll();
     for (const a of all) {
+      const ga = membership.get(a) as number[];
       for (const b of all) {
         if (a === b) continue;
-        const ga = membership.get(a) as Set<number>;
-        const gb = membership.get(b) as Set<number>;
+        const gb = membership.get(b) as number[];
         let shared = false;
-        for (const g of ga) if (gb.has(g)) shared = true;
+        for (let i = 0; i < ga.length && !shared; i++) shared = gb.includes(ga[i] as number);
         if (!shared) this.block(a, b);
       }
     }
