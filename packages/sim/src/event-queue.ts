@@ -53,8 +53,11 @@ export class EventQueue<T> {
   private pushes = 0;
   private farPushes = 0;
   private spills = 0;
-  /** Time of the event `popUntil` returned last. */
-  poppedTime = 0;
+  /**
+   * Time of the event `popUntil` returned last. A typed array, not a number field: V8 boxed every time
+   * written to the field (a heap number per event).
+   */
+  readonly popped = new Float64Array(1);
 
   get size(): number {
     return this.count;
@@ -106,7 +109,7 @@ export class EventQueue<T> {
   }
 
   /**
-   * The earliest event when it is due at or before `limit` (removed, its time left in `poppedTime`);
+   * The earliest event when it is due at or before `limit` (removed, its time left in `popped[0]`);
    * undefined when the queue is empty or the next event is later. One call per event instead of a
    * peek and a pop: a time returned from a call that is not inlined is a heap-allocated number, and
    * the run loop asked for it twice per event.
@@ -121,13 +124,13 @@ export class EventQueue<T> {
       const farTime = far.peekTime();
       if (time < farTime || (time === farTime && (this.seqs[i] as number) < far.peekSeq())) {
         if (time > limit) return undefined;
-        this.poppedTime = time;
+        this.popped[0] = time;
         return this.pop();
       }
     }
     const farTime = far.peekTime();
     if (farTime > limit) return undefined;
-    this.poppedTime = farTime;
+    this.popped[0] = farTime;
     return this.pop();
   }
 

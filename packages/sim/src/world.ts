@@ -266,7 +266,7 @@ export class World {
     for (;;) {
       const event = queue.popUntil(time);
       if (event === undefined) break;
-      this.advanceTo(queue.poppedTime);
+      this.advanceTo(queue.popped[0] as number);
       this.dispatch(event);
     }
     if (time > this.time && Number.isFinite(time)) this.time = time;
