@@ -34,15 +34,17 @@ export class Commit {
   private countedTerm = -1;
 
   /**
-   * A follower acknowledged; `raised`: its match index went up. An acknowledgement that raised nothing
-   * (a heartbeat's, a read round's) cannot commit more unless something else `advance` counts changed
-   * since it last ran — the leader's durable copy, the voters, the term — so it is skipped then: about
-   * half the acknowledgements, and the verdict of every other is the same.
+   * A follower acknowledged; `raised`: its match index went up, to `match`. An acknowledgement that
+   * raised nothing (a heartbeat's, a read round's), or raised it no higher than the commit index (the
+   * third and fourth of five voters to hold an entry), cannot commit more: the majority's value moves
+   * only when a match above the commit index does. Unless something else `advance` counts changed since
+   * it last ran — the leader's durable copy, the voters, the term — it is skipped then: most
+   * acknowledgements, and the verdict of every other is the same.
    */
-  afterAck(raised: boolean): void {
+  afterAck(raised: boolean, match: number): void {
     const s = this.s;
     if (
-      raised ||
+      (raised && match > s.commitIndex) ||
       this.countedOwn !== Math.min(s.durableIndex, s.log.lastIndex) ||
       this.countedVoters !== this.parts.membership.voters ||
       this.countedTerm !== s.term

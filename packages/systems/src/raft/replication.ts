@@ -176,7 +176,7 @@ export class Replication {
       const raised = msg.matchIndex > p.match;
       if (raised) p.match = msg.matchIndex;
       if (p.next <= p.match) p.next = p.match + 1;
-      this.parts.commit.afterAck(raised);
+      this.parts.commit.afterAck(raised, p.match);
       this.parts.transfer.onCaughtUp(from, p);
       if (p.next <= s.log.lastIndex) this.sendAppend(from, false);
     } else {
