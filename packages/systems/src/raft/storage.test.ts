@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { World, type Env } from '@dslab/sim';
 import fc from 'fast-check';
-import { LOG_MAGIC, intactRecordAfter, logRecord, readRecord } from './log-record';
+import {
+  LOG_MAGIC,
+  SNAPSHOT_MAGIC,
+  decodeSnapshot,
+  encodeSnapshot,
+  intactRecordAfter,
+  logRecord,
+  readRecord,
+} from './log-record';
+import type { StoredSnapshot } from './storage';
 import { RaftStorage } from './storage';
 import type { Entry } from './types';
 
@@ -143,5 +152,54 @@ describe('raft log records', () => {
     bytes.set(record, 5);
     expect(intactRecordAfter(bytes, 0)).toBe(true);
     expect(intactRecordAfter(bytes, 5)).toBe(false);
+  });
+});
+
+/** Results as the state machine builds them: ok, then value, then error. */
+const resultArb = fc.oneof(
+  fc.record({ ok: fc.boolean() }),
+  fc.record({ ok: fc.boolean(), value: fc.option(anyText) }),
+  fc.record({ ok: fc.boolean(), error: anyText }),
+  fc.record({ ok: fc.boolean(), value: fc.option(anyText), error: anyText }),
+);
+
+const snapshotArb: fc.Arbitrary<StoredSnapshot> = fc.record({
+  lastIndex: count,
+  lastTerm: count,
+  voters: fc.array(anyText, { maxLength: 9 }),
+  data: fc.record({
+    kv: fc.array(fc.tuple(anyText, anyText), { maxLength: 20 }),
+    sessions: fc.array(fc.tuple(anyText, fc.record({ seq: count, result: resultArb })), { maxLength: 12 }),
+  }),
+});
+
+describe('raft snapshot files', () => {
+  it('decode to what JSON would have given back, key order included, for any text and any safe integer', () => {
+    fc.assert(
+      fc.property(snapshotArb, (snapshot) => {
+        const decoded = decodeSnapshot(encodeSnapshot(snapshot));
+        const viaJson = JSON.parse(JSON.stringify(snapshot)) as StoredSnapshot;
+        expect(decoded).toStrictEqual(viaJson);
+        expect(JSON.stringify(decoded)).toBe(JSON.stringify(viaJson)); // same key order: messages carry them
+      }),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+
+  it('refuse a file in another format, cut short or with any bit flipped, with a message', () => {
+    const bytes = encodeSnapshot({
+      lastIndex: 7,
+      lastTerm: 2,
+      voters: ['n1', 'n2', 'n3'],
+      data: { kv: [['k', 'v']], sessions: [['c1', { seq: 3, result: { ok: true, value: null } }]] },
+    });
+    expect(() => decodeSnapshot(new TextEncoder().encode('{"lastIndex":7}'))).toThrow(/magic/);
+    for (let cut = SNAPSHOT_MAGIC.length; cut < bytes.length; cut++)
+      expect(() => decodeSnapshot(bytes.slice(0, cut))).toThrow(/refusing to start/);
+    for (let bit = SNAPSHOT_MAGIC.length * 8; bit < bytes.length * 8; bit++) {
+      const flipped = bytes.slice();
+      flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+      expect(() => decodeSnapshot(flipped)).toThrow(/refusing to start/);
+    }
   });
 });

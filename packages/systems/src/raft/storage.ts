@@ -1,13 +1,22 @@
 /**
  * Raft's durable state on `env.disk`: term and vote (`meta`, replaced atomically), the log (`log`, binary
  * records after a magic, each naming its index, so a record for an index that already exists truncates
- * the tail; see `log-record.ts`), and the latest snapshot (`snapshot`, replaced atomically).
+ * the tail; see `log-record.ts`), and the latest snapshot (`snapshot`, binary too, replaced atomically).
  * Writes are buffered by the disk until `flush()`; the node flushes before it sends anything, so no
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
-import { LOG_MAGIC, intactRecordAfter, joined, logRecord, logRecords, readRecord } from './log-record';
+import {
+  LOG_MAGIC,
+  decodeSnapshot,
+  encodeSnapshot,
+  intactRecordAfter,
+  joined,
+  logRecord,
+  logRecords,
+  readRecord,
+} from './log-record';
 import type { Entry, SnapshotData } from './types';
 
 export interface StoredSnapshot {
@@ -75,7 +84,7 @@ export class RaftStorage {
 
   /** Writes a snapshot and rewrites the log with only the entries after it. */
   saveSnapshot(snapshot: StoredSnapshot, after: readonly Entry[]): void {
-    this.replaceAtomically('snapshot', encoder.encode(JSON.stringify(snapshot)));
+    this.replaceAtomically('snapshot', encodeSnapshot(snapshot));
     this.rewriteLog(snapshot.lastIndex + 1, after);
   }
 
@@ -133,9 +142,7 @@ export class RaftStorage {
       ? (JSON.parse(decoder.decode(metaBytes)) as { term: number; vote: NodeId | null })
       : { term: 0, vote: null };
     const snapshotBytes = this.disk.read('snapshot');
-    const snapshot = snapshotBytes
-      ? (JSON.parse(decoder.decode(snapshotBytes)) as StoredSnapshot)
-      : undefined;
+    const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : undefined;
     const base = snapshot?.lastIndex ?? 0;
     const entries: Entry[] = [];
     let torn = 0;
