@@ -35,6 +35,7 @@ function fakeReport(operations: number, check: CheckResult['verdict'] = 'lineari
     },
     throughputOkPerSecond: history.length / (end / 1000),
     latencyMs: { p50: 1, p99: 9, max: 30 },
+    keys: 4,
     lostAcknowledgedWrites: 0,
     finalReadsFailed: 0,
     faults,

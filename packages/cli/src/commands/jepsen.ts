@@ -142,7 +142,7 @@ export function registerJepsenCommand(program: Command): void {
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(
-          `${system.id}: ${report.valid ? 'valid' : 'INVALID'} — ${report.verdict}, ${report.operations.total} operations (ok ${report.operations.ok}, fail ${report.operations.fail}, unknown ${report.operations.info})`,
+          `${system.id}: ${report.verdict === 'unknown' ? 'UNDECIDED (the checker ran out of search budget)' : report.valid ? 'valid' : 'INVALID'} — ${report.verdict}, ${report.operations.total} operations on ${report.keys} keys (ok ${report.operations.ok}, fail ${report.operations.fail}, unknown ${report.operations.info})`,
         );
         console.log(
           `  ${report.faults.length} faults (${report.nemesis.join(', ') || 'none'}); ${report.throughputOkPerSecond.toFixed(0)} ok/s; latency p50 ${report.latencyMs.p50.toFixed(1)} ms, p99 ${report.latencyMs.p99.toFixed(1)} ms`,

@@ -1,14 +1,16 @@
 /**
  * Clients of a real KV cluster for the Jepsen-style test: each speaks RESP (ioredis, the Redis client
  * most Node services use) to one node, runs reads, writes with unique values and compare-and-sets on
- * a few keys, and records every operation with the harness clock. A timeout or a dropped connection
+ * a few keys at a time (`KeyRotation`), and records every operation with the harness clock. A timeout or a dropped connection
  * leaves a write's outcome unknown (`info`); a read that fails had no effect (`fail`).
  */
 import { Redis } from 'ioredis';
 import type { HistoryRecorder } from '@dslab/check';
+import type { KeyRotation } from './keys';
 
 export interface WorkloadOptions {
-  readonly keys: number;
+  /** Shared by all clients: which key each operation goes to. */
+  readonly keys: KeyRotation;
   readonly readFraction: number;
   readonly password?: string;
   readonly timeoutMs: number;
@@ -49,7 +51,7 @@ export class JepsenClient {
   /** Runs random operations until `stop()`. */
   async run(): Promise<void> {
     while (this.running) {
-      const key = `k${Math.floor(Math.random() * this.options.keys)}`;
+      const key = this.options.keys.take(Math.random());
       const roll = Math.random();
       if (roll < this.options.readFraction) await this.read(key);
       else if (roll < this.options.readFraction + (1 - this.options.readFraction) * 0.7)

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { KeyRotation } from './keys';
 import { HistoryRecorder, checkLinearizable, kvModel, type CheckResult, type History } from '@dslab/check';
 import { LocalCluster } from '../real/launcher';
 import { JepsenClient } from './clients';
@@ -19,7 +20,10 @@ export interface JepsenOptions {
   readonly timeMs: number;
   readonly clients: number;
   readonly nemesis: readonly NemesisKind[];
+  /** Keys in use at once (default 4). */
   readonly keys?: number;
+  /** Operations each key takes before a fresh one replaces it (default 1,000; see `KeyRotation`). */
+  readonly opsPerKey?: number;
   readonly dataDir?: string;
   readonly log?: (line: string) => void;
   /** Called about once a second with the elapsed fraction of the test phase. */
@@ -34,6 +38,8 @@ export interface JepsenReport {
   readonly durationMs: number;
   readonly valid: boolean;
   readonly verdict: CheckResult['verdict'];
+  /** How many keys the operations went to (each at most `opsPerKey`, checked as its own register). */
+  readonly keys: number;
   readonly operations: {
     readonly total: number;
     readonly ok: number;
@@ -124,7 +130,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
   const now = () => performance.now() - origin;
   const recorder = new HistoryRecorder();
   let counter = 0;
-  const keys = options.keys ?? 4;
+  const keys = new KeyRotation(options.keys ?? 4, options.opsPerKey ?? 1_000);
   const clients: JepsenClient[] = [];
   try {
     if (!(await waitForLeader(cluster, 15_000, password)))
@@ -157,14 +163,14 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
     await Promise.all(running);
     nemesis.healAll();
     await waitForLeader(cluster, 15_000, password);
-    // Final reads: every key, from every client, retried until the healed cluster answers.
+    // Final reads: every key used, from every client, retried until the healed cluster answers.
     const finalFrom = now();
     let finalReadsFailed = 0;
     for (const c of clients) {
-      for (let k = 0; k < keys; k++) {
+      for (const key of keys.used) {
         let ok = false;
         for (let attempt = 0; attempt < 20 && !ok; attempt++) {
-          ok = await c.read(`k${k}`);
+          ok = await c.read(key);
           if (!ok) await sleep(250);
         }
         if (!ok) finalReadsFailed++;
@@ -186,6 +192,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
       durationMs,
       valid: check.verdict === 'linearizable' && lost === 0 && finalReadsFailed === 0,
       verdict: check.verdict,
+      keys: keys.used.length,
       operations: {
         total: history.length,
         ok: history.filter((op) => op.outcome === 'ok').length,
