@@ -126,7 +126,10 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
   private leaseUntil = 0;
   private lastLeaseRequest = -Infinity;
   private promotingTo: number | undefined;
-  /** Each client session's highest request id seen: a duplicated packet must not commit twice. */
+  /**
+   * Each client session's highest request id seen: a duplicated packet must not commit twice. Filled
+   * from every record applied too, so a restarted primary or a promoted standby knows it as well.
+   */
   private readonly lastRequest = new Map<NodeId, number>();
 
   constructor(
@@ -283,6 +286,8 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
       timeline: this.control.timeline,
       key: msg.key,
       value: msg.value,
+      client,
+      request: msg.id,
     };
     this.wal.append(record);
     this.config.observer?.written(this.env.id, record);
@@ -540,6 +545,13 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
     const current = this.kv.get(record.key);
     if (!current || current.version < record.end)
       this.kv.set(record.key, { value: record.value, version: record.end });
+    if (
+      record.client !== undefined &&
+      (this.lastRequest.get(record.client) ?? 0) < (record.request as number)
+    ) {
+      if (this.lastRequest.size >= MAX_SESSIONS) this.lastRequest.clear();
+      this.lastRequest.set(record.client, record.request as number);
+    }
   }
 
   // ---- reads ----

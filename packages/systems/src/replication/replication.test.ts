@@ -110,3 +110,29 @@ describe('the cluster', () => {
     );
   });
 });
+
+describe('client sessions', () => {
+  it('a duplicate of a served write does not commit again after the primary restarts', () => {
+    const params = replicationParams.parse({ syncCount: 1, commitLevel: 'on', clients: 1 });
+    const cluster = buildReplicationCluster(params, 3, { scripted: true });
+    const primary = 'n1';
+    cluster.world.at(100, 'write', () => cluster.client('c1').write('dup', 'once'));
+    cluster.world.runFor(400);
+    const written = cluster.node(primary).valueOf('dup');
+    expect(written.value).toBe('once');
+    const records = cluster.node(primary).snapshot().records;
+    cluster.world.crash(primary);
+    cluster.world.restart(primary);
+    cluster.world.runFor(50);
+    expect(cluster.node(primary).role).toBe('primary');
+    // The network hands the restarted primary a copy of the old packet: the client's first request, id 1.
+    cluster.node(primary).onMessage('c1', { type: 'write', id: 1, key: 'dup', value: 'once', level: 'on' });
+    cluster.world.runFor(400);
+    expect(cluster.node(primary).snapshot().records).toBe(records);
+    expect(cluster.node(primary).valueOf('dup')).toEqual(written);
+    // A new request of the same session does commit: the primary was taking writes all along.
+    cluster.node(primary).onMessage('c1', { type: 'write', id: 2, key: 'dup', value: 'twice', level: 'on' });
+    cluster.world.runFor(400);
+    expect(cluster.node(primary).snapshot().records).toBe(records + 1);
+  });
+});

@@ -4,7 +4,7 @@
  * compare against). Every record is appended to the node's disk; only `sync()` makes it survive a
  * crash, and a restart reads back what was synced, dropping a torn last line.
  */
-import { invariant, utf8, type Disk } from '@dslab/sim';
+import { invariant, utf8, type Disk, type NodeId } from '@dslab/sim';
 
 /** One committed single-key write, as it sits in the WAL. */
 export interface WalRecord {
@@ -16,6 +16,12 @@ export interface WalRecord {
   readonly timeline: number;
   readonly key: string;
   readonly value: string;
+  /**
+   * The session and request that wrote it: whoever replays the record (a restarted primary, a standby
+   * later promoted) learns the request was served, so a duplicate of it does not commit again.
+   */
+  readonly client?: NodeId;
+  readonly request?: number;
 }
 
 /** Where the first record starts: PostgreSQL's first WAL segment after initdb begins at 0/1000000. */
@@ -138,9 +144,16 @@ function parseRecord(line: string): WalRecord | undefined {
       typeof r.end === 'number' &&
       typeof r.timeline === 'number' &&
       typeof r.key === 'string' &&
-      typeof r.value === 'string'
-    )
-      return { start: r.start, end: r.end, timeline: r.timeline, key: r.key, value: r.value };
+      typeof r.value === 'string' &&
+      (r.client === undefined) === (r.request === undefined) &&
+      (r.client === undefined || typeof r.client === 'string') &&
+      (r.request === undefined || typeof r.request === 'number')
+    ) {
+      const { start, end, timeline, key, value, client, request } = r;
+      return client === undefined
+        ? { start, end, timeline, key, value }
+        : { start, end, timeline, key, value, client, request: request as number };
+    }
   } catch {
     return undefined;
   }
