@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackgroundSync, Disk, NodeId } from '@dslab/sim';
 import { RaftNode } from './node';
+import { MAX_PENDING_SYNCS } from './state';
 import { RaftStorage } from './storage';
 import { FakeEnv, logOf, testConfig, type Sent } from './test-support/single-node';
 import type { Entry, RaftMessage } from './types';
@@ -134,6 +135,28 @@ describe('Raft on a disk that fsyncs in the background', () => {
     h.env.endFsyncs();
     expect(h.node.commitIndex).toBe(3);
     expect(responses(h.env.take())).toHaveLength(1);
+  });
+
+  it('remembers at most MAX_PENDING_SYNCS syncs in flight and still counts all once they end', () => {
+    const h = leaderOf(logOf(1, 2), 2);
+    let seq = 0;
+    // More syncs than the ring holds, none of them ending; both followers commit each thousand (so the
+    // waiting clients stay under their own bound).
+    while (seq < MAX_PENDING_SYNCS + 500) {
+      for (let k = 0; k < 1_000; k++) deliver(h, 'c1', { ...put, seq: ++seq } as RaftMessage);
+      deliver(h, 'n2', ack(3, h.node.log.lastIndex, 2));
+      deliver(h, 'n3', ack(3, h.node.log.lastIndex, 2));
+      expect(h.node.commitIndex).toBe(h.node.log.lastIndex);
+    }
+    for (let k = 0; k < 500; k++) deliver(h, 'c1', { ...put, seq: ++seq } as RaftMessage);
+    const last = h.node.log.lastIndex;
+    expect(last).toBe(2 + seq);
+    deliver(h, 'n2', ack(3, last, 2));
+    expect(h.node.commitIndex).toBe(last - 500); // one follower, and the leader's copy not yet durable
+    h.env.take();
+    h.env.endFsyncs();
+    expect(h.node.commitIndex).toBe(last);
+    expect(responses(h.env.take())).toHaveLength(500);
   });
 
   it('does not count entries it overwrote as durable: a follower that cut its log and then leads', () => {
