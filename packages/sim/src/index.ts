@@ -11,6 +11,7 @@ export type {
 } from './env';
 export { Rng, labelHash } from './rng';
 export { murmur3, fnv1a, hashPair, utf8 } from './hash';
+export { printable } from './printable';
 export {
   World,
   type WorldOptions,

@@ -185,6 +185,17 @@ describe('shared consumer shapes', () => {
   const poll = { type: 'poll', process: 'w', topic: 't', partition: 0, records: [] };
   const cases: [string, unknown[], RegExp][] = [
     ['a consumer that is not an object', [{ ...poll, consumer: 'q' }], /consumer must be an object/],
+    // JSON can say this; String() throws a TypeError on it (found by the fuzz below).
+    [
+      'a type that cannot be printed',
+      JSON.parse('[{"type": {"toString": ""}}]') as unknown[],
+      /got \{"toString":""\}/,
+    ],
+    [
+      'a kind that cannot be printed',
+      [{ ...poll, consumer: { kind: { toString: '' }, name: 'q' } }],
+      /"shared"/,
+    ],
     ['a consumer of another kind', [{ ...poll, consumer: { kind: 'group', name: 'q' } }], /"shared"/],
     ['a consumer without a name', [{ ...poll, consumer: { kind: 'shared' } }], /consumer.name/],
     ['a shared poll with a group', [{ ...poll, group: 'g', consumer: queue }], /no group or reset/],

@@ -3,6 +3,7 @@
  * operation's shape, and for shared consumers what ties operations together (every poll of a consumer
  * agrees on its topic and guarantee; an ack follows a delivery of its message to that worker).
  */
+import { printable } from '@dslab/sim';
 import type { LogHistory, LogOp } from './types';
 
 export class LogHistoryError extends Error {
@@ -41,7 +42,7 @@ function validateConsumer(i: number, op: Partial<Record<string, unknown>>, conte
   if (consumer === null || typeof consumer !== 'object' || Array.isArray(consumer))
     throw new LogHistoryError(i, 'consumer must be an object {kind: "shared", name}');
   if (consumer.kind !== 'shared')
-    throw new LogHistoryError(i, `consumer.kind must be "shared", got ${String(consumer.kind)}`);
+    throw new LogHistoryError(i, `consumer.kind must be "shared", got ${printable(consumer.kind)}`);
   requireString(i, consumer.name, 'consumer.name');
   if (consumer.ordered !== undefined && typeof consumer.ordered !== 'boolean')
     throw new LogHistoryError(i, 'consumer.ordered must be a boolean');
@@ -72,9 +73,9 @@ function validateAck(i: number, op: Partial<Record<string, unknown>>, context: S
   requireString(i, op.topic, 'topic');
   if (typeof op.value !== 'string') throw new LogHistoryError(i, 'value must be a string');
   if (!ACK_KINDS.has(op.kind as string))
-    throw new LogHistoryError(i, `kind must be ack, nak or term, got ${String(op.kind)}`);
+    throw new LogHistoryError(i, `kind must be ack, nak or term, got ${printable(op.kind)}`);
   if (op.outcome !== 'ok' && op.outcome !== 'unknown')
-    throw new LogHistoryError(i, `an ack's outcome must be ok or unknown, got ${String(op.outcome)}`);
+    throw new LogHistoryError(i, `an ack's outcome must be ok or unknown, got ${printable(op.outcome)}`);
   const name = op.consumer as string;
   const declared = context.consumers.get(name);
   if (declared === undefined)
@@ -87,7 +88,7 @@ function validateAck(i: number, op: Partial<Record<string, unknown>>, context: S
   if (!context.delivered.has(name + SEP + (op.process as string) + SEP + op.value))
     throw new LogHistoryError(
       i,
-      `${String(op.process)} settles ${JSON.stringify(op.value)}, which ${JSON.stringify(name)} never delivered to it before`,
+      `${printable(op.process)} settles ${JSON.stringify(op.value)}, which ${JSON.stringify(name)} never delivered to it before`,
     );
 }
 
@@ -104,7 +105,7 @@ function validateOne(i: number, raw: unknown, context: SharedContext): void {
       if (!OUTCOMES.has(op.outcome as string))
         throw new LogHistoryError(
           i,
-          `outcome must be ok, fail, unknown or aborted, got ${String(op.outcome)}`,
+          `outcome must be ok, fail, unknown or aborted, got ${printable(op.outcome)}`,
         );
       if (op.partition !== undefined && !isOffset(op.partition))
         throw new LogHistoryError(i, 'partition must be a non-negative integer');
@@ -159,7 +160,7 @@ function validateOne(i: number, raw: unknown, context: SharedContext): void {
       return;
     }
     default:
-      throw new LogHistoryError(i, `type must be send, poll, commit or ack, got ${String(op.type)}`);
+      throw new LogHistoryError(i, `type must be send, poll, commit or ack, got ${printable(op.type)}`);
   }
 }
 

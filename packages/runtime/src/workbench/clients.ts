@@ -3,6 +3,7 @@
  * next msg_id and waits for the reply whose in_reply_to names it, or for its timeout. A reply that
  * arrives after the timeout is counted and ignored.
  */
+import { printable } from '@dslab/sim';
 import { isDefiniteError, type BodyFields, type MaelstromMessage } from './protocol';
 import type { Party, WorkbenchNet } from './net';
 import type { Outcome } from './workload';
@@ -61,7 +62,7 @@ export class ClientParty implements Party {
     else
       waiting.resolve({
         kind: 'info',
-        why: `error ${String(body.code)} ${String(body.text ?? '')}`.trim(),
+        why: `error ${printable(body.code)} ${printable(body.text ?? '')}`.trim(),
         call: waiting.call,
         ret,
       });
