@@ -186,6 +186,30 @@ describe('raft snapshot files', () => {
     );
   });
 
+  it('write a long value as its length and its UTF-8 bytes, the same whichever way it is copied', () => {
+    // 15, 16 and 17 straddle the point where the engine copies the text instead of a loop.
+    for (const value of [
+      'a'.repeat(15),
+      'b'.repeat(16),
+      'c'.repeat(120),
+      'é'.repeat(20),
+      `${'d'.repeat(20)}🙂`,
+    ]) {
+      const bytes = encodeSnapshot({
+        lastIndex: 1,
+        lastTerm: 1,
+        voters: [],
+        data: { kv: [['k', value]], sessions: [] },
+      });
+      const utf8 = new TextEncoder().encode(value);
+      // The value is followed by the session count (one byte: 0) and the checksum (four).
+      const at = bytes.length - 4 - 1 - utf8.length;
+      expect([...bytes.subarray(at, at + utf8.length)]).toEqual([...utf8]);
+      expect(bytes[at - 1]).toBe(utf8.length); // its length, a one-byte varint below 128
+      expect(decodeSnapshot(bytes).data.kv).toEqual([['k', value]]);
+    }
+  });
+
   it('refuse a file in another format, cut short or with any bit flipped, with a message', () => {
     const bytes = encodeSnapshot({
       lastIndex: 7,
