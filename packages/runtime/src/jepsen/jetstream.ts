@@ -300,13 +300,24 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     const admin = await connectTo(cluster.servers, 'dslab-admin');
     connections.push(admin);
     const jsm = await jetstreamManager(admin);
-    await jsm.streams.add({
-      name: JETSTREAM_STREAM,
-      subjects: [`${SUBJECT_PREFIX}>`],
-      num_replicas: 3,
-      storage: StorageType.File,
-      duplicate_window: nanos(120_000),
-    });
+    // Every server sees a meta leader by now, but the leader may not have heard from each peer yet:
+    // until it has, an R3 stream is refused with "no suitable peers for placement". Retry that alone.
+    const placeBy = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await jsm.streams.add({
+          name: JETSTREAM_STREAM,
+          subjects: [`${SUBJECT_PREFIX}>`],
+          num_replicas: 3,
+          storage: StorageType.File,
+          duplicate_window: nanos(120_000),
+        });
+        break;
+      } catch (error) {
+        if (!/no suitable peers/.test((error as Error).message) || Date.now() > placeBy) throw error;
+        await sleep(250);
+      }
+    }
     await jsm.consumers.add(JETSTREAM_STREAM, {
       durable_name: GROUP,
       ack_policy: AckPolicy.Explicit,
