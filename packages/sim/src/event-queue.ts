@@ -58,6 +58,8 @@ export class EventQueue<T> {
    * written to the field (a heap number per event).
    */
   readonly popped = new Float64Array(1);
+  /** The bucket of the event `windowFirst` found. */
+  private firstSlot = 0;
 
   get size(): number {
     return this.count;
@@ -86,26 +88,8 @@ export class EventQueue<T> {
   /** Removes and returns the earliest event. */
   pop(): T {
     if (this.count === 0) throw new RangeError('EventQueue.pop on an empty queue');
-    this.count--;
-    if (++this.pops === TUNE_EVERY) this.tune();
-    const far = this.far;
-    if (this.inWindow > 0 || this.jump()) {
-      const slot = this.front();
-      const i = slot * PER_BUCKET + (this.heads[slot] as number);
-      const time = this.times[i] as number;
-      const farTime = far.peekTime();
-      if (time < farTime || (time === farTime && (this.seqs[i] as number) < far.peekSeq())) {
-        const item = this.items[i] as T;
-        this.items[i] = undefined; // let the payload be collected
-        const head = (this.heads[slot] as number) + 1;
-        if (head === this.counts[slot]) this.heads[slot] = this.counts[slot] = 0;
-        else this.heads[slot] = head;
-        this.inWindow--;
-        this.popsFromWindow++;
-        return item;
-      }
-    }
-    return far.pop();
+    const i = this.windowFirst();
+    return i >= 0 ? this.takeFromWindow(i) : this.takeFromFar();
   }
 
   /**
@@ -116,22 +100,55 @@ export class EventQueue<T> {
    */
   popUntil(limit: number): T | undefined {
     if (this.count === 0) return undefined;
+    const i = this.windowFirst();
+    const time = i >= 0 ? (this.times[i] as number) : this.far.peekTime();
+    if (time > limit) return undefined;
+    this.popped[0] = time;
+    return i >= 0 ? this.takeFromWindow(i) : this.takeFromFar();
+  }
+
+  /**
+   * Where the earliest event is: its index in the window (its bucket left in `firstSlot`), or -1 when
+   * the far heap's comes first. Ties go to the lower sequence number, as in the heap.
+   */
+  private windowFirst(): number {
+    if (this.inWindow === 0 && !this.jump()) return -1;
+    const slot = this.front();
+    const i = slot * PER_BUCKET + (this.heads[slot] as number);
+    const time = this.times[i] as number;
     const far = this.far;
-    if (this.inWindow > 0 || this.jump()) {
-      const slot = this.front();
-      const i = slot * PER_BUCKET + (this.heads[slot] as number);
-      const time = this.times[i] as number;
-      const farTime = far.peekTime();
-      if (time < farTime || (time === farTime && (this.seqs[i] as number) < far.peekSeq())) {
-        if (time > limit) return undefined;
-        this.popped[0] = time;
-        return this.pop();
-      }
-    }
     const farTime = far.peekTime();
-    if (farTime > limit) return undefined;
-    this.popped[0] = farTime;
-    return this.pop();
+    if (time < farTime || (time === farTime && (this.seqs[i] as number) < far.peekSeq())) {
+      this.firstSlot = slot;
+      return i;
+    }
+    return -1;
+  }
+
+  /** Removes the window's event at `i`, found by `windowFirst`. */
+  private takeFromWindow(i: number): T {
+    const slot = this.firstSlot;
+    const item = this.items[i] as T;
+    this.items[i] = undefined; // let the payload be collected
+    const head = (this.heads[slot] as number) + 1;
+    if (head === this.counts[slot]) this.heads[slot] = this.counts[slot] = 0;
+    else this.heads[slot] = head;
+    this.inWindow--;
+    this.popsFromWindow++;
+    this.countPop();
+    return item;
+  }
+
+  private takeFromFar(): T {
+    const item = this.far.pop();
+    this.countPop();
+    return item;
+  }
+
+  /** One event fewer; every TUNE_EVERY pops, a look at the width (after the pop: it may re-bucket). */
+  private countPop(): void {
+    this.count--;
+    if (++this.pops === TUNE_EVERY) this.tune();
   }
 
   /**
