@@ -48,13 +48,14 @@ export const DROPPED_BY_LOSS = -2;
 export class Network {
   private defaults: LinkConfig = defaultLink;
   private overrides = new Map<string, LinkConfig>();
-  /** Directed pairs "from→to" that cannot communicate right now. */
-  private blocked = new Set<string>();
   /**
-   * The same pairs by sender, then receiver: what every send and delivery asks during a partition, by
-   * two lookups of node ids (whose hashes the strings keep) instead of building and hashing "from→to".
+   * Directed pairs that cannot communicate right now, by sender then receiver: what every send and
+   * delivery asks during a partition, by two lookups of node ids (whose hashes the strings keep)
+   * instead of building and hashing a "from→to" string.
    */
   private blockedFrom = new Map<NodeId, Set<NodeId>>();
+  /** How many pairs `blockedFrom` holds. */
+  private blockedCount = 0;
   private busyUntil = new Map<string, number>();
   private lastArrival = new Map<string, number>();
   private description = 'healthy';
@@ -96,17 +97,16 @@ export class Network {
    */
   private plain = true;
 
-  /** Blocks from → to (both views of the blocked pairs). */
   private block(from: NodeId, to: NodeId): void {
-    this.blocked.add(from + '→' + to);
     let receivers = this.blockedFrom.get(from);
     if (!receivers) this.blockedFrom.set(from, (receivers = new Set()));
+    if (!receivers.has(to)) this.blockedCount++;
     receivers.add(to);
   }
 
   private unblockAll(): void {
-    this.blocked.clear();
     this.blockedFrom.clear();
+    this.blockedCount = 0;
   }
 
   private refreshFlags(): void {
@@ -118,12 +118,12 @@ export class Network {
       link.bandwidthBytesPerMs === undefined &&
       !link.fifo &&
       this.overrides.size === 0 &&
-      this.blocked.size === 0;
+      this.blockedCount === 0;
   }
 
   /** Cheap test for the hot path: true when no partition or block is in force. */
   get fullyConnected(): boolean {
-    return this.blocked.size === 0;
+    return this.blockedCount === 0;
   }
 
   link(from: NodeId, to: NodeId): LinkConfig {
@@ -206,7 +206,7 @@ export class Network {
   }
 
   isBlocked(from: NodeId, to: NodeId): boolean {
-    return this.blocked.size > 0 && this.blockedFrom.get(from)?.has(to) === true;
+    return this.blockedCount > 0 && this.blockedFrom.get(from)?.has(to) === true;
   }
 
   /** Human-readable state, for the lab and reports. */
@@ -215,7 +215,9 @@ export class Network {
   }
 
   blockedPairs(): [NodeId, NodeId][] {
-    return [...this.blocked].map((key) => key.split('→') as [NodeId, NodeId]);
+    const pairs: [NodeId, NodeId][] = [];
+    for (const [from, receivers] of this.blockedFrom) for (const to of receivers) pairs.push([from, to]);
+    return pairs;
   }
 
   /**
@@ -230,7 +232,7 @@ export class Network {
   }
 
   private routeLink(from: NodeId, to: NodeId, now: number, msg: unknown, copy: boolean): number {
-    if (!copy && this.blocked.size > 0 && this.blockedFrom.get(from)?.has(to) === true)
+    if (!copy && this.blockedCount > 0 && this.blockedFrom.get(from)?.has(to) === true)
       return DROPPED_BY_PARTITION;
     const link =
       this.overrides.size === 0 ? this.defaults : (this.overrides.get(from + '→' + to) ?? this.defaults);
