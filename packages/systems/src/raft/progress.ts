@@ -23,6 +23,13 @@ export interface Progress {
   sentAt: number;
 }
 
+/** Notes that `p`'s follower acknowledged `round`; true when it is newer than any it acknowledged before. */
+export function ackRound(p: Progress, round: number): boolean {
+  if (round <= p.ackedRound) return false;
+  p.ackedRound = round;
+  return true;
+}
+
 export class ProgressTracker {
   /** Insertion order is the order a broadcast visits the peers in, so it is part of the trace. */
   private readonly peers = new Map<NodeId, Progress>();

@@ -6,7 +6,7 @@
 import type { NodeId, TimerId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
-import { ProgressTracker, type Progress } from './progress';
+import { ProgressTracker, ackRound, type Progress } from './progress';
 import type { Parts, ServerState } from './state';
 import type { AppendEntries, AppendReply, Entry } from './types';
 
@@ -145,10 +145,10 @@ export class Replication {
 
   /**
    * What every reply to a leader's AppendEntries or InstallSnapshot does first: step down for a higher
-   * term, ignore a stale one, and note that the follower is alive and acknowledged `round`. Returns
-   * the follower's progress when the reply is for this leader.
+   * term, ignore a stale one, and note that the follower is alive (the caller notes its round with
+   * `ackRound`). Returns the follower's progress when the reply is for this leader.
    */
-  acknowledgement(from: NodeId, term: number, round: number): Progress | undefined {
+  acknowledgement(from: NodeId, term: number): Progress | undefined {
     const s = this.s;
     if (term > s.term) {
       this.parts.elections.becomeFollower(term, null);
@@ -158,19 +158,14 @@ export class Replication {
     const p = this.progress.get(from);
     if (!p) return undefined; // removed from the configuration meanwhile
     p.active = true;
-    this.roundRaised = round > p.ackedRound;
-    if (this.roundRaised) p.ackedRound = round;
     return p;
   }
 
-  /** Whether the last `acknowledgement` raised the follower's acknowledged round. */
-  roundRaised = false;
-
   onAppendReply(from: NodeId, msg: AppendReply): void {
     const s = this.s;
-    const p = this.acknowledgement(from, msg.term, msg.round);
+    const p = this.acknowledgement(from, msg.term);
     if (!p) return;
-    const roundRaised = this.roundRaised;
+    const roundRaised = ackRound(p, msg.round);
     if (msg.success) {
       p.probing = false;
       const raised = msg.matchIndex > p.match;

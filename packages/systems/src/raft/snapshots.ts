@@ -5,7 +5,7 @@
  */
 import type { NodeId } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
-import type { Progress } from './progress';
+import { ackRound, type Progress } from './progress';
 import { stateMachineFor, type Parts, type ServerState } from './state';
 import type { StoredSnapshot } from './storage';
 import type { InstallSnapshot, SnapshotReply } from './types';
@@ -85,8 +85,9 @@ export class Snapshots {
   /** The leader's side again: the follower now holds everything up to the snapshot. */
   onSnapshotReply(from: NodeId, msg: SnapshotReply): void {
     const replication = this.parts.replication;
-    const p = replication.acknowledgement(from, msg.term, msg.round);
+    const p = replication.acknowledgement(from, msg.term);
     if (!p) return;
+    ackRound(p, msg.round);
     p.probing = false; // the follower now agrees with the leader up to the snapshot
     if (msg.lastIndex > p.match) p.match = msg.lastIndex;
     if (p.next <= p.match) p.next = p.match + 1;
