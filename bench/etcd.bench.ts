@@ -25,12 +25,12 @@ const VALUE_SIZE = 256;
 const KEYSPACE = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rssMb(pids: readonly number[]): number {
+/** The sum over `pids` of a kB figure one of their `/proc/<pid>/` files reports, in MB. */
+function procMb(pids: readonly number[], file: string, field: RegExp): number {
   let kb = 0;
   for (const pid of pids) {
     try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb += Number(match?.[1] ?? 0);
+      kb += Number(field.exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0);
     } catch {
       /* exited */
     }
@@ -38,23 +38,14 @@ function rssMb(pids: readonly number[]): number {
   return kb / 1024;
 }
 
+const rssMb = (pids: readonly number[]) => procMb(pids, 'status', /VmRSS:\s+(\d+) kB/);
+
 /**
  * The members' proportional set size: each resident page divided by the number of processes mapping
  * it. RSS counts the pages of the server's binary once per member although they are in memory once
  * (Node's are 39 MB per member here, etcd's 18 MB); PSS counts them once for the three.
  */
-function pssMb(pids: readonly number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      kb += Number(match?.[1] ?? 0);
-    } catch {
-      /* exited */
-    }
-  }
-  return kb / 1024;
-}
+const pssMb = (pids: readonly number[]) => procMb(pids, 'smaps_rollup', /^Pss:\s+(\d+) kB/m);
 
 /** User + system CPU seconds the processes have used so far (`/proc/<pid>/stat`, clock ticks of 10 ms). */
 function processCpuSeconds(pids: readonly number[]): number {
