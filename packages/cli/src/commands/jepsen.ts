@@ -12,7 +12,7 @@ import {
 import { historyToJsonLines, renderHistoryHtml } from '@dslab/check';
 import { parsePositiveCount } from '../options';
 import { requireSystem } from '../registry';
-import { CliError, EXIT_INVALID, EXIT_VALID } from '../errors';
+import { CliError, EXIT_ERROR, EXIT_INVALID, EXIT_VALID } from '../errors';
 import { selfCommand } from './cluster';
 import { runJetStreamCommand } from './jepsen-jetstream';
 
@@ -139,10 +139,13 @@ export function registerJepsenCommand(program: Command): void {
       if (interactive) bar.stop();
       const { history: _history, check: _check, ...summary } = report;
       writeJepsenReport(options.out, system.id, report);
+      // Undecided only when nothing else failed: a lost write or a failed final read is a verdict.
+      const undecided =
+        report.verdict === 'unknown' && report.lostAcknowledgedWrites === 0 && report.finalReadsFailed === 0;
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(
-          `${system.id}: ${report.verdict === 'unknown' ? 'UNDECIDED (the checker ran out of search budget)' : report.valid ? 'valid' : 'INVALID'} — ${report.verdict}, ${report.operations.total} operations on ${report.keys} keys (ok ${report.operations.ok}, fail ${report.operations.fail}, unknown ${report.operations.info})`,
+          `${system.id}: ${report.valid ? 'valid' : undecided ? 'UNDECIDED (the checker ran out of search budget)' : 'INVALID'} — ${report.verdict}, ${report.operations.total} operations on ${report.keys} keys (ok ${report.operations.ok}, fail ${report.operations.fail}, unknown ${report.operations.info})`,
         );
         console.log(
           `  ${report.faults.length} faults (${report.nemesis.join(', ') || 'none'}); ${report.throughputOkPerSecond.toFixed(0)} ok/s; latency p50 ${report.latencyMs.p50.toFixed(1)} ms, p99 ${report.latencyMs.p99.toFixed(1)} ms`,
@@ -152,6 +155,6 @@ export function registerJepsenCommand(program: Command): void {
         );
         console.log(`  report: ${join(options.out, 'report.html')}`);
       }
-      process.exitCode = report.valid ? EXIT_VALID : EXIT_INVALID;
+      process.exitCode = report.valid ? EXIT_VALID : undecided ? EXIT_ERROR : EXIT_INVALID;
     });
 }
