@@ -220,8 +220,12 @@ function encodeRecord(index: number, entry: Entry): Uint8Array {
 
 // ---- snapshots ----
 
-/** First bytes of a snapshot file in this format: "dslabRS" and a format version. */
-export const SNAPSHOT_MAGIC = new Uint8Array([0x64, 0x73, 0x6c, 0x61, 0x62, 0x52, 0x53, 0x01]);
+/**
+ * First bytes of a snapshot file: "dslabRS" and a format version. Version 2 carries the log's tail after
+ * the snapshot (see `encodeSnapshot`); version 1, the snapshot alone, is still read.
+ */
+export const SNAPSHOT_MAGIC = new Uint8Array([0x64, 0x73, 0x6c, 0x61, 0x62, 0x52, 0x53, 0x02]);
+const SNAPSHOT_V1 = 0x01;
 
 // A session's result in one byte of flags, then its strings.
 const RESULT_OK = 1;
@@ -240,10 +244,14 @@ function writeResult(result: KvResult): void {
 
 /**
  * A snapshot file: the magic, then the record format's length · payload · checksum around the snapshot
- * (index, term, voters, the data in order, each session's seq and result). Binary for the same reason
- * as the log: JSON was most of the time a member spent taking or loading one.
+ * (index, term, voters, the data in order, each session's seq and result), then the same frame around
+ * `tail`: the log records after the snapshot's index, which the node still holds. Binary for the same
+ * reason as the log: JSON was most of the time a member spent taking or loading one.
+ *
+ * The tail rides in the snapshot file so that the log needs no rewrite when it is compacted: one
+ * appended file, intact or not as a whole, replaces the old snapshot and every older log segment.
  */
-export function encodeSnapshot(snapshot: StoredSnapshot): Uint8Array {
+export function encodeSnapshot(snapshot: StoredSnapshot, tail: readonly Uint8Array[] = []): Uint8Array {
   at = 4;
   writeUint(snapshot.lastIndex);
   writeUint(snapshot.lastTerm);
@@ -262,11 +270,21 @@ export function encodeSnapshot(snapshot: StoredSnapshot): Uint8Array {
     writeResult(record.result);
   }
   setU32(scratch, 0, at - 4);
-  const out = new Uint8Array(SNAPSHOT_MAGIC.length + at + 4);
+  let tailBytes = 0;
+  for (const record of tail) tailBytes += record.length;
+  const out = new Uint8Array(SNAPSHOT_MAGIC.length + at + 4 + 4 + tailBytes + 4);
   out.set(SNAPSHOT_MAGIC);
   const body = out.subarray(SNAPSHOT_MAGIC.length);
   body.set(scratch.subarray(0, at));
   setU32(body, at, murmur3(body.subarray(0, at), CHECKSUM_SEED));
+  const frame = body.subarray(at + 4);
+  setU32(frame, 0, tailBytes);
+  let offset = 4;
+  for (const record of tail) {
+    frame.set(record, offset);
+    offset += record.length;
+  }
+  setU32(frame, offset, murmur3(frame.subarray(0, offset), CHECKSUM_SEED));
   return out;
 }
 
@@ -468,23 +486,51 @@ function readResult(r: Reader): KvResult {
   return error === undefined ? { ok, value } : { ok, value, error };
 }
 
+/**
+ * A snapshot file that a crash cut short or that a flipped bit spoiled (every byte is under a checksum).
+ * Recovery passes over such a file to an older snapshot; a file in another format stops it.
+ */
+export class DamagedSnapshot extends Error {}
+
+/** What a snapshot file holds: the snapshot and the log records after it (none in a version-1 file). */
+export interface SnapshotFile {
+  readonly snapshot: StoredSnapshot;
+  readonly tail: readonly LogRecord[];
+}
+
 /** The snapshot in a snapshot file; a clear error when the file is not an intact one in this format. */
 export function decodeSnapshot(bytes: Uint8Array): StoredSnapshot {
+  return decodeSnapshotFile(bytes).snapshot;
+}
+
+/** The snapshot and tail in a snapshot file: `DamagedSnapshot` when it is not intact, an Error when foreign. */
+export function decodeSnapshotFile(bytes: Uint8Array): SnapshotFile {
   const magic = SNAPSHOT_MAGIC.length;
-  for (let k = 0; k < magic; k++) {
+  for (let k = 0; k < magic - 1; k++) {
+    if (k >= bytes.length)
+      throw new DamagedSnapshot('raft snapshot: the file is cut short; refusing to start');
     if (bytes[k] !== SNAPSHOT_MAGIC[k])
       throw new Error("raft snapshot: the file does not start with this format's magic; refusing to start");
   }
+  const version = bytes[magic - 1];
+  if (version === undefined)
+    throw new DamagedSnapshot('raft snapshot: the file is cut short; refusing to start');
+  if (version !== SNAPSHOT_V1 && version !== SNAPSHOT_MAGIC[magic - 1])
+    throw new Error("raft snapshot: the file does not start with this format's magic; refusing to start");
   const body = bytes.subarray(magic);
-  const length = body.length >= 8 ? getU32(body, 0) : -1;
-  const end = 4 + length;
-  if (
-    length < 0 ||
-    end + 4 !== body.length ||
-    murmur3(body.subarray(0, end), CHECKSUM_SEED) !== getU32(body, end)
-  )
-    throw new Error('raft snapshot: the file is corrupt; refusing to start');
-  const r = new Reader(body, 4, end);
+  const end = framedEnd(body, 0);
+  const tailEnd = version === SNAPSHOT_V1 ? end : framedEnd(body, end);
+  if (end < 0 || tailEnd < 0 || tailEnd !== body.length)
+    throw new DamagedSnapshot('raft snapshot: the file is corrupt; refusing to start');
+  const tail: LogRecord[] = [];
+  for (let offset = end + 4; offset < tailEnd - 4;) {
+    const read = readRecord(body, offset);
+    if (read === undefined || read.next > tailEnd - 4)
+      throw new DamagedSnapshot('raft snapshot: a record of its log tail does not decode; refusing to start');
+    tail.push(read.record);
+    offset = read.next;
+  }
+  const r = new Reader(body, 4, end - 4);
   try {
     const lastIndex = r.uint();
     const lastTerm = r.uint();
@@ -499,10 +545,20 @@ export function decodeSnapshot(bytes: Uint8Array): StoredSnapshot {
       sessions.push([client, { seq, result: readResult(r) }]);
     }
     if (!r.done()) throw new Malformed();
-    return { lastIndex, lastTerm, voters, data: { kv, sessions } };
+    return { snapshot: { lastIndex, lastTerm, voters, data: { kv, sessions } }, tail };
   } catch (error) {
     if (error instanceof Malformed)
-      throw new Error('raft snapshot: the file does not decode; refusing to start');
+      throw new DamagedSnapshot('raft snapshot: the file does not decode; refusing to start');
     throw error;
   }
+}
+
+/** Where the frame (u32 length · bytes · u32 checksum) at `offset` ends, or -1 when it is not intact. */
+function framedEnd(bytes: Uint8Array, offset: number): number {
+  if (offset < 0 || bytes.length - offset < 8) return -1;
+  const length = getU32(bytes, offset);
+  if (length > bytes.length - offset - 8) return -1;
+  const end = offset + 4 + length;
+  if (murmur3(bytes.subarray(offset, end), CHECKSUM_SEED) !== getU32(bytes, end)) return -1;
+  return end + 4;
 }

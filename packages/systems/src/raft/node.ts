@@ -74,7 +74,7 @@ export class RaftNode implements SimNode<RaftMessage> {
         `heartbeat ${config.heartbeatMs} ms must be below the election timeout ${config.electionMinMs} ms`,
     );
     const incarnation = Math.floor(env.random() * 2 ** 31);
-    const storage = new RaftStorage(env.disk, mutantActive(config.mutant, 'forget-vote'));
+    const storage = new RaftStorage(env.disk, mutantActive(config.mutant, 'forget-vote'), env.backgroundSync);
     const recovered = storage.recover();
     const s = new ServerState(env, config, observer, storage, incarnation, recovered);
     this.state = s;
@@ -95,6 +95,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     parts.elections.resetTimer();
     // A disk fsyncing in the background (real mode): the leader's own copy counts once it is durable.
     env.backgroundSync?.onDurable(() => {
+      storage.syncsEnded();
       if (s.syncsEnded() && s.role === 'leader') parts.commit.advance();
     });
   }

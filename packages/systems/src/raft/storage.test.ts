@@ -4,7 +4,7 @@
  * intact ones (refuses to start) and from a file in another format (refuses to start).
  */
 import { describe, expect, it } from 'vitest';
-import { World, type Env } from '@dslab/sim';
+import { Rng, World, type Env } from '@dslab/sim';
 import fc from 'fast-check';
 import {
   LOG_MAGIC,
@@ -12,6 +12,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   intactRecordAfter,
+  joined,
   logRecord,
   readRecord,
 } from './log-record';
@@ -202,8 +203,9 @@ describe('raft snapshot files', () => {
         data: { kv: [['k', value]], sessions: [] },
       });
       const utf8 = new TextEncoder().encode(value);
-      // The value is followed by the session count (one byte: 0) and the checksum (four).
-      const at = bytes.length - 4 - 1 - utf8.length;
+      // The value is followed by the session count (one byte: 0) and the checksum (four), then the
+      // empty tail's frame: its length and its checksum (four each).
+      const at = bytes.length - 8 - 4 - 1 - utf8.length;
       expect([...bytes.subarray(at, at + utf8.length)]).toEqual([...utf8]);
       expect(bytes[at - 1]).toBe(utf8.length); // its length, a one-byte varint below 128
       expect(decodeSnapshot(bytes).data.kv).toEqual([['k', value]]);
@@ -225,5 +227,239 @@ describe('raft snapshot files', () => {
       flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
       expect(() => decodeSnapshot(flipped)).toThrow(/refusing to start/);
     }
+  });
+});
+
+/** A snapshot at `index` holding one key per entry up to there (enough to tell snapshots apart). */
+function snapshotAt(index: number, term = 1): StoredSnapshot {
+  return {
+    lastIndex: index,
+    lastTerm: term,
+    voters: ['n1', 'n2', 'n3'],
+    data: { kv: [['k', `v${index}`]], sessions: [['c1', { seq: index, result: { ok: true } }]] },
+  };
+}
+
+/** Counts the background syncs of a disk by hand: `durable` moves only when the test says so. */
+class HandCounted {
+  syncsRequested = 0;
+  syncsDurable = 0;
+  constructor(private readonly disk: Env['disk']) {
+    const sync = disk.sync.bind(disk);
+    disk.sync = () => {
+      this.syncsRequested++;
+      sync();
+    };
+  }
+}
+
+describe('raft log segments and compaction', () => {
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+
+  it('a snapshot carries the log after it and opens a segment; the old files go once it is synced', () => {
+    const world = new World({ seed: 11 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 6).map((seq) => command(1, seq)),
+    );
+    storage.flush();
+    expect(disk.list()).toEqual(['log']);
+    storage.saveSnapshot(snapshotAt(4), [command(1, 5), command(1, 6)]);
+    storage.appendEntries(7, [command(2, 7)]);
+    expect(disk.list()).toEqual(['log', 'snapshot.1']); // nothing removed before the flush
+    storage.flush();
+    expect(disk.list()).toEqual(['log.1', 'snapshot.1']);
+    const recovered = new RaftStorage(disk).recover();
+    expect(recovered.snapshot).toEqual(snapshotAt(4));
+    expect(recovered.entries).toEqual([command(1, 5), command(1, 6), command(2, 7)]);
+    // A second compaction replaces both again.
+    const again = new RaftStorage(disk);
+    again.recover();
+    again.saveSnapshot(snapshotAt(6), [command(2, 7)]);
+    again.flush();
+    expect(disk.list()).toEqual(['snapshot.2']);
+    expect(new RaftStorage(disk).recover().entries).toEqual([command(2, 7)]);
+  });
+
+  it('with background fsyncs the old files stay until the sync covering the snapshot is durable', () => {
+    const world = new World({ seed: 12 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const counts = new HandCounted(disk);
+    const storage = new RaftStorage(disk, false, counts);
+    storage.appendEntries(
+      1,
+      range(1, 3).map((seq) => command(1, seq)),
+    );
+    storage.flush();
+    storage.saveSnapshot(snapshotAt(3), []);
+    storage.flush();
+    storage.appendEntries(4, [command(1, 4)]);
+    storage.flush();
+    storage.syncsEnded();
+    expect(disk.list()).toEqual(['log', 'log.1', 'snapshot.1']);
+    counts.syncsDurable = counts.syncsRequested - 2; // the sync before the snapshot's
+    storage.syncsEnded();
+    expect(disk.list()).toEqual(['log', 'log.1', 'snapshot.1']);
+    counts.syncsDurable = counts.syncsRequested - 1; // the snapshot's, not the next one
+    storage.syncsEnded();
+    expect(disk.list()).toEqual(['log.1', 'snapshot.1']);
+  });
+
+  it('a crash before the snapshot is synced recovers the state before it, whole', () => {
+    const world = new World({ seed: 13 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 5).map((seq) => command(1, seq)),
+    );
+    storage.flush();
+    storage.saveSnapshot(snapshotAt(5), []);
+    world.disk('d').crash(new Rng(1));
+    const recovered = new RaftStorage(disk).recover();
+    expect(recovered.snapshot).toBeUndefined();
+    expect(recovered.entries).toEqual(range(1, 5).map((seq) => command(1, seq)));
+  });
+
+  it('a snapshot torn by a crash is passed over for the files it was to replace, and removed', () => {
+    const world = new World({ seed: 14 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const counts = new HandCounted(disk);
+    const storage = new RaftStorage(disk, false, counts);
+    storage.appendEntries(
+      1,
+      range(1, 4).map((seq) => command(1, seq)),
+    );
+    storage.saveSnapshot(snapshotAt(2), [command(1, 3), command(1, 4)]);
+    storage.flush();
+    counts.syncsDurable = counts.syncsRequested;
+    storage.syncsEnded(); // snapshot.1 is durable: `log` goes
+    storage.appendEntries(5, [command(1, 5)]);
+    storage.saveSnapshot(snapshotAt(5), []);
+    storage.appendEntries(6, [command(1, 6)]); // into log.2, opened by the snapshot that will be torn
+    storage.flush(); // not durable: the old files stay
+    expect(disk.list()).toEqual(['log.1', 'log.2', 'snapshot.1', 'snapshot.2']);
+    // A power loss: neither new file reached the disk whole.
+    for (const name of ['snapshot.2', 'log.2'])
+      disk.write(name, (disk.read(name) as Uint8Array).slice(0, 12));
+    disk.sync();
+    const recovered = new RaftStorage(disk).recover();
+    expect(recovered.snapshot).toEqual(snapshotAt(2));
+    expect(recovered.entries).toEqual(range(3, 5).map((seq) => command(1, seq)));
+    expect(disk.list()).toEqual(['log.1', 'snapshot.1']);
+  });
+
+  it('refuses to start, naming the file, when a durable snapshot is damaged and the log no longer joins up', () => {
+    const world = new World({ seed: 15 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 4).map((seq) => command(1, seq)),
+    );
+    storage.saveSnapshot(snapshotAt(2), [command(1, 3), command(1, 4)]);
+    storage.appendEntries(5, [command(1, 5)]);
+    storage.flush();
+    world.disk('d').corrupt('snapshot.1', SNAPSHOT_MAGIC.length + 6, 4);
+    // log.1 holds record 5, synced after the snapshot: the snapshot was durable.
+    expect(() => new RaftStorage(disk).recover()).toThrow(
+      /snapshot\.1 is damaged, yet the log written after it was synced; refusing to start/,
+    );
+    // Without records after it, nothing older is left either.
+    disk.remove('log.1');
+    disk.sync();
+    expect(() => new RaftStorage(disk).recover()).toThrow(/nothing older is left to recover from/);
+  });
+
+  it('refuses to start when the files before a snapshot are gone and the log does not join up', () => {
+    const world = new World({ seed: 19 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 4).map((seq) => command(1, seq)),
+    );
+    storage.saveSnapshot(snapshotAt(2), [command(1, 3), command(1, 4)]);
+    storage.flush();
+    // A removal of the older snapshot became durable while the segment before it came back.
+    disk.append('log.1', LOG_MAGIC);
+    disk.remove('snapshot.1');
+    disk.append(
+      'log',
+      joined(
+        [LOG_MAGIC, logRecord(3, command(1, 3))],
+        2,
+        LOG_MAGIC.length + logRecord(3, command(1, 3)).length,
+      ),
+    );
+    disk.sync();
+    expect(() => new RaftStorage(disk).recover()).toThrow(/after index 0 the log resumes at 3/);
+  });
+
+  it('a snapshot that replaces a disagreeing log leaves none of it to come back at restart', () => {
+    const world = new World({ seed: 16 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 6).map((seq) => command(1, seq)),
+    );
+    storage.flush();
+    // InstallSnapshot at 4 with a term the log disagrees with: the follower keeps nothing after it.
+    storage.saveSnapshot(snapshotAt(4, 3), []);
+    storage.flush();
+    const recovered = new RaftStorage(disk).recover();
+    expect(recovered.snapshot?.lastTerm).toBe(3);
+    expect(recovered.entries).toEqual([]);
+  });
+
+  it('reads a directory written before segments: `snapshot` without a tail, then `log`', () => {
+    const world = new World({ seed: 17 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const v1 = encodeSnapshot(snapshotAt(2));
+    const legacy = new Uint8Array(v1.length - 8); // version 1: no tail frame
+    legacy.set(v1.subarray(0, legacy.length));
+    legacy[SNAPSHOT_MAGIC.length - 1] = 1;
+    disk.write('snapshot', legacy);
+    const records = [LOG_MAGIC, ...range(1, 4).map((i) => logRecord(i, command(1, i)))];
+    for (const record of records) disk.append('log', record);
+    disk.sync();
+    const storage = new RaftStorage(disk);
+    const recovered = storage.recover();
+    expect(recovered.snapshot).toEqual(snapshotAt(2));
+    expect(recovered.entries).toEqual([command(1, 3), command(1, 4)]);
+    storage.saveSnapshot(snapshotAt(4), []);
+    storage.flush();
+    expect(disk.list()).toEqual(['snapshot.1']);
+  });
+
+  it('a torn tail in one segment is corruption when a later segment holds records, and cut off when not', () => {
+    const world = new World({ seed: 18 });
+    const [disk] = disksOf(world, ['d']) as [Env['disk']];
+    const storage = new RaftStorage(disk);
+    storage.appendEntries(
+      1,
+      range(1, 3).map((seq) => command(1, seq)),
+    );
+    storage.saveSnapshot(snapshotAt(1), [command(1, 2), command(1, 3)]);
+    storage.appendEntries(4, [command(1, 4)]);
+    storage.flush(); // log.1 now holds record 4 and `log` is gone
+    const tornRecord = logRecord(5, command(1, 5)).slice(0, 9);
+    disk.append('log.1', tornRecord);
+    disk.append('log.2', LOG_MAGIC);
+    disk.sync();
+    const cut = new RaftStorage(disk).recover();
+    expect(cut.entries).toEqual(range(2, 4).map((seq) => command(1, seq)));
+    expect(cut.tornRecords).toBe(1);
+    expect(disk.list()).toEqual(['log.1', 'snapshot.1']);
+    disk.append('log.1', tornRecord);
+    const sixth = logRecord(6, command(1, 6));
+    disk.append('log.2', joined([LOG_MAGIC, sixth], 2, LOG_MAGIC.length + sixth.length));
+    disk.sync();
+    expect(() => new RaftStorage(disk).recover()).toThrow(
+      /of log\.1 is corrupt and later records are intact/,
+    );
   });
 });

@@ -1,21 +1,32 @@
 /**
- * Raft's durable state on `env.disk`: term and vote (`meta`, replaced atomically), the log (`log`, binary
- * records after a magic, each naming its index, so a record for an index that already exists truncates
- * the tail; see `log-record.ts`), and the latest snapshot (`snapshot`, binary too, replaced atomically).
+ * Raft's durable state on `env.disk`:
+ * - `meta`: term and vote, replaced atomically (temp file, fsync, rename);
+ * - the log, in segments `log`, `log.1`, `log.2`… of binary records after a magic, each naming its
+ *   index, so a record for an index that already exists truncates the tail (see `log-record.ts`);
+ * - the latest snapshot, `snapshot.N`: the state machine at an index, and the records of the log after
+ *   that index (its tail), in one file (`encodeSnapshot`). Segment N is the log that follows it.
+ *
+ * Compaction writes no file twice and renames nothing: the snapshot file and a new segment are appended
+ * like the log, so on a disk that fsyncs in the background (`env.backgroundSync`, real mode) nothing
+ * blocks the node. The older snapshot and segments are removed once the new snapshot is durable; until
+ * then a crash finds them intact, and a torn new snapshot is passed over for them.
+ *
  * Writes are buffered by the disk until `flush()`; the node flushes before it sends anything, so no
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
-import { invariant } from '@dslab/sim';
 import {
+  DamagedSnapshot,
   LOG_MAGIC,
-  decodeSnapshot,
+  decodeSnapshotFile,
   encodeSnapshot,
   intactRecordAfter,
   joined,
   logRecord,
   logRecords,
   readRecord,
+  type LogRecord,
+  type SnapshotFile,
 } from './log-record';
 import type { Entry, SnapshotData } from './types';
 
@@ -32,8 +43,37 @@ export interface Recovered {
   readonly snapshot: StoredSnapshot | undefined;
   /** Entries after the snapshot, in order, starting at snapshot.lastIndex + 1. */
   readonly entries: readonly Entry[];
-  /** Records dropped because the tail of the log file was torn by a crash. */
+  /** Records dropped because the tail of the log was torn by a crash. */
   readonly tornRecords: number;
+}
+
+/** How far a disk that fsyncs in the background got (`Env.backgroundSync`); absent: `sync()` is durable. */
+export interface SyncCounts {
+  readonly syncsRequested: number;
+  readonly syncsDurable: number;
+}
+
+/** The file of log segment `n` (the first is plain `log`, as before the log had segments). */
+export function segmentName(n: number): string {
+  return n === 0 ? 'log' : `log.${n}`;
+}
+
+/** The file of the snapshot that segment `n` follows (`snapshot` alone: written before segments). */
+export function snapshotName(n: number): string {
+  return n === 0 ? 'snapshot' : `snapshot.${n}`;
+}
+
+const SEGMENT_FILE = /^log(?:\.([1-9][0-9]{0,14}))?$/;
+const SNAPSHOT_FILE = /^snapshot(?:\.([1-9][0-9]{0,14}))?$/;
+
+/** The numbers of the files named by `pattern`, in ascending order. */
+function numbered(names: readonly string[], pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match) found.push(match[1] === undefined ? 0 : Number(match[1]));
+  }
+  return found.sort((a, b) => a - b);
 }
 
 const encoder = new TextEncoder();
@@ -42,20 +82,29 @@ const decoder = new TextDecoder();
 
 export class RaftStorage {
   private dirty = false;
-  /** A file was replaced (meta, snapshot, log rewrite) whose rename is durable only after the next flush. */
+  /** A file was replaced (meta, a torn segment) whose rename is durable only after the next flush. */
   replacedSinceFlush = false;
   /** Log records appended since the last flush (shared, immutable bytes), written as one append. */
   private readonly pendingLog: Uint8Array[] = [];
   /** How many of `pendingLog`'s slots are pending (the array is reused, never shrunk: no length writes). */
   private pendingCount = 0;
   private pendingBytes = 0;
-  /** Whether the log file exists with its magic (undefined: not looked yet; the first append looks). */
-  private logStarted: boolean | undefined;
+  /** The segment appends go to (undefined: not looked yet; the first write looks at the disk). */
+  private segment: number | undefined;
+  /** Whether that segment's file exists with its magic. */
+  private segmentStarted = false;
+  /**
+   * A snapshot written and not yet known durable: the segment it opened, and the sync that covers it
+   * (0: not synced yet). Once durable, every older snapshot and segment is removed.
+   */
+  private compaction: { readonly segment: number; covered: number } | undefined;
 
   constructor(
     private readonly disk: Disk,
     /** Mutant `forget-vote`: the vote is never written, so a restarted node can vote twice in a term. */
     private readonly forgetVote = false,
+    /** The disk's background fsyncs, where it has them: old files may go only once the new ones are durable. */
+    private readonly background?: SyncCounts,
   ) {}
 
   saveMeta(term: number, vote: NodeId | null): void {
@@ -82,21 +131,22 @@ export class RaftStorage {
     this.dirty = true;
   }
 
-  /** Writes a snapshot and rewrites the log with only the entries after it. */
+  /**
+   * Writes a snapshot with the entries after it (`after`, from `snapshot.lastIndex + 1`: all the log the
+   * node keeps) and starts a new segment. Nothing is replaced or synced here: the next flush makes both
+   * durable, and the files they supersede go once it has.
+   */
   saveSnapshot(snapshot: StoredSnapshot, after: readonly Entry[]): void {
-    this.replaceAtomically('snapshot', encodeSnapshot(snapshot));
-    this.rewriteLog(snapshot.lastIndex + 1, after);
-  }
-
-  private rewriteLog(firstIndex: number, entries: readonly Entry[]): void {
-    this.pendingCount = 0; // those records are among `entries`
-    this.pendingBytes = 0;
-    const records = logRecords(firstIndex, entries);
-    records.unshift(LOG_MAGIC);
-    let length = 0;
-    for (const record of records) length += record.length;
-    this.replaceAtomically('log', joined(records, records.length, length));
-    this.logStarted = true;
+    // Records not yet handed to the disk go to the old segment all the same, so that the segments join
+    // up whatever becomes of the snapshot in a crash.
+    this.writePendingLog();
+    const next = this.currentSegment() + 1;
+    // (No file of that name exists: recovery keeps no snapshot numbered above the newest segment.)
+    this.disk.append(snapshotName(next), encodeSnapshot(snapshot, logRecords(snapshot.lastIndex + 1, after)));
+    this.segment = next;
+    this.segmentStarted = false;
+    this.compaction = { segment: next, covered: 0 };
+    this.dirty = true;
   }
 
   /**
@@ -112,16 +162,28 @@ export class RaftStorage {
     this.replacedSinceFlush = true;
   }
 
+  /** The segment appends go to; on a disk this storage has not recovered, the newest one there. */
+  private currentSegment(): number {
+    if (this.segment === undefined) {
+      const names = this.disk.list();
+      const segments = numbered(names, SEGMENT_FILE);
+      const snapshots = numbered(names, SNAPSHOT_FILE);
+      this.segment = Math.max(segments[segments.length - 1] ?? 0, snapshots[snapshots.length - 1] ?? 0);
+      this.segmentStarted = this.disk.read(segmentName(this.segment)) !== undefined;
+    }
+    return this.segment;
+  }
+
   /** Hands the records appended since the last flush to the disk, in one write. */
   private writePendingLog(): void {
     if (this.pendingCount === 0) return;
-    this.logStarted ??= this.disk.read('log') !== undefined;
+    const name = segmentName(this.currentSegment());
     const records = joined(this.pendingLog, this.pendingCount, this.pendingBytes);
-    if (this.logStarted) this.disk.append('log', records);
+    if (this.segmentStarted) this.disk.append(name, records);
     else {
-      // A new file: the magic first (torn by a crash, it reads as an empty log).
-      this.disk.append('log', joined([LOG_MAGIC, records], 2, LOG_MAGIC.length + records.length));
-      this.logStarted = true;
+      // A new file: the magic first (torn by a crash, it reads as an empty segment).
+      this.disk.append(name, joined([LOG_MAGIC, records], 2, LOG_MAGIC.length + records.length));
+      this.segmentStarted = true;
     }
     this.pendingCount = 0;
     this.pendingBytes = 0;
@@ -134,6 +196,25 @@ export class RaftStorage {
     this.disk.sync();
     this.dirty = false;
     this.replacedSinceFlush = false;
+    if (this.compaction !== undefined && this.compaction.covered === 0)
+      this.compaction.covered = this.background?.syncsRequested ?? 1;
+    this.syncsEnded();
+  }
+
+  /**
+   * Syncs became durable (called by the node as the disk reports it, and after each flush): once the
+   * latest snapshot is, the snapshot and segments before it go.
+   */
+  syncsEnded(): void {
+    const compaction = this.compaction;
+    if (compaction === undefined || compaction.covered === 0) return;
+    if (this.background !== undefined && this.background.syncsDurable < compaction.covered) return;
+    this.compaction = undefined;
+    const names = this.disk.list();
+    for (const n of numbered(names, SNAPSHOT_FILE))
+      if (n < compaction.segment) this.disk.remove(snapshotName(n));
+    for (const n of numbered(names, SEGMENT_FILE))
+      if (n < compaction.segment) this.disk.remove(segmentName(n));
   }
 
   recover(): Recovered {
@@ -141,46 +222,135 @@ export class RaftStorage {
     const meta = metaBytes
       ? (JSON.parse(decoder.decode(metaBytes)) as { term: number; vote: NodeId | null })
       : { term: 0, vote: null };
-    const snapshotBytes = this.disk.read('snapshot');
-    const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : undefined;
+    const names = this.disk.list();
+    const snapshots = numbered(names, SNAPSHOT_FILE);
+    const all = numbered(names, SEGMENT_FILE);
+    const { file, from, damaged } = this.newestSnapshot(snapshots);
+    const snapshot = file?.snapshot;
     const base = snapshot?.lastIndex ?? 0;
+    const until = damaged.length > 0 ? (damaged[damaged.length - 1] as number) : Infinity;
+    if (damaged.length > 0) this.checkPassedOver(damaged, file !== undefined, all);
     const entries: Entry[] = [];
+    const take = (record: LogRecord): void => {
+      if (record.i <= base) return; // already inside the snapshot
+      const position = record.i - base - 1;
+      if (position > entries.length) {
+        const why =
+          damaged.length > 0 ? `${snapshotName(damaged[0] as number)} is damaged` : 'none is damaged';
+        throw new Error(
+          `raft log: after index ${base + entries.length} the log resumes at ${record.i}, so a snapshot ` +
+            `file is missing or was damaged after it became durable (${why}); refusing to start`,
+        );
+      }
+      if (position < entries.length) entries.length = position; // an existing index truncates the tail
+      entries.push(record.e);
+    };
+    if (file !== undefined) for (const record of file.tail) take(record);
+    const segments = all.filter((n) => n >= from && n < until);
     let torn = 0;
-    const logBytes = this.disk.read('log');
-    if (logBytes) {
-      const head = Math.min(logBytes.length, LOG_MAGIC.length);
-      for (let k = 0; k < head; k++) {
-        if (logBytes[k] !== LOG_MAGIC[k])
-          throw new Error("raft log: the file does not start with this format's magic; refusing to start");
+    let cut: { readonly segment: number; readonly bytes: Uint8Array } | undefined;
+    for (let k = 0; k < segments.length && cut === undefined; k++) {
+      const n = segments[k] as number;
+      const bytes = this.disk.read(segmentName(n)) as Uint8Array;
+      const head = Math.min(bytes.length, LOG_MAGIC.length);
+      for (let b = 0; b < head; b++) {
+        if (bytes[b] !== LOG_MAGIC[b])
+          throw new Error(
+            `raft log: ${segmentName(n)} does not start with this format's magic; refusing to start`,
+          );
       }
       let offset = head;
-      while (offset < logBytes.length) {
-        const read = readRecord(logBytes, offset);
-        if (!read) {
-          // A torn or flipped record. At the tail it is a crash mid-append: nothing after it was ever
-          // acknowledged, so it is cut off. Followed by an intact record it is corruption of data that
-          // may have been acknowledged: refuse to start rather than serve a log with a hole.
-          if (intactRecordAfter(logBytes, offset)) {
-            throw new Error(
-              `raft log: the record at byte ${offset} is corrupt and later records are intact; refusing to start`,
-            );
-          }
-          torn = 1;
-          break;
-        }
+      while (offset < bytes.length) {
+        const read = readRecord(bytes, offset);
+        if (!read) break;
         offset = read.next;
-        const record = read.record;
-        if (record.i <= base) continue; // already inside the snapshot
-        const position = record.i - base - 1;
-        invariant(position <= entries.length, 'log file order', () => `record ${record.i} leaves a gap`);
-        if (position < entries.length) entries.length = position; // an existing index truncates the tail
-        entries.push(record.e);
+        take(read.record);
       }
-      // A torn record, or a magic cut short by a crash while the file was new: rewrite what is intact.
-      if (torn > 0 || head < LOG_MAGIC.length) this.rewriteLog(base + 1, entries);
-      else this.logStarted = true;
-    } else this.logStarted = false;
+      if (offset === bytes.length && head === LOG_MAGIC.length) continue;
+      // A torn or flipped record, or a magic cut short. At the tail of the log it is a crash mid-append:
+      // nothing after it was ever acknowledged, so it is cut off. Followed by an intact record, here or in
+      // a later segment (every sync covers all segments, and a later one is written only after this one),
+      // it is corruption of data that may have been acknowledged: refuse to start rather than serve a log
+      // with a hole.
+      if (intactRecordAfter(bytes, offset) || this.laterRecords(segments.slice(k + 1))) {
+        throw new Error(
+          `raft log: the record at byte ${offset} of ${segmentName(n)} is corrupt and later records are intact; refusing to start`,
+        );
+      }
+      torn = offset < bytes.length ? 1 : 0;
+      cut = { segment: n, bytes: offset >= LOG_MAGIC.length ? bytes.slice(0, offset) : LOG_MAGIC };
+    }
+    // Whatever this life will not read: other snapshots, segments before the snapshot or after the cut.
+    const last = cut?.segment ?? segments[segments.length - 1];
+    let removed = false;
+    const remove = (name: string): void => {
+      this.disk.remove(name);
+      removed = true;
+    };
+    for (const n of snapshots) if (file === undefined || n !== from) remove(snapshotName(n));
+    for (const n of all) if (n < from || n > (last ?? from)) remove(segmentName(n));
+    this.segment = last ?? from;
+    this.segmentStarted = last !== undefined;
+    if (cut !== undefined) this.replaceAtomically(segmentName(cut.segment), cut.bytes);
+    if (removed) this.dirty = true;
     this.flush();
     return { term: meta.term, vote: meta.vote, snapshot, entries, tornRecords: torn };
+  }
+
+  /**
+   * The newest intact snapshot and the segment that follows it, and the damaged ones newer than it
+   * (newest first). A damaged one is passed over: a crash cut it short before it was durable, and the
+   * files it was to replace are still there. (Had it been durable, with a bit flipped since, those files
+   * would be gone and the log would not join up: `recover` refuses.)
+   */
+  private newestSnapshot(snapshots: readonly number[]): {
+    file: SnapshotFile | undefined;
+    from: number;
+    damaged: number[];
+  } {
+    const damaged: number[] = [];
+    for (let k = snapshots.length - 1; k >= 0; k--) {
+      const n = snapshots[k] as number;
+      try {
+        return { file: decodeSnapshotFile(this.disk.read(snapshotName(n)) as Uint8Array), from: n, damaged };
+      } catch (error) {
+        if (!(error instanceof DamagedSnapshot)) throw error;
+        damaged.push(n);
+      }
+    }
+    return { file: undefined, from: 0, damaged };
+  }
+
+  /**
+   * A damaged snapshot may be passed over only if it never became durable: then the files it was to
+   * replace are still there (an older snapshot or segment), and the segments it opened hold no intact
+   * record (any sync covering one covered the snapshot too). Otherwise it was durable and damaged since,
+   * and what it held exists nowhere else. One case cannot be told apart and is refused all the same: a
+   * node whose first write was that snapshot (an InstallSnapshot), cut short by a power loss.
+   */
+  private checkPassedOver(
+    damaged: readonly number[],
+    olderSnapshot: boolean,
+    segments: readonly number[],
+  ): void {
+    const oldest = damaged[damaged.length - 1] as number;
+    const names = damaged.map(snapshotName).join(', ');
+    if (this.laterRecords(segments.filter((n) => n >= oldest)))
+      throw new Error(
+        `raft snapshot: ${names} is damaged, yet the log written after it was synced; refusing to start`,
+      );
+    if (!olderSnapshot && !segments.some((n) => n < oldest))
+      throw new Error(
+        `raft snapshot: ${names} is damaged and nothing older is left to recover from; refusing to start`,
+      );
+  }
+
+  /** Whether any of `segments` holds an intact record. */
+  private laterRecords(segments: readonly number[]): boolean {
+    for (const n of segments) {
+      const bytes = this.disk.read(segmentName(n)) as Uint8Array;
+      if (bytes.length > LOG_MAGIC.length && intactRecordAfter(bytes, LOG_MAGIC.length - 1)) return true;
+    }
+    return false;
   }
 }
