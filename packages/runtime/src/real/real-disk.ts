@@ -4,9 +4,10 @@
  * removes are durable too). Same contract as the simulator's disk, which is what makes crash tests
  * in the simulator mean something here.
  *
- * Pipelined mode (`pipelineAppends`, ADR 0018): `sync()` still fsyncs whole-file writes and the
- * directory before it returns (a rename must never overtake its file's contents), but the fsync of
- * appended data runs on libuv's thread pool and `sync()` returns at once. The caller learns when
+ * Pipelined mode (`pipelineAppends`, ADR 0018): `sync()` still fsyncs whole-file writes and, after a
+ * rename, the directory before it returns (a rename must never overtake its file's contents), but the
+ * fsync of appended data — and of the directory when files were only created by appending or removed —
+ * runs on libuv's thread pool and `sync()` returns at once. The caller learns when
  * that data is durable through `whenDurable` — `RealNode` holds every message sent after a `sync()`
  * until then, so nothing a node tells anyone depends on data a power loss could still take away,
  * while the node goes on reading its sockets during the fsync. Syncs requested while one is in
@@ -46,7 +47,10 @@ export interface SyncProgress {
 export class RealDisk implements Disk, SyncProgress {
   private readonly appendFds = new Map<string, number>();
   private readonly dirty = new Set<string>();
+  /** A rename (or, not pipelined, any change of the directory) that the next `sync()` fsyncs before it returns. */
   private directoryDirty = false;
+  /** Pipelined mode: files created by an append or removed since the last background round. */
+  private directoryChanged = false;
   private readonly pipelined: boolean;
   /** Pipelined mode: `sync()` calls so far, and how many of them are durable. */
   private requestedSyncs = 0;
@@ -114,7 +118,7 @@ export class RealDisk implements Disk, SyncProgress {
   append(name: string, data: Uint8Array): void {
     let fd = this.appendFds.get(name);
     if (fd === undefined) {
-      if (!existsSync(this.path(name))) this.directoryDirty = true;
+      if (!existsSync(this.path(name))) this.noteDirectoryChange();
       fd = openSync(this.path(name), 'a');
       this.appendFds.set(name, fd);
     }
@@ -155,10 +159,16 @@ export class RealDisk implements Disk, SyncProgress {
   }
 
   remove(name: string): void {
-    this.closeAppend(name);
+    this.closeAppend(name, false); // what it held no longer matters
     rmSync(this.path(name), { force: true });
     this.dirty.delete(name);
-    this.directoryDirty = true;
+    this.noteDirectoryChange();
+  }
+
+  /** A create or a remove: made durable by the next background round when pipelined, else by `sync()`. */
+  private noteDirectoryChange(): void {
+    if (this.pipelined) this.directoryChanged = true;
+    else this.directoryDirty = true;
   }
 
   list(): string[] {
@@ -167,7 +177,8 @@ export class RealDisk implements Disk, SyncProgress {
 
   sync(): void {
     this.requestedSyncs++;
-    if (this.appendDirty.size === 0 && this.inFlightCovers === 0) this.durableSyncs = this.requestedSyncs;
+    if (this.appendDirty.size === 0 && !this.directoryChanged && this.inFlightCovers === 0)
+      this.durableSyncs = this.requestedSyncs;
     else if (this.inFlightCovers === 0) this.startFsync();
     // else: the fsync in flight started before this data was written; the next one (started when it
     // ends) covers it, together with every other sync() requested meanwhile.
@@ -191,10 +202,19 @@ export class RealDisk implements Disk, SyncProgress {
     this.appendFds.clear();
   }
 
-  /** One fsync per dirty appended file, in parallel; when all end, the syncs requested before are durable. */
+  /**
+   * One fsync per dirty appended file, and of the directory when files came or went, in parallel; when
+   * all end, the syncs requested before are durable.
+   */
   private startFsync(): void {
     const fds = [...this.appendDirty];
     this.appendDirty.clear();
+    if (this.directoryChanged) {
+      const directory = openSync(this.directory, 'r');
+      this.closeAfterFsync.add(directory);
+      fds.push(directory);
+      this.directoryChanged = false;
+    }
     const covers = this.requestedSyncs;
     this.inFlightCovers = covers;
     this.backgroundFsyncs++;
@@ -219,17 +239,17 @@ export class RealDisk implements Disk, SyncProgress {
     this.durableSyncs = covers;
     this.inFlightCovers = 0;
     if (this.requestedSyncs > covers) {
-      if (this.appendDirty.size > 0) this.startFsync();
+      if (this.appendDirty.size > 0 || this.directoryChanged) this.startFsync();
       else this.durableSyncs = this.requestedSyncs; // nothing appended since: already durable
     }
     for (const listener of this.durableListeners) listener();
   }
 
-  private closeAppend(name: string): void {
+  private closeAppend(name: string, keepPromises = true): void {
     const fd = this.appendFds.get(name);
     if (fd !== undefined) {
       // keep durability promises across reopen
-      if (this.dirty.has(name) || this.appendDirty.has(fd)) fsyncSync(fd);
+      if (keepPromises && (this.dirty.has(name) || this.appendDirty.has(fd))) fsyncSync(fd);
       this.appendDirty.delete(fd);
       this.closeFd(fd);
       this.appendFds.delete(name);
