@@ -26,6 +26,8 @@ export const raftParams = z
     noopOnElection: z.boolean().default(true),
     /** Off: a follower's refusal sends the leader back one entry at a time (the basic algorithm). */
     fastBackoff: z.boolean().default(true),
+    /** AppendEntries with entries in flight to each follower at once (etcd's MaxInflightMsgs). */
+    maxInflightAppends: z.number().int().min(1).max(1_024).default(defaultRaftConfig.maxInflightAppends),
     latencyMs: z.number().min(0).max(10_000).default(5),
     jitterMs: z.number().min(0).max(10_000).default(5),
     loss: z.number().min(0).max(1).default(0),
@@ -60,6 +62,7 @@ export function raftConfigFrom(params: RaftParams, voters: readonly NodeId[]): R
     snapshotEvery: params.snapshotEvery,
     noopOnElection: params.noopOnElection,
     fastBackoff: params.fastBackoff,
+    maxInflightAppends: params.maxInflightAppends,
     ...(params.mutant !== undefined ? { mutant: params.mutant } : {}),
   };
 }

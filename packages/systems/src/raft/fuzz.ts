@@ -28,7 +28,7 @@ function seedKnobs(
 ): { profile: Profile; params: RaftParams; membership: boolean } {
   const knobs = new Rng(seed).fork('raft-fuzz-config');
   const profile: Profile = knobs.next() < 0.3 ? 'figure-8' : 'mixed';
-  const params = raftParams.parse({
+  const options = {
     nodes: profile === 'mixed' ? 5 : 3,
     clients: 4,
     opsPerSecond: 60,
@@ -36,12 +36,17 @@ function seedKnobs(
     snapshotEvery: 30 + knobs.int(60),
     preVote: knobs.next() < 0.75,
     checkQuorum: knobs.next() < 0.75,
-    readMode: knobs.next() < 0.8 ? 'read-index' : 'log',
+    readMode: knobs.next() < 0.8 ? ('read-index' as const) : ('log' as const),
     // The figure-8 profile runs without the election no-op, which would otherwise mask that hazard.
     noopOnElection: profile === 'mixed',
     ...(mutant !== undefined ? { mutant } : {}),
-  });
-  return { profile, params, membership: knobs.next() < 0.5 };
+  };
+  const membership = knobs.next() < 0.5;
+  // The window of appends in flight: 1 holds the most entries back (its recovery after lost messages
+  // and replies meets the nemesis most), 256 is plain pipelining.
+  const window = knobs.next();
+  const maxInflightAppends = window < 0.25 ? 1 : window < 0.75 ? 2 : 256;
+  return { profile, params: raftParams.parse({ ...options, maxInflightAppends }), membership };
 }
 
 function buildFuzzCluster(params: RaftParams, seed: number, trace: TraceMode): RaftCluster {

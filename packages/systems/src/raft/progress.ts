@@ -4,6 +4,7 @@
  * builds it when elected and throws it away when it steps down: none of it survives a term.
  */
 import type { NodeId } from '@dslab/sim';
+import { invariant } from '@dslab/sim';
 
 export interface Progress {
   /** Next index to send (advanced optimistically as entries are sent: pipelining). */
@@ -21,6 +22,71 @@ export interface Progress {
   probing: boolean;
   /** Monotonic time the leader last sent the peer an AppendEntries (its heartbeat may be skipped). */
   sentAt: number;
+  /** The AppendEntries carrying entries that are on their way to the peer or its reply is (flow control). */
+  readonly inflight: Inflights;
+}
+
+/**
+ * The AppendEntries with entries in flight to one follower, as the last index each carried, oldest first
+ * (etcd's tracker.Inflights, its MaxInflightMsgs). While `capacity` are in flight the leader sends that
+ * follower no message just for new entries: what is appended meanwhile waits, and leaves in one message
+ * (up to the batch size) when an acknowledgement frees a slot, or with the next heartbeat or read round,
+ * which go out regardless — so a busy leader sends a follower about one message per round trip instead
+ * of one per proposal. An acknowledgement frees every message whose entries the follower now holds; a
+ * refusal (the follower lacks entries: a message was lost, or overtaken) resets the window, and so does a
+ * snapshot sent in their place.
+ */
+export class Inflights {
+  /** Last index carried by each message in flight: a ring, `count` of them from `head`. */
+  private readonly last: Float64Array;
+  private head = 0;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    invariant(
+      Number.isInteger(capacity) && capacity >= 1,
+      'raft config',
+      () => `maxInflightAppends must be a whole number ≥ 1, got ${capacity}`,
+    );
+    this.last = new Float64Array(capacity);
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  get full(): boolean {
+    return this.size >= this.capacity;
+  }
+
+  /**
+   * A message carrying entries up to `lastIndex` left. When the window is full (a heartbeat, which leaves
+   * anyway, took the entries waiting) the newest slot stands for it too: it frees once both are held.
+   */
+  add(lastIndex: number): void {
+    const newest = (this.head + this.size - 1 + this.capacity) % this.capacity;
+    invariant(
+      this.size === 0 || lastIndex > (this.last[newest] as number),
+      'in-flight appends carry ever later entries',
+      () => `${lastIndex} after ${this.last[newest]}`,
+    );
+    if (this.full) this.last[newest] = lastIndex;
+    else this.last[(this.head + this.size++) % this.capacity] = lastIndex;
+  }
+
+  /** The follower holds everything up to `index`: the messages that carried no more are done. */
+  freeUpTo(index: number): void {
+    while (this.size > 0 && (this.last[this.head] as number) <= index) {
+      this.head = (this.head + 1) % this.capacity;
+      this.size--;
+    }
+  }
+
+  /** The leader goes back to an earlier index: whatever was in flight is superseded. */
+  reset(): void {
+    this.head = 0;
+    this.size = 0;
+  }
 }
 
 /** Notes that `p`'s follower acknowledged `round`; true when it is newer than any it acknowledged before. */
@@ -33,6 +99,9 @@ export function ackRound(p: Progress, round: number): boolean {
 export class ProgressTracker {
   /** Insertion order is the order a broadcast visits the peers in, so it is part of the trace. */
   private readonly peers = new Map<NodeId, Progress>();
+
+  /** `maxInflight`: each follower's window of AppendEntries with entries in flight (see `Inflights`). */
+  constructor(private readonly maxInflight: number) {}
 
   get(peer: NodeId): Progress | undefined {
     return this.peers.get(peer);
@@ -59,6 +128,7 @@ export class ProgressTracker {
       active: true,
       probing: false,
       sentAt: -Infinity,
+      inflight: new Inflights(this.maxInflight),
     });
   }
 

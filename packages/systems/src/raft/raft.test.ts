@@ -22,15 +22,17 @@ describe('raft fuzzing', () => {
     expect(c.traceHash).not.toBe(a.traceHash);
   });
 
-  // Re-pinned once, deliberately: the leader now skips the periodic heartbeat to a follower it sent
-  // something in the last half interval (replication.ts, broadcastAppend), which moves events. Pure
-  // optimisations of the kernel or of Raft must not move a single one.
+  // Re-pinned deliberately, each time the protocol changed: when the leader began to skip the periodic
+  // heartbeat to a follower it sent something in the last half interval (broadcastAppend), then when it
+  // began to bound the appends in flight to each follower (maxInflightAppends, default 2) and the fuzzer
+  // to draw that bound per seed (seeds 42 and 99 draw 256, where the window never fills: their traces
+  // stayed). Pure optimisations of the kernel or of Raft must not move a single event.
   it('gives the pinned trace hashes (kernel and Raft optimisations must not move a single event)', () => {
     const run = raftSystem.run;
     if (!run) throw new Error('raft has no free run');
-    expect(run(raftParams.parse({}), 7).traceHash).toBe('3773157831af46b4');
+    expect(run(raftParams.parse({}), 7).traceHash).toBe('82590130c5747153');
     expect([3, 42, 99].map((seed) => fuzzRaft(seed).traceHash)).toEqual([
-      '5577d1955b3687a8',
+      'cf6015fee39880d9',
       'a32f889b9bdd8f28',
       'b7b9310797d5b785',
     ]);

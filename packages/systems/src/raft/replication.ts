@@ -1,7 +1,8 @@
 /**
- * Log replication (Raft §5.3): the leader's heartbeat rounds and AppendEntries, pipelined per follower
- * and repaired by back-off when a follower's log disagrees; the follower's consistency check, truncation
- * of a conflicting tail and its reply; group commit of the leader's own appends.
+ * Log replication (Raft §5.3): the leader's heartbeat rounds and AppendEntries, pipelined per follower up
+ * to a window of messages in flight and repaired by back-off when a follower's log disagrees; the
+ * follower's consistency check, truncation of a conflicting tail and its reply; group commit of the
+ * leader's own appends.
  */
 import type { NodeId, TimerId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
@@ -15,7 +16,7 @@ export const ROUND_TIMES_KEPT = 256;
 
 export class Replication {
   /** The leader's view of each follower; empty unless leading. */
-  readonly progress = new ProgressTracker();
+  readonly progress: ProgressTracker;
   /** The current heartbeat round: each broadcast starts one, and replies echo it (ReadIndex, leases). */
   round = 0;
   private readonly roundSentAtMs = new Map<number, number>();
@@ -25,7 +26,9 @@ export class Replication {
   constructor(
     private readonly s: ServerState,
     private readonly parts: Parts,
-  ) {}
+  ) {
+    this.progress = new ProgressTracker(s.config.maxInflightAppends);
+  }
 
   /** Monotonic time round `round` went out, if it is recent enough to be remembered. */
   roundSentAt(round: number): number | undefined {
@@ -80,7 +83,12 @@ export class Replication {
   }
 
   /**
-   * Sends `peer` what it is missing from its next index (a snapshot when that is compacted away).
+   * Sends `peer` what it is missing from its next index (a snapshot when that is compacted away), unless
+   * its window of appends in flight is full: then entries wait for an acknowledgement, or for a
+   * `heartbeat` (a periodic one or a read round), which leaves anyway and takes them along. A heartbeat's
+   * consistency check at the next index is also what unsticks a window whose messages or replies were
+   * lost: the follower either holds everything sent (its acknowledgement frees the window) or refuses
+   * (back-off resets it).
    * `beforeLogSync`: the entries may leave before the leader's own copy is durable (see `scheduleFlush`).
    */
   sendAppend(peer: NodeId, heartbeat: boolean, beforeLogSync = false): void {
@@ -88,10 +96,15 @@ export class Replication {
     // Committing can end leadership (a leader's own removal) or drop the peer from the configuration.
     const p = this.progress.get(peer);
     if (!p || s.role !== 'leader') return;
+    const window = p.inflight;
     if (p.next <= s.log.snapshotIndex) {
+      window.reset(); // the snapshot stands for every entry in flight
       this.parts.snapshots.send(peer, p);
       return;
     }
+    window.freeUpTo(p.match); // what acknowledgements (or a snapshot's reply) showed the follower holds
+    // A probe (basic back-off) does not move `next` and is never counted: it is one message at a time.
+    if (!heartbeat && !p.probing && window.full) return;
     const entries = s.log.slice(p.next, s.config.maxBatch);
     if (entries.length === 0 && !heartbeat) return;
     const prevIndex = p.next - 1;
@@ -107,7 +120,10 @@ export class Replication {
     if (beforeLogSync) s.sendBeforeLogSync(peer, append);
     else s.send(peer, append);
     p.sentAt = s.env.monotonic();
-    if (!p.probing) p.next += entries.length;
+    if (!p.probing && entries.length > 0) {
+      p.next += entries.length;
+      window.add(p.next - 1);
+    }
   }
 
   /**
@@ -199,6 +215,7 @@ export class Replication {
       p.probing = true;
     }
     p.next = Math.max(p.match + 1, Math.min(next, s.log.lastIndex + 1), 1);
+    p.inflight.reset(); // what was in flight went after a gap, or was overtaken: send again from `next`
     this.sendAppend(peer, false);
   }
 

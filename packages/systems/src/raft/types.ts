@@ -150,6 +150,11 @@ export interface RaftConfig {
   /** Most entries per AppendEntries message. */
   readonly maxBatch: number;
   /**
+   * Most AppendEntries carrying entries in flight to one follower (etcd's MaxInflightMsgs): entries
+   * appended while that many are unacknowledged wait and leave together when an acknowledgement comes.
+   */
+  readonly maxInflightAppends: number;
+  /**
    * Append a no-op when elected (Raft §8). It commits the previous terms' entries at once and, as a side
    * effect, hides the figure-8 hazard; without it a leader waits for a client write to commit anything.
    */
@@ -172,6 +177,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
   readMode: 'read-index',
   snapshotEvery: 1_000,
   maxBatch: 64,
+  maxInflightAppends: 2,
   noopOnElection: true,
   fastBackoff: true,
 };
