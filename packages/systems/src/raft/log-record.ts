@@ -221,11 +221,18 @@ function encodeRecord(index: number, entry: Entry): Uint8Array {
 // ---- snapshots ----
 
 /**
- * First bytes of a snapshot file: "dslabRS" and a format version. Version 2 carries the log's tail after
- * the snapshot (see `encodeSnapshot`); version 1, the snapshot alone, is still read.
+ * First bytes of a snapshot file: "dslabRS" and a format version. Version 2 is a sequence of frames
+ * (see `SnapshotWriter`); version 1, the snapshot in one frame with no log tail, is still read.
  */
 export const SNAPSHOT_MAGIC = new Uint8Array([0x64, 0x73, 0x6c, 0x61, 0x62, 0x52, 0x53, 0x02]);
 const SNAPSHOT_V1 = 0x01;
+
+// The kinds of a version-2 snapshot file's frames, in the order they come.
+const FRAME_HEADER = 1;
+const FRAME_KV = 2;
+const FRAME_SESSIONS = 3;
+const FRAME_TAIL = 4;
+const FRAME_END = 5;
 
 // A session's result in one byte of flags, then its strings.
 const RESULT_OK = 1;
@@ -242,51 +249,130 @@ function writeResult(result: KvResult): void {
   if (result.error !== undefined) writeString(result.error);
 }
 
-/**
- * A snapshot file: the magic, then the record format's length · payload · checksum around the snapshot
- * (index, term, voters, the data in order, each session's seq and result), then the same frame around
- * `tail`: the log records after the snapshot's index, which the node still holds. Binary for the same
- * reason as the log: JSON was most of the time a member spent taking or loading one.
- *
- * The tail rides in the snapshot file so that the log needs no rewrite when it is compacted: one
- * appended file, intact or not as a whole, replaces the old snapshot and every older log segment.
- */
-export function encodeSnapshot(snapshot: StoredSnapshot, tail: readonly Uint8Array[] = []): Uint8Array {
-  at = 4;
-  writeUint(snapshot.lastIndex);
-  writeUint(snapshot.lastTerm);
-  writeUint(snapshot.voters.length);
-  for (const voter of snapshot.voters) writeString(voter);
-  const { kv, sessions } = snapshot.data;
-  writeUint(kv.length);
-  for (const [key, value] of kv) {
-    writeString(key);
-    writeString(value);
-  }
-  writeUint(sessions.length);
-  for (const [client, record] of sessions) {
-    writeString(client);
-    writeUint(record.seq);
-    writeResult(record.result);
-  }
+/** Frames `at` bytes of scratch built after 4 reserved bytes (length · payload · checksum) into fresh bytes. */
+function takeFrame(): Uint8Array {
   setU32(scratch, 0, at - 4);
-  let tailBytes = 0;
-  for (const record of tail) tailBytes += record.length;
-  const out = new Uint8Array(SNAPSHOT_MAGIC.length + at + 4 + 4 + tailBytes + 4);
-  out.set(SNAPSHOT_MAGIC);
-  const body = out.subarray(SNAPSHOT_MAGIC.length);
-  body.set(scratch.subarray(0, at));
-  setU32(body, at, murmur3(body.subarray(0, at), CHECKSUM_SEED));
-  const frame = body.subarray(at + 4);
-  setU32(frame, 0, tailBytes);
-  let offset = 4;
-  for (const record of tail) {
-    frame.set(record, offset);
-    offset += record.length;
-  }
-  setU32(frame, offset, murmur3(frame.subarray(0, offset), CHECKSUM_SEED));
+  const out = new Uint8Array(at + 4);
+  out.set(scratch.subarray(0, at));
+  setU32(out, at, murmur3(out.subarray(0, at), CHECKSUM_SEED));
   return out;
 }
+
+/**
+ * Writes a snapshot file a piece at a time, so that a member with a large state can take a snapshot
+ * between other work instead of stalling for all of it. The file is the magic, then frames in the
+ * record format (u32 length · payload · u32 checksum), each payload opening with its kind:
+ *
+ *   header (index, term, voters, how many pairs and sessions) · pairs… · sessions… · tail · end
+ *
+ * The tail holds the log records after the snapshot's index that the node still has, so the log needs
+ * no rewrite when it is compacted; the end frame counts the frames before it, so a file cut short at a
+ * frame's edge is told from a whole one. Binary for the same reason as the log: JSON was most of the
+ * time a member spent taking or loading one.
+ */
+export class SnapshotWriter {
+  private nextPair = 0;
+  private nextSession = 0;
+  private frames = 0;
+
+  constructor(readonly snapshot: StoredSnapshot) {}
+
+  /** Pairs and sessions not written yet. */
+  get remaining(): number {
+    const { kv, sessions } = this.snapshot.data;
+    return kv.length - this.nextPair + sessions.length - this.nextSession;
+  }
+
+  /** The magic and the header. */
+  begin(): Uint8Array {
+    const { lastIndex, lastTerm, voters, data } = this.snapshot;
+    at = 4;
+    writeByte(FRAME_HEADER);
+    writeUint(lastIndex);
+    writeUint(lastTerm);
+    writeUint(voters.length);
+    for (const voter of voters) writeString(voter);
+    writeUint(data.kv.length);
+    writeUint(data.sessions.length);
+    const header = takeFrame();
+    this.frames = 1;
+    const out = new Uint8Array(SNAPSHOT_MAGIC.length + header.length);
+    out.set(SNAPSHOT_MAGIC);
+    out.set(header, SNAPSHOT_MAGIC.length);
+    return out;
+  }
+
+  /** The next frame of at most `items` pairs or sessions; undefined once all are written. */
+  next(items: number): Uint8Array | undefined {
+    const { kv, sessions } = this.snapshot.data;
+    if (this.nextPair < kv.length) {
+      at = 4;
+      writeByte(FRAME_KV);
+      const end = Math.min(kv.length, this.nextPair + Math.max(1, items));
+      for (; this.nextPair < end; this.nextPair++) {
+        const [key, value] = kv[this.nextPair] as readonly [string, string];
+        writeString(key);
+        writeString(value);
+      }
+    } else if (this.nextSession < sessions.length) {
+      at = 4;
+      writeByte(FRAME_SESSIONS);
+      const end = Math.min(sessions.length, this.nextSession + Math.max(1, items));
+      for (; this.nextSession < end; this.nextSession++) {
+        const [client, record] = sessions[this.nextSession] as readonly [string, SessionRecord];
+        writeString(client);
+        writeUint(record.seq);
+        writeResult(record.result);
+      }
+    } else return undefined;
+    this.frames++;
+    return takeFrame();
+  }
+
+  /** The tail (the log records after the snapshot) and the end frame, once `next` gave undefined. */
+  end(tail: readonly Uint8Array[]): Uint8Array {
+    let tailBytes = 1;
+    for (const record of tail) tailBytes += record.length;
+    const tailFrame = new Uint8Array(4 + tailBytes + 4);
+    tailFrame[4] = FRAME_TAIL;
+    let offset = 5;
+    for (const record of tail) {
+      tailFrame.set(record, offset);
+      offset += record.length;
+    }
+    setU32(tailFrame, 0, tailBytes);
+    setU32(tailFrame, offset, murmur3(tailFrame.subarray(0, offset), CHECKSUM_SEED));
+    at = 4;
+    writeByte(FRAME_END);
+    writeUint(this.frames + 1);
+    const endFrame = takeFrame();
+    const out = new Uint8Array(tailFrame.length + endFrame.length);
+    out.set(tailFrame);
+    out.set(endFrame, tailFrame.length);
+    return out;
+  }
+}
+
+/** A whole snapshot file in one piece (what a follower writes for an InstallSnapshot). */
+export function encodeSnapshot(snapshot: StoredSnapshot, tail: readonly Uint8Array[] = []): Uint8Array {
+  const writer = new SnapshotWriter(snapshot);
+  const pieces = [writer.begin()];
+  for (let frame = writer.next(SNAPSHOT_FRAME_ITEMS); frame; frame = writer.next(SNAPSHOT_FRAME_ITEMS))
+    pieces.push(frame);
+  pieces.push(writer.end(tail));
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}
+
+/** Pairs or sessions per frame: 1,000 pairs of 256-byte values make a frame of about 270 KB. */
+export const SNAPSHOT_FRAME_ITEMS = 1_000;
 
 /** Slots of the record cache (a power of two): far more than the entries in flight at once. */
 export const RECORD_CACHE_SLOTS = 1_024;
@@ -517,40 +603,90 @@ export function decodeSnapshotFile(bytes: Uint8Array): SnapshotFile {
     throw new DamagedSnapshot('raft snapshot: the file is cut short; refusing to start');
   if (version !== SNAPSHOT_V1 && version !== SNAPSHOT_MAGIC[magic - 1])
     throw new Error("raft snapshot: the file does not start with this format's magic; refusing to start");
-  const body = bytes.subarray(magic);
-  const end = framedEnd(body, 0);
-  const tailEnd = version === SNAPSHOT_V1 ? end : framedEnd(body, end);
-  if (end < 0 || tailEnd < 0 || tailEnd !== body.length)
-    throw new DamagedSnapshot('raft snapshot: the file is corrupt; refusing to start');
-  const tail: LogRecord[] = [];
-  for (let offset = end + 4; offset < tailEnd - 4;) {
-    const read = readRecord(body, offset);
-    if (read === undefined || read.next > tailEnd - 4)
-      throw new DamagedSnapshot('raft snapshot: a record of its log tail does not decode; refusing to start');
-    tail.push(read.record);
-    offset = read.next;
-  }
-  const r = new Reader(body, 4, end - 4);
   try {
-    const lastIndex = r.uint();
-    const lastTerm = r.uint();
-    const voters: string[] = [];
-    for (let n = r.uint(); n > 0; n--) voters.push(r.string());
-    const kv: [string, string][] = [];
-    for (let n = r.uint(); n > 0; n--) kv.push([r.string(), r.string()]);
-    const sessions: [string, SessionRecord][] = [];
-    for (let n = r.uint(); n > 0; n--) {
-      const client = r.string();
-      const seq = r.uint();
-      sessions.push([client, { seq, result: readResult(r) }]);
-    }
-    if (!r.done()) throw new Malformed();
-    return { snapshot: { lastIndex, lastTerm, voters, data: { kv, sessions } }, tail };
+    return version === SNAPSHOT_V1 ? readVersion1(bytes, magic) : readFrames(bytes, magic);
   } catch (error) {
     if (error instanceof Malformed)
-      throw new DamagedSnapshot('raft snapshot: the file does not decode; refusing to start');
+      throw new DamagedSnapshot('raft snapshot: the file is cut short or corrupt; refusing to start');
     throw error;
   }
+}
+
+/** The payload's end of the intact frame at `offset` (its checksum follows), or Malformed. */
+function frameAt(bytes: Uint8Array, offset: number): number {
+  const next = framedEnd(bytes, offset);
+  if (next < 0) throw new Malformed();
+  return next - 4;
+}
+
+function readVersion1(bytes: Uint8Array, offset: number): SnapshotFile {
+  const end = frameAt(bytes, offset);
+  if (end + 4 !== bytes.length) throw new Malformed();
+  const r = new Reader(bytes, offset + 4, end);
+  const lastIndex = r.uint();
+  const lastTerm = r.uint();
+  const voters = readVoters(r);
+  const kv: [string, string][] = [];
+  for (let n = r.uint(); n > 0; n--) kv.push([r.string(), r.string()]);
+  const sessions: [string, SessionRecord][] = [];
+  for (let n = r.uint(); n > 0; n--) sessions.push(readSession(r));
+  if (!r.done()) throw new Malformed();
+  return { snapshot: { lastIndex, lastTerm, voters, data: { kv, sessions } }, tail: [] };
+}
+
+function readFrames(bytes: Uint8Array, offset: number): SnapshotFile {
+  let end = frameAt(bytes, offset);
+  let r = new Reader(bytes, offset + 4, end);
+  if (r.byte() !== FRAME_HEADER) throw new Malformed();
+  const lastIndex = r.uint();
+  const lastTerm = r.uint();
+  const voters = readVoters(r);
+  const pairs = r.uint();
+  const sessionCount = r.uint();
+  if (!r.done()) throw new Malformed();
+  const kv: [string, string][] = [];
+  const sessions: [string, SessionRecord][] = [];
+  const tail: LogRecord[] = [];
+  let frames = 1;
+  let lastKind = FRAME_HEADER;
+  for (;;) {
+    offset = end + 4;
+    end = frameAt(bytes, offset);
+    frames++;
+    r = new Reader(bytes, offset + 4, end);
+    const kind = r.byte();
+    if (kind < lastKind || kind > FRAME_END || (kind === lastKind && kind >= FRAME_TAIL))
+      throw new Malformed();
+    lastKind = kind;
+    if (kind === FRAME_KV) while (!r.done()) kv.push([r.string(), r.string()]);
+    else if (kind === FRAME_SESSIONS) while (!r.done()) sessions.push(readSession(r));
+    else if (kind === FRAME_TAIL) {
+      for (let at = offset + 5; at < end;) {
+        const read = readRecord(bytes, at);
+        if (read === undefined || read.next > end) throw new Malformed();
+        tail.push(read.record);
+        at = read.next;
+      }
+    } else if (kind === FRAME_END) {
+      if (r.uint() !== frames - 1 || !r.done() || end + 4 !== bytes.length) throw new Malformed();
+      break;
+    } else throw new Malformed();
+  }
+  if (kv.length !== pairs || sessions.length !== sessionCount || lastKind !== FRAME_END)
+    throw new Malformed();
+  return { snapshot: { lastIndex, lastTerm, voters, data: { kv, sessions } }, tail };
+}
+
+function readVoters(r: Reader): string[] {
+  const voters: string[] = [];
+  for (let n = r.uint(); n > 0; n--) voters.push(r.string());
+  return voters;
+}
+
+function readSession(r: Reader): [string, SessionRecord] {
+  const client = r.string();
+  const seq = r.uint();
+  return [client, { seq, result: readResult(r) }];
 }
 
 /** Where the frame (u32 length · bytes · u32 checksum) at `offset` ends, or -1 when it is not intact. */

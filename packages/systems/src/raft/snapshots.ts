@@ -3,16 +3,26 @@
  * index, term and configuration it reflects, and the log before it is dropped. A follower that needs
  * entries the leader no longer has gets the snapshot instead (InstallSnapshot, sent whole).
  */
-import type { NodeId } from '@dslab/sim';
+import type { NodeId, TimerId } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
 import { ackRound, type Progress } from './progress';
 import { stateMachineFor, type Parts, type ServerState } from './state';
-import type { StoredSnapshot } from './storage';
+import type { SnapshotInProgress, StoredSnapshot } from './storage';
 import type { InstallSnapshot, SnapshotReply } from './types';
+
+/** Pairs (or sessions) of the state a member writes per turn while it takes a snapshot. */
+export const SNAPSHOT_SLICE_ITEMS = 2_000;
+
+/** A snapshot being written (`RaftStorage.beginSnapshot`), and the timer of its next turn. */
+interface Taking {
+  readonly progress: SnapshotInProgress;
+  timer: TimerId | undefined;
+}
 
 export class Snapshots {
   /** The latest snapshot, taken or installed (undefined: none yet). */
   record: StoredSnapshot | undefined;
+  private taking: Taking | undefined;
 
   constructor(
     private readonly s: ServerState,
@@ -22,10 +32,17 @@ export class Snapshots {
     this.record = recovered;
   }
 
-  /** Called after applying: compacts once enough applied entries piled up since the last snapshot. */
+  /**
+   * Called after applying: compacts once enough applied entries piled up since the last snapshot. The
+   * state is copied at once, and written SNAPSHOT_SLICE_ITEMS pairs per turn of the event loop: a member
+   * holding a large state would otherwise stop answering for as long as it takes to encode and write it
+   * (tens of milliseconds at 10,000 keys of 256 bytes), and its peers all take theirs at the same index.
+   * The log is compacted when the snapshot is written; until then the previous one is what serves.
+   */
   maybeSnapshot(): void {
     const s = this.s;
     const every = s.config.snapshotEvery;
+    if (this.taking !== undefined) return;
     if (every <= 0 || s.lastApplied - s.log.snapshotIndex < every) return;
     if (s.lastApplied > s.log.lastIndex) return; // mutant apply-before-commit after a truncation
     const index = s.lastApplied;
@@ -35,10 +52,35 @@ export class Snapshots {
       voters: this.parts.membership.at(index),
       data: s.machine.snapshot(),
     };
+    this.taking = { progress: s.storage.beginSnapshot(snapshot), timer: undefined };
+    this.continueTaking();
+  }
+
+  /** One turn's share of the snapshot being taken; the last one compacts the log. */
+  private readonly continueTaking = (): void => {
+    const s = this.s;
+    const taking = this.taking as Taking;
+    taking.timer = undefined;
+    if (s.storage.continueSnapshot(taking.progress, SNAPSHOT_SLICE_ITEMS)) {
+      taking.timer = s.env.setTimer(0, this.continueTaking);
+      return;
+    }
+    this.taking = undefined;
+    const snapshot = taking.progress.writer.snapshot;
+    const index = snapshot.lastIndex;
     s.log.compactTo(index, snapshot.lastTerm);
     this.record = snapshot;
-    s.storage.saveSnapshot(snapshot, s.log.all());
+    s.storage.finishSnapshot(taking.progress, s.log.all());
     s.env.trace('snapshot', { index });
+  };
+
+  /** Stops taking a snapshot (a newer one was installed), and drops what was written of it. */
+  private abandonTaking(): void {
+    const taking = this.taking;
+    if (taking === undefined) return;
+    if (taking.timer !== undefined) this.s.env.clearTimer(taking.timer);
+    this.s.storage.abandonSnapshot(taking.progress);
+    this.taking = undefined;
   }
 
   /** The leader's side: `peer` needs entries already compacted away. */
@@ -66,6 +108,7 @@ export class Snapshots {
         voters: msg.voters,
         data: msg.data,
       };
+      this.abandonTaking(); // older than this one, and its file would take the name this one needs
       s.log.compactTo(msg.lastIndex, msg.lastTerm);
       if (!mutantActive(s.config.mutant, 'install-snapshot-without-state'))
         s.machine = stateMachineFor(s.config, msg.data);

@@ -8,8 +8,11 @@ import { Rng, World, type Env } from '@dslab/sim';
 import fc from 'fast-check';
 import {
   LOG_MAGIC,
+  DamagedSnapshot,
   SNAPSHOT_MAGIC,
+  SnapshotWriter,
   decodeSnapshot,
+  decodeSnapshotFile,
   encodeSnapshot,
   intactRecordAfter,
   joined,
@@ -187,6 +190,39 @@ describe('raft snapshot files', () => {
     );
   });
 
+  it('written a piece at a time, read back the same as written at once, tail included', () => {
+    fc.assert(
+      fc.property(
+        snapshotArb.map((snapshot) => ({ ...snapshot, lastIndex: snapshot.lastIndex % 1e12 })), // room for the tail's indexes
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(entryArb, { maxLength: 4 }),
+        (snapshot, items, after) => {
+          const tail = after.map((entry, k) => logRecord(snapshot.lastIndex + 1 + k, entry));
+          const writer = new SnapshotWriter(snapshot);
+          const pieces = [writer.begin()];
+          for (let piece = writer.next(items); piece; piece = writer.next(items)) pieces.push(piece);
+          pieces.push(writer.end(tail));
+          const bytes = joined(
+            pieces,
+            pieces.length,
+            pieces.reduce((sum, piece) => sum + piece.length, 0),
+          );
+          const whole = encodeSnapshot(snapshot, tail);
+          const file = decodeSnapshotFile(bytes);
+          expect(file).toStrictEqual(decodeSnapshotFile(whole));
+          expect(file.tail.map((record) => record.e)).toStrictEqual(structuredClone(after));
+          // Cut short at the end of any piece, the file is damaged, not a smaller snapshot.
+          let edge = 0;
+          for (const piece of pieces.slice(0, -1)) {
+            edge += piece.length;
+            expect(() => decodeSnapshotFile(bytes.subarray(0, edge))).toThrow(DamagedSnapshot);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 10 },
+    );
+  });
+
   it('write a long value as its length and its UTF-8 bytes, the same whichever way it is copied', () => {
     // 15, 16 and 17 straddle the point where the engine copies the text instead of a loop.
     for (const value of [
@@ -203,9 +239,10 @@ describe('raft snapshot files', () => {
         data: { kv: [['k', value]], sessions: [] },
       });
       const utf8 = new TextEncoder().encode(value);
-      // The value is followed by the session count (one byte: 0) and the checksum (four), then the
-      // empty tail's frame: its length and its checksum (four each).
-      const at = bytes.length - 8 - 4 - 1 - utf8.length;
+      // The value ends its frame of pairs, whose checksum (four bytes) follows; then come the empty
+      // tail's frame (length, kind, checksum: nine bytes) and the end frame (length, kind, count,
+      // checksum: ten).
+      const at = bytes.length - 4 - 9 - 10 - utf8.length;
       expect([...bytes.subarray(at, at + utf8.length)]).toEqual([...utf8]);
       expect(bytes[at - 1]).toBe(utf8.length); // its length, a one-byte varint below 128
       expect(decodeSnapshot(bytes).data.kv).toEqual([['k', value]]);
@@ -418,10 +455,12 @@ describe('raft log segments and compaction', () => {
   it('reads a directory written before segments: `snapshot` without a tail, then `log`', () => {
     const world = new World({ seed: 17 });
     const [disk] = disksOf(world, ['d']) as [Env['disk']];
-    const v1 = encodeSnapshot(snapshotAt(2));
-    const legacy = new Uint8Array(v1.length - 8); // version 1: no tail frame
-    legacy.set(v1.subarray(0, legacy.length));
-    legacy[SNAPSHOT_MAGIC.length - 1] = 1;
+    // snapshotAt(2) as dslab wrote it before segments (commit e83150b): format version 1, no tail.
+    const legacy = Uint8Array.from(
+      '64736c616252530118000000020103026e31026e32026e3301016b027632010263310201138f91c7'
+        .match(/../g)!
+        .map((byte) => parseInt(byte, 16)),
+    );
     disk.write('snapshot', legacy);
     const records = [LOG_MAGIC, ...range(1, 4).map((i) => logRecord(i, command(1, i)))];
     for (const record of records) disk.append('log', record);

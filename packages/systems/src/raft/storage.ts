@@ -15,9 +15,12 @@
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
 import type { Disk, NodeId } from '@dslab/sim';
+import { invariant } from '@dslab/sim';
 import {
   DamagedSnapshot,
   LOG_MAGIC,
+  SNAPSHOT_FRAME_ITEMS,
+  SnapshotWriter,
   decodeSnapshotFile,
   encodeSnapshot,
   intactRecordAfter,
@@ -45,6 +48,13 @@ export interface Recovered {
   readonly entries: readonly Entry[];
   /** Records dropped because the tail of the log was torn by a crash. */
   readonly tornRecords: number;
+}
+
+/** A snapshot being written a piece at a time (`RaftStorage.beginSnapshot`). */
+export interface SnapshotInProgress {
+  /** The segment it opens, and the number of its file. */
+  readonly segment: number;
+  readonly writer: SnapshotWriter;
 }
 
 /** How far a disk that fsyncs in the background got (`Env.backgroundSync`); absent: `sync()` is durable. */
@@ -137,15 +147,64 @@ export class RaftStorage {
    * durable, and the files they supersede go once it has.
    */
   saveSnapshot(snapshot: StoredSnapshot, after: readonly Entry[]): void {
+    const segment = this.currentSegment() + 1;
+    const tail = logRecords(snapshot.lastIndex + 1, after);
+    // (No file of that name exists: recovery keeps no snapshot numbered above the newest segment.)
+    this.disk.append(snapshotName(segment), encodeSnapshot(snapshot, tail));
+    this.opened(segment);
+  }
+
+  /**
+   * Starts writing a snapshot a piece at a time: `continueSnapshot` writes the next pieces, and
+   * `finishSnapshot` the log after it, once the node has compacted its log to it. Meanwhile the node
+   * goes on as before; a crash leaves a damaged snapshot that recovery passes over.
+   */
+  beginSnapshot(snapshot: StoredSnapshot): SnapshotInProgress {
+    const progress = { segment: this.currentSegment() + 1, writer: new SnapshotWriter(snapshot) };
+    this.disk.append(snapshotName(progress.segment), progress.writer.begin());
+    return progress;
+  }
+
+  /** Writes about `items` more pairs or sessions; false once they are all written. */
+  continueSnapshot(progress: SnapshotInProgress, items: number): boolean {
+    const writer = progress.writer;
+    for (let left = items; left > 0 && writer.remaining > 0;) {
+      const before = writer.remaining;
+      this.disk.append(
+        snapshotName(progress.segment),
+        writer.next(Math.min(left, SNAPSHOT_FRAME_ITEMS)) as Uint8Array,
+      );
+      left -= before - writer.remaining;
+    }
+    return writer.remaining > 0;
+  }
+
+  /** Ends a snapshot begun with `beginSnapshot`, as `saveSnapshot` would have written it. */
+  finishSnapshot(progress: SnapshotInProgress, after: readonly Entry[]): void {
+    invariant(progress.writer.remaining === 0, 'a snapshot is finished once written', () => 'items left');
+    invariant(
+      progress.segment === this.currentSegment() + 1,
+      'a snapshot in progress opens the next segment',
+      () => `segment ${progress.segment}, current ${this.currentSegment()}`,
+    );
+    const tail = logRecords(progress.writer.snapshot.lastIndex + 1, after);
+    this.disk.append(snapshotName(progress.segment), progress.writer.end(tail));
+    this.opened(progress.segment);
+  }
+
+  /** Drops a snapshot in progress (an InstallSnapshot overtook it). */
+  abandonSnapshot(progress: SnapshotInProgress): void {
+    this.disk.remove(snapshotName(progress.segment));
+  }
+
+  /** A snapshot file for `segment` is written: appends go to that segment from now on. */
+  private opened(segment: number): void {
     // Records not yet handed to the disk go to the old segment all the same, so that the segments join
     // up whatever becomes of the snapshot in a crash.
     this.writePendingLog();
-    const next = this.currentSegment() + 1;
-    // (No file of that name exists: recovery keeps no snapshot numbered above the newest segment.)
-    this.disk.append(snapshotName(next), encodeSnapshot(snapshot, logRecords(snapshot.lastIndex + 1, after)));
-    this.segment = next;
+    this.segment = segment;
     this.segmentStarted = false;
-    this.compaction = { segment: next, covered: 0 };
+    this.compaction = { segment, covered: 0 };
     this.dirty = true;
   }
 
