@@ -104,6 +104,20 @@ describe('the window of appends in flight to each follower', () => {
     expect(appendsTo(h.deliver('n2', ack(3, 5, 2)), 'n2')).toEqual([{ prev: 5, count: 1 }]);
   });
 
+  it('a read round still goes to every follower with full windows, takes what waits, and serves the read', () => {
+    const h = leader(1);
+    put(h, 1); // entry 4 to n2; n3 is full with the no-op
+    put(h, 2); // entry 5 waits for both
+    const read: RaftMessage = { type: 'request', client: 'c2', seq: 1, op: { f: 'get', key: 'x' } };
+    const round = h.deliver('c2', read);
+    expect(appendsTo(round, 'n2')).toEqual([{ prev: 4, count: 1 }]);
+    expect(appendsTo(round, 'n3')).toEqual([{ prev: 3, count: 2 }]);
+    const roundNo = (round.find((s) => s.to === 'n2')?.msg as AppendEntries).round;
+    // n2 acknowledges the round (and entries 4, 5): with the leader, a majority of three.
+    const answered = h.deliver('n2', ack(3, 5, roundNo));
+    expect(answered.filter((s) => s.to === 'c2')).toHaveLength(1);
+  });
+
   it('recovers after a lost reply: the heartbeat’s acknowledgement frees the window', () => {
     const h = leader(1);
     put(h, 1); // entry 4 to n2; its reply is lost
