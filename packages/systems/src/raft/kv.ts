@@ -95,10 +95,17 @@ export class KvStateMachine {
   }
 
   snapshot(): SnapshotData {
-    return {
-      kv: [...this.data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      sessions: [...this.sessions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    };
+    const copy = this.copy();
+    copy.kv.sort(byKey);
+    return copy;
+  }
+
+  /**
+   * The state as `snapshot()` gives it, but the pairs in the order the keys were first written: sorting
+   * them (`byKey`) is the caller's, who may do it a slice at a time (a snapshot of a large state).
+   */
+  copy(): { kv: [string, string][]; sessions: [string, SessionRecord][] } {
+    return { kv: [...this.data.entries()], sessions: [...this.sessions.entries()].sort(byKey) };
   }
 
   static restore(snapshot: SnapshotData | undefined, sessionLimit?: number): KvStateMachine {
@@ -108,4 +115,9 @@ export class KvStateMachine {
     for (const [client, record] of snapshot.sessions) machine.sessions.set(client, record);
     return machine;
   }
+}
+
+/** The order of a snapshot's pairs and sessions: by key, so that equal states give equal snapshots. */
+export function byKey(a: readonly [string, unknown], b: readonly [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
