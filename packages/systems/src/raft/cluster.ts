@@ -23,6 +23,8 @@ export const raftParams = z
     checkQuorum: z.boolean().default(true),
     readMode: z.enum(['read-index', 'lease', 'log']).default('read-index'),
     snapshotEvery: z.number().int().min(0).max(1_000_000).default(200),
+    /** Pairs of the state sorted or written per turn while a snapshot is taken. */
+    snapshotSlice: z.number().int().min(1).max(1_000_000).default(defaultRaftConfig.snapshotSlice),
     noopOnElection: z.boolean().default(true),
     /** Off: a follower's refusal sends the leader back one entry at a time (the basic algorithm). */
     fastBackoff: z.boolean().default(true),
@@ -60,6 +62,7 @@ export function raftConfigFrom(params: RaftParams, voters: readonly NodeId[]): R
     checkQuorum: params.checkQuorum,
     readMode: params.readMode,
     snapshotEvery: params.snapshotEvery,
+    snapshotSlice: params.snapshotSlice,
     noopOnElection: params.noopOnElection,
     fastBackoff: params.fastBackoff,
     maxInflightAppends: params.maxInflightAppends,

@@ -46,7 +46,14 @@ function seedKnobs(
   // and replies meets the nemesis most), 256 is plain pipelining.
   const window = knobs.next();
   const maxInflightAppends = window < 0.25 ? 1 : window < 0.75 ? 2 : 256;
-  return { profile, params: raftParams.parse({ ...options, maxInflightAppends }), membership };
+  // A quarter of the seeds take their snapshots a pair or two per turn, so that crashes, elections and
+  // InstallSnapshot meet a snapshot half taken (drawn last: the draws above keep their values).
+  const snapshotSlice = knobs.next() < 0.25 ? 1 + knobs.int(2) : 2_000;
+  return {
+    profile,
+    params: raftParams.parse({ ...options, maxInflightAppends, snapshotSlice }),
+    membership,
+  };
 }
 
 function buildFuzzCluster(params: RaftParams, seed: number, trace: TraceMode): RaftCluster {

@@ -6,7 +6,8 @@
  * earlier, and more often, by "log matching of committed entries", and only sometimes by the pairwise
  * log-matching scan it is pinned for; evict-sessions is caught at seed 0 by the linearizability checker
  * (a retry applied twice) before the durability check it is pinned for. Re-measure whenever the fuzz
- * harness or the protocol changes (last: the window of appends in flight, drawn per seed).
+ * harness or the protocol changes (last: snapshots taken a pair or two per turn on a quarter of the
+ * seeds; no first seed moved).
  */
 import type { RaftMutant } from './types';
 

@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RaftNode } from './node';
-import { SNAPSHOT_SLICE_ITEMS } from './snapshots';
 import { RaftStorage, type StoredSnapshot } from './storage';
 import type { FakeEnv } from './test-support/single-node';
 import { VOTERS, put, startNode, testConfig } from './test-support/single-node';
-import type { AppendEntries, Entry } from './types';
+import { SNAPSHOT_TURN_MS } from './snapshots';
+import { defaultRaftConfig, type AppendEntries, type Entry } from './types';
+
+const SNAPSHOT_SLICE_ITEMS = defaultRaftConfig.snapshotSlice;
 
 const KEYS = SNAPSHOT_SLICE_ITEMS * 2 + 500; // three slices
 
@@ -23,12 +25,12 @@ function append(prevIndex: number, entries: readonly Entry[], leaderCommit: numb
   return { type: 'append', term: 1, prevIndex, prevTerm: 1, entries, leaderCommit, round: 1 };
 }
 
-/** The node's 0 ms timers (its next turns), held for the test to run one at a time. */
+/** The timers of a snapshot's next turns, held for the test to run one at a time. */
 function heldTurns(env: FakeEnv): { readonly pending: number; run(): void } {
   const queue: (() => void)[] = [];
   const setTimer = env.setTimer.bind(env);
   env.setTimer = (ms, fire) => {
-    if (ms > 0) return setTimer(ms, fire);
+    if (ms !== SNAPSHOT_TURN_MS) return setTimer(ms, fire);
     queue.push(fire);
     return -queue.length; // never cleared by these tests' nodes while queued
   };

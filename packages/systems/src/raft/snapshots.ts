@@ -12,8 +12,12 @@ import type { SnapshotInProgress, StoredSnapshot } from './storage';
 import { SortInSlices } from './sort-in-slices';
 import type { InstallSnapshot, SnapshotData, SnapshotReply } from './types';
 
-/** Pairs (or sessions) of the state a member sorts, or writes, per turn while it takes a snapshot. */
-export const SNAPSHOT_SLICE_ITEMS = 2_000;
+/**
+ * The pause between two turns of a snapshot being taken. A real timer waits at least 1 ms anyway; in the
+ * simulator a pause of 0 would leave nothing to happen in between (no message arrives, no node crashes
+ * in the same instant), so the fuzzer would never meet a snapshot half taken.
+ */
+export const SNAPSHOT_TURN_MS = 1;
 
 /** A snapshot being taken: its pairs being sorted, then its file being written, a turn at a time. */
 interface Taking {
@@ -42,8 +46,7 @@ export class Snapshots {
 
   /**
    * Called after applying: compacts once enough applied entries piled up since the last snapshot. The
-   * state is copied at once, then sorted and written SNAPSHOT_SLICE_ITEMS pairs per turn of the event
-   * loop: a member holding a large state would otherwise stop answering for as long as it takes to sort,
+   * state is copied at once, then sorted and written `snapshotSlice` pairs per turn of the event loop: a member holding a large state would otherwise stop answering for as long as it takes to sort,
    * encode and write it (10–20 ms at 10,000 keys of 256 bytes), and its peers all take theirs at the
    * same index. The log is compacted when the file is whole; until then the previous snapshot serves.
    */
@@ -60,7 +63,7 @@ export class Snapshots {
       lastTerm: s.log.term(index) as number,
       voters: this.parts.membership.at(index),
       sessions,
-      sorting: new SortInSlices(kv, byKey, SNAPSHOT_SLICE_ITEMS),
+      sorting: new SortInSlices(kv, byKey, s.config.snapshotSlice),
       progress: undefined,
       timer: undefined,
     };
@@ -75,14 +78,14 @@ export class Snapshots {
     if (taking.progress === undefined) {
       const kv = taking.sorting.step();
       if (kv === undefined) {
-        taking.timer = s.env.setTimer(0, this.continueTaking);
+        taking.timer = s.env.setTimer(SNAPSHOT_TURN_MS, this.continueTaking);
         return;
       }
       const { lastIndex, lastTerm, voters, sessions } = taking;
       taking.progress = s.storage.beginSnapshot({ lastIndex, lastTerm, voters, data: { kv, sessions } });
     }
-    if (s.storage.continueSnapshot(taking.progress, SNAPSHOT_SLICE_ITEMS)) {
-      taking.timer = s.env.setTimer(0, this.continueTaking);
+    if (s.storage.continueSnapshot(taking.progress, s.config.snapshotSlice)) {
+      taking.timer = s.env.setTimer(SNAPSHOT_TURN_MS, this.continueTaking);
       return;
     }
     this.taking = undefined;

@@ -147,6 +147,11 @@ export interface RaftConfig {
   readonly readMode: ReadMode;
   /** Take a snapshot once this many applied entries are in the log (0: never). */
   readonly snapshotEvery: number;
+  /**
+   * Pairs of the state sorted, or written, per turn while a snapshot is taken (`Snapshots`): a large
+   * state is snapshotted over several turns, the member answering in between.
+   */
+  readonly snapshotSlice: number;
   /** Most entries per AppendEntries message. */
   readonly maxBatch: number;
   /**
@@ -176,6 +181,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
   checkQuorum: true,
   readMode: 'read-index',
   snapshotEvery: 1_000,
+  snapshotSlice: 2_000,
   maxBatch: 64,
   maxInflightAppends: 2,
   noopOnElection: true,
