@@ -296,10 +296,7 @@ export class SnapshotWriter {
     writeUint(data.sessions.length);
     const header = takeFrame();
     this.frames = 1;
-    const out = new Uint8Array(SNAPSHOT_MAGIC.length + header.length);
-    out.set(SNAPSHOT_MAGIC);
-    out.set(header, SNAPSHOT_MAGIC.length);
-    return out;
+    return joined([SNAPSHOT_MAGIC, header], 2, SNAPSHOT_MAGIC.length + header.length);
   }
 
   /** The next frame of at most `items` pairs or sessions; undefined once all are written. */
@@ -346,12 +343,12 @@ export class SnapshotWriter {
     writeByte(FRAME_END);
     writeUint(this.frames + 1);
     const endFrame = takeFrame();
-    const out = new Uint8Array(tailFrame.length + endFrame.length);
-    out.set(tailFrame);
-    out.set(endFrame, tailFrame.length);
-    return out;
+    return joined([tailFrame, endFrame], 2, tailFrame.length + endFrame.length);
   }
 }
+
+/** Pairs or sessions per frame: 1,000 pairs of 256-byte values make a frame of about 270 KB. */
+export const SNAPSHOT_FRAME_ITEMS = 1_000;
 
 /** A whole snapshot file in one piece (what a follower writes for an InstallSnapshot). */
 export function encodeSnapshot(snapshot: StoredSnapshot, tail: readonly Uint8Array[] = []): Uint8Array {
@@ -362,17 +359,8 @@ export function encodeSnapshot(snapshot: StoredSnapshot, tail: readonly Uint8Arr
   pieces.push(writer.end(tail));
   let length = 0;
   for (const piece of pieces) length += piece.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
+  return joined(pieces, pieces.length, length);
 }
-
-/** Pairs or sessions per frame: 1,000 pairs of 256-byte values make a frame of about 270 KB. */
-export const SNAPSHOT_FRAME_ITEMS = 1_000;
 
 /** Slots of the record cache (a power of two): far more than the entries in flight at once. */
 export const RECORD_CACHE_SLOTS = 1_024;
@@ -542,13 +530,10 @@ export function readRecord(
   bytes: Uint8Array,
   offset: number,
 ): { readonly record: LogRecord; readonly next: number } | undefined {
-  if (bytes.length - offset < 8) return undefined;
-  const length = getU32(bytes, offset);
-  if (length > MAX_RECORD_BYTES || length > bytes.length - offset - 8) return undefined;
-  const end = offset + 4 + length;
-  if (murmur3(bytes.subarray(offset, end), CHECKSUM_SEED) !== getU32(bytes, end)) return undefined;
+  const next = framedEnd(bytes, offset, MAX_RECORD_BYTES);
+  if (next < 0) return undefined;
   try {
-    return { record: readPayload(new Reader(bytes, offset + 4, end)), next: end + 4 };
+    return { record: readPayload(new Reader(bytes, offset + 4, next - 4)), next };
   } catch (error) {
     if (error instanceof Malformed) return undefined;
     throw error;
@@ -689,11 +674,14 @@ function readSession(r: Reader): [string, SessionRecord] {
   return [client, { seq, result: readResult(r) }];
 }
 
-/** Where the frame (u32 length · bytes · u32 checksum) at `offset` ends, or -1 when it is not intact. */
-function framedEnd(bytes: Uint8Array, offset: number): number {
+/**
+ * Where the frame (u32 length · bytes · u32 checksum) at `offset` ends, or -1 when it is not intact or
+ * declares more than `max` bytes (a record's bound: a flipped length is caught as corrupt).
+ */
+function framedEnd(bytes: Uint8Array, offset: number, max = Infinity): number {
   if (offset < 0 || bytes.length - offset < 8) return -1;
   const length = getU32(bytes, offset);
-  if (length > bytes.length - offset - 8) return -1;
+  if (length > max || length > bytes.length - offset - 8) return -1;
   const end = offset + 4 + length;
   if (murmur3(bytes.subarray(offset, end), CHECKSUM_SEED) !== getU32(bytes, end)) return -1;
   return end + 4;

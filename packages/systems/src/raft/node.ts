@@ -95,7 +95,6 @@ export class RaftNode implements SimNode<RaftMessage> {
     parts.elections.resetTimer();
     // A disk fsyncing in the background (real mode): the leader's own copy counts once it is durable.
     env.backgroundSync?.onDurable(() => {
-      storage.syncsEnded();
       if (s.syncsEnded() && s.role === 'leader') parts.commit.advance();
     });
   }

@@ -46,7 +46,8 @@ export class Snapshots {
 
   /**
    * Called after applying: compacts once enough applied entries piled up since the last snapshot. The
-   * state is copied at once, then sorted and written `snapshotSlice` pairs per turn of the event loop: a member holding a large state would otherwise stop answering for as long as it takes to sort,
+   * state is copied at once, then sorted and written `snapshotSlice` pairs per turn of the event loop:
+   * a member holding a large state would otherwise stop answering for as long as it takes to sort,
    * encode and write it (10–20 ms at 10,000 keys of 256 bytes), and its peers all take theirs at the
    * same index. The log is compacted when the file is whole; until then the previous snapshot serves.
    */

@@ -183,6 +183,7 @@ export class ServerState {
    * count. True when the durable index moved (a leader may commit more).
    */
   syncsEnded(): boolean {
+    this.storage.syncsEnded(); // compaction's old files may go
     const durable = (this.env.backgroundSync as BackgroundSync<RaftMessage>).syncsDurable;
     let found = false;
     while (this.pendingCount > 0 && (this.pendingSync[this.pendingHead] as number) <= durable) {

@@ -14,7 +14,7 @@
  * Writes are buffered by the disk until `flush()`; the node flushes before it sends anything, so no
  * vote or acknowledgement ever leaves a node before the state behind it is durable.
  */
-import type { Disk, NodeId } from '@dslab/sim';
+import type { BackgroundSync, Disk, NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import {
   DamagedSnapshot,
@@ -55,12 +55,6 @@ export interface SnapshotInProgress {
   /** The segment it opens, and the number of its file. */
   readonly segment: number;
   readonly writer: SnapshotWriter;
-}
-
-/** How far a disk that fsyncs in the background got (`Env.backgroundSync`); absent: `sync()` is durable. */
-export interface SyncCounts {
-  readonly syncsRequested: number;
-  readonly syncsDurable: number;
 }
 
 /** The file of log segment `n` (the first is plain `log`, as before the log had segments). */
@@ -114,7 +108,7 @@ export class RaftStorage {
     /** Mutant `forget-vote`: the vote is never written, so a restarted node can vote twice in a term. */
     private readonly forgetVote = false,
     /** The disk's background fsyncs, where it has them: old files may go only once the new ones are durable. */
-    private readonly background?: SyncCounts,
+    private readonly background?: Pick<BackgroundSync, 'syncsRequested' | 'syncsDurable'>,
   ) {}
 
   saveMeta(term: number, vote: NodeId | null): void {
@@ -261,7 +255,7 @@ export class RaftStorage {
   }
 
   /**
-   * Syncs became durable (called by the node as the disk reports it, and after each flush): once the
+   * Syncs became durable (`ServerState.syncsEnded`, as the disk reports it, and after each flush): once the
    * latest snapshot is, the snapshot and segments before it go.
    */
   syncsEnded(): void {
@@ -306,39 +300,7 @@ export class RaftStorage {
     };
     if (file !== undefined) for (const record of file.tail) take(record);
     const segments = all.filter((n) => n >= from && n < until);
-    let torn = 0;
-    let cut: { readonly segment: number; readonly bytes: Uint8Array } | undefined;
-    for (let k = 0; k < segments.length && cut === undefined; k++) {
-      const n = segments[k] as number;
-      const bytes = this.disk.read(segmentName(n)) as Uint8Array;
-      const head = Math.min(bytes.length, LOG_MAGIC.length);
-      for (let b = 0; b < head; b++) {
-        if (bytes[b] !== LOG_MAGIC[b])
-          throw new Error(
-            `raft log: ${segmentName(n)} does not start with this format's magic; refusing to start`,
-          );
-      }
-      let offset = head;
-      while (offset < bytes.length) {
-        const read = readRecord(bytes, offset);
-        if (!read) break;
-        offset = read.next;
-        take(read.record);
-      }
-      if (offset === bytes.length && head === LOG_MAGIC.length) continue;
-      // A torn or flipped record, or a magic cut short. At the tail of the log it is a crash mid-append:
-      // nothing after it was ever acknowledged, so it is cut off. Followed by an intact record, here or in
-      // a later segment (every sync covers all segments, and a later one is written only after this one),
-      // it is corruption of data that may have been acknowledged: refuse to start rather than serve a log
-      // with a hole.
-      if (intactRecordAfter(bytes, offset) || this.laterRecords(segments.slice(k + 1))) {
-        throw new Error(
-          `raft log: the record at byte ${offset} of ${segmentName(n)} is corrupt and later records are intact; refusing to start`,
-        );
-      }
-      torn = offset < bytes.length ? 1 : 0;
-      cut = { segment: n, bytes: offset >= LOG_MAGIC.length ? bytes.slice(0, offset) : LOG_MAGIC };
-    }
+    const { cut, torn } = this.readSegments(segments, take);
     // Whatever this life will not read: other snapshots, segments before the snapshot or after the cut.
     const last = cut?.segment ?? segments[segments.length - 1];
     let removed = false;
@@ -354,6 +316,46 @@ export class RaftStorage {
     if (removed) this.dirty = true;
     this.flush();
     return { term: meta.term, vote: meta.vote, snapshot, entries, tornRecords: torn };
+  }
+
+  /**
+   * Hands every intact record of `segments` to `take`, in order, up to the first torn or flipped one (or
+   * a magic cut short), whose segment is then to be cut there (`cut`: the bytes to keep).
+   */
+  private readSegments(
+    segments: readonly number[],
+    take: (record: LogRecord) => void,
+  ): { cut: { readonly segment: number; readonly bytes: Uint8Array } | undefined; torn: number } {
+    for (let k = 0; k < segments.length; k++) {
+      const n = segments[k] as number;
+      const bytes = this.disk.read(segmentName(n)) as Uint8Array;
+      const head = Math.min(bytes.length, LOG_MAGIC.length);
+      for (let b = 0; b < head; b++) {
+        if (bytes[b] !== LOG_MAGIC[b])
+          throw new Error(
+            `raft log: ${segmentName(n)} does not start with this format's magic; refusing to start`,
+          );
+      }
+      let offset = head;
+      for (let read = readRecord(bytes, offset); read; read = readRecord(bytes, offset)) {
+        offset = read.next;
+        take(read.record);
+      }
+      if (offset === bytes.length && head === LOG_MAGIC.length) continue;
+      // A torn or flipped record, or a magic cut short. At the tail of the log it is a crash mid-append:
+      // nothing after it was ever acknowledged, so it is cut off. Followed by an intact record, here or in
+      // a later segment (every sync covers all segments, and a later one is written only after this one),
+      // it is corruption of data that may have been acknowledged: refuse to start rather than serve a log
+      // with a hole.
+      if (intactRecordAfter(bytes, offset) || this.laterRecords(segments.slice(k + 1))) {
+        throw new Error(
+          `raft log: the record at byte ${offset} of ${segmentName(n)} is corrupt and later records are intact; refusing to start`,
+        );
+      }
+      const bytesKept = offset >= LOG_MAGIC.length ? bytes.slice(0, offset) : LOG_MAGIC;
+      return { cut: { segment: n, bytes: bytesKept }, torn: offset < bytes.length ? 1 : 0 };
+    }
+    return { cut: undefined, torn: 0 };
   }
 
   /**

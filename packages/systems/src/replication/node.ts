@@ -266,9 +266,7 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
 
   private onWrite(client: NodeId, msg: Extract<ClientRequest, { type: 'write' }>): void {
     // A client's connection is TCP: a request arrives once. The simulated network may duplicate it.
-    if (msg.id <= (this.lastRequest.get(client) ?? 0)) return;
-    if (this.lastRequest.size >= MAX_SESSIONS) this.lastRequest.clear();
-    this.lastRequest.set(client, msg.id);
+    if (!this.noteRequest(client, msg.id)) return;
     if (this.control.role !== 'primary' || this.promotingTo !== undefined) {
       this.env.send(client, { type: 'write-error', id: msg.id, error: 'read-only' });
       return;
@@ -545,13 +543,15 @@ export class ReplicaNode implements SimNode<ReplicationMessage> {
     const current = this.kv.get(record.key);
     if (!current || current.version < record.end)
       this.kv.set(record.key, { value: record.value, version: record.end });
-    if (
-      record.client !== undefined &&
-      (this.lastRequest.get(record.client) ?? 0) < (record.request as number)
-    ) {
-      if (this.lastRequest.size >= MAX_SESSIONS) this.lastRequest.clear();
-      this.lastRequest.set(record.client, record.request as number);
-    }
+    if (record.client !== undefined) this.noteRequest(record.client, record.request as number);
+  }
+
+  /** Notes that `client`'s request `id` was seen; false when it (or a later one) was already. */
+  private noteRequest(client: NodeId, id: number): boolean {
+    if (id <= (this.lastRequest.get(client) ?? 0)) return false;
+    if (this.lastRequest.size >= MAX_SESSIONS) this.lastRequest.clear();
+    this.lastRequest.set(client, id);
+    return true;
   }
 
   // ---- reads ----
