@@ -67,15 +67,35 @@ export function snapshotName(n: number): string {
   return n === 0 ? 'snapshot' : `snapshot.${n}`;
 }
 
-const SEGMENT_FILE = /^log(?:\.([1-9][0-9]{0,14}))?$/;
-const SNAPSHOT_FILE = /^snapshot(?:\.([1-9][0-9]{0,14}))?$/;
+const SEGMENT_FILE = 'log';
+const SNAPSHOT_FILE = 'snapshot';
 
-/** The numbers of the files named by `pattern`, in ascending order. */
-function numbered(names: readonly string[], pattern: RegExp): number[] {
+/**
+ * The number in a file name `stem` or `stem.N` (N: 1 to 15 digits, no leading zero), or -1 for any other
+ * name. By hand rather than a regular expression: every compaction lists the files, and the matches
+ * (an array and a string each) were most of its cost.
+ */
+function fileNumber(name: string, stem: string): number {
+  const s = stem.length;
+  if (!name.startsWith(stem)) return -1;
+  if (name.length === s) return 0;
+  const digits = name.length - s - 1;
+  if (name.charCodeAt(s) !== 0x2e || digits < 1 || digits > 15 || name.charCodeAt(s + 1) === 0x30) return -1;
+  let n = 0;
+  for (let k = s + 1; k < name.length; k++) {
+    const digit = name.charCodeAt(k) - 0x30;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/** The numbers of the files named `stem` or `stem.N`, in ascending order. */
+function numbered(names: readonly string[], stem: string): number[] {
   const found: number[] = [];
   for (const name of names) {
-    const match = pattern.exec(name);
-    if (match) found.push(match[1] === undefined ? 0 : Number(match[1]));
+    const n = fileNumber(name, stem);
+    if (n >= 0) found.push(n);
   }
   return found.sort((a, b) => a - b);
 }
@@ -97,6 +117,12 @@ export class RaftStorage {
   private segment: number | undefined;
   /** Whether that segment's file exists with its magic. */
   private segmentStarted = false;
+  /**
+   * The name of segment `segmentFileOf`, kept: a flush per message otherwise built the string anew, and
+   * the disk hashed each new one to find the file.
+   */
+  private segmentFile = '';
+  private segmentFileOf = -1;
   /**
    * A snapshot written and not yet known durable: the segment it opened, and the sync that covers it
    * (0: not synced yet). Once durable, every older snapshot and segment is removed.
@@ -230,7 +256,12 @@ export class RaftStorage {
   /** Hands the records appended since the last flush to the disk, in one write. */
   private writePendingLog(): void {
     if (this.pendingCount === 0) return;
-    const name = segmentName(this.currentSegment());
+    const segment = this.currentSegment();
+    if (segment !== this.segmentFileOf) {
+      this.segmentFile = segmentName(segment);
+      this.segmentFileOf = segment;
+    }
+    const name = this.segmentFile;
     const records = joined(this.pendingLog, this.pendingCount, this.pendingBytes);
     if (this.segmentStarted) this.disk.append(name, records);
     else {
