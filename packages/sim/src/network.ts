@@ -174,10 +174,13 @@ export class Network {
         effective.map((_, index) => index),
       );
     this.unblockAll();
+    // A node partitions never cut off is in every group, so it shares one with everyone: only the pairs
+    // of the others are looked at (the fault schedules partition servers among many exempt clients).
     for (const a of all) {
+      if (this.everywhere.has(a)) continue;
       const ga = membership.get(a) as number[];
       for (const b of all) {
-        if (a === b) continue;
+        if (a === b || this.everywhere.has(b)) continue;
         const gb = membership.get(b) as number[];
         let shared = false;
         for (let i = 0; i < ga.length && !shared; i++) shared = gb.includes(ga[i] as number);

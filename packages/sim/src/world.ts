@@ -141,12 +141,25 @@ export class World {
     const mode = options.trace ?? 'hash';
     this.hasher = mode === 'off' ? undefined : new TraceHasher();
     this.record = mode === 'record';
-    this.tracing = mode !== 'off';
+    this.tracing = false;
     this.freeze = options.freezeMessages ?? true;
     this.network = new Network(this.root.fork('network'), () => this.order);
     if (options.network) this.network.configure('*', '*', options.network);
-    this.network.onChange = (change) => this.emit({ t: this.time, kind: 'network', change });
+    this.setTracing(mode !== 'off');
   }
+
+  /**
+   * Whether anything reads the trace. The network describes its changes only then: a fault schedule
+   * reconfigures links every few hundred virtual ms, and the description (JSON of the link settings)
+   * cost more than the change itself when nobody read it.
+   */
+  private setTracing(on: boolean): void {
+    this.tracing = on;
+    this.network.onChange = on ? this.networkChanged : undefined;
+  }
+
+  private readonly networkChanged = (change: string): void =>
+    this.emit({ t: this.time, kind: 'network', change });
 
   /** True virtual time in ms. For the harness and checkers only: nodes read their own clocks. */
   now(): number {
@@ -396,10 +409,10 @@ export class World {
 
   onTrace(listener: TraceListener): () => void {
     this.listeners = [...this.listeners, listener];
-    this.tracing = true;
+    this.setTracing(true);
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
-      this.tracing = this.hasher !== undefined || this.listeners.length > 0;
+      this.setTracing(this.hasher !== undefined || this.listeners.length > 0);
     };
   }
 
