@@ -199,10 +199,22 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return entryKey(a) === entryKey(b);
 }
 
-/** What the incremental check knows about one pair of logs (the objects: a restarted node's log is new). */
+/** What the incremental check knows about one log it saw (the object: a restarted node's log is new). */
+interface LogState {
+  readonly log: RaftLog;
+  /** Where the log stood when the call numbered `seen` ended (0: no call has ended with it yet). */
+  readonly mark: { lastIndex: number; truncations: number };
+  seen: number;
+  /** During a call: the lowest index the log changed since `mark` (`RaftLog.changedSince`). */
+  changedFrom: number;
+  /** What is known about its pairs with the logs after it in the calls' order (a handful: found by a scan). */
+  readonly pairs: PairState[];
+}
+
+/** What the incremental check knows about one pair of logs, as of the call numbered `seen`. */
 interface PairState {
-  readonly xMark: { lastIndex: number; truncations: number };
-  readonly yMark: { lastIndex: number; truncations: number };
+  readonly other: LogState;
+  seen: number;
   /** Every index from the pair's `low` to here holds the same entry in both logs. */
   agree: number;
   /** When above `agree`: every index in (agree, disjointTo] holds entries of different terms. */
@@ -216,42 +228,110 @@ interface PairState {
  * depends on nothing else (a pair breaks log matching exactly when some index at or after its first
  * difference holds the same term in both). Each call then reads only the entries appended, overwritten
  * or uncovered since the last one (`RaftLog.changedSince`), instead of both logs whole.
+ *
+ * It runs every few dozen events of a simulated cluster, so its fixed cost counts as much as its scan:
+ * each log's changes are found once per call (not once per pair), and what it knows is kept in plain
+ * arrays searched by identity (a handful of logs) rather than maps keyed by log.
  */
 export class LogMatchingCheck {
-  private readonly pairs = new WeakMap<RaftLog, WeakMap<RaftLog, PairState>>();
+  // Arrays reused from call to call, each with a count of the slots in use (no array per call, and no
+  // length writes, which give their backing store back).
+  /** The logs of the last call that ended, in its order. */
+  private states: LogState[] = [];
+  private statesCount = 0;
+  /** This call's logs, in its order. */
+  private current: LogState[] = [];
+  private calls = 0;
+  /** The live logs `check` hands over. */
+  private readonly live: NamedLog[] = [];
 
   check(world: World, servers: readonly NodeId[]): string | undefined {
-    return this.checkLogs(liveLogs(world, servers));
+    const live = this.live;
+    let count = 0;
+    for (const id of servers) if (world.isUp(id)) live[count++] = world.node<RaftNode>(id);
+    return this.checkFirst(live, count);
   }
 
   checkLogs(logs: readonly NamedLog[]): string | undefined {
-    for (let a = 0; a < logs.length; a++) {
-      for (let b = a + 1; b < logs.length; b++) {
-        const xn = logs[a] as NamedLog;
-        const yn = logs[b] as NamedLog;
-        if (this.pairMayBreak(xn.log, yn.log)) {
+    return this.checkFirst(logs, logs.length);
+  }
+
+  /** The check over `logs[0…count)`. */
+  private checkFirst(logs: readonly NamedLog[], count: number): string | undefined {
+    const call = ++this.calls;
+    const current = this.current;
+    for (let a = 0; a < count; a++) {
+      const state = this.stateOf((logs[a] as NamedLog).log);
+      state.changedFrom = state.seen > 0 ? state.log.changedSince(state.mark) : 0;
+      current[a] = state;
+    }
+    for (let a = 0; a < count; a++) {
+      for (let b = a + 1; b < count; b++) {
+        const xs = current[a] as LogState;
+        const ys = current[b] as LogState;
+        const pair = this.pairOf(xs, ys);
+        if (this.pairMayBreak(xs, ys, pair, call)) {
           // The full scan of this one pair writes the verdict, so the message is the full check's.
-          const problem = pairViolation(xn, yn);
-          if (problem !== undefined) return problem;
-          this.pairs.get(xn.log)?.delete(yn.log); // (never expected) start this pair over next time
+          const problem = pairViolation(logs[a] as NamedLog, logs[b] as NamedLog);
+          if (problem !== undefined) return problem; // (marks not taken: what this call learned is dropped)
+          pair.seen = -1; // (never expected) start this pair over next time
         }
       }
+    }
+    // Every pair is now known as of each log's state at this call: mark the logs there.
+    for (let a = 0; a < count; a++) {
+      const state = current[a] as LogState;
+      state.log.markInto(state.mark);
+      state.seen = call;
+    }
+    // Logs not handed over this time (a crashed node's) are forgotten, with their pairs.
+    let dropped = this.statesCount !== count;
+    for (let a = 0; a < this.statesCount; a++) if ((this.states[a] as LogState).seen !== call) dropped = true;
+    this.current = this.states;
+    this.states = current;
+    this.statesCount = count;
+    if (dropped) {
+      for (let a = 0; a < count; a++) {
+        const pairs = (current[a] as LogState).pairs;
+        let kept = 0;
+        for (const pair of pairs) if (pair.other.seen === call) pairs[kept++] = pair;
+        pairs.length = kept;
+      }
+      // Drop the references to forgotten logs, in both arrays (either may be next call's list).
+      this.current.length = 0;
+      current.length = count;
     }
     return undefined;
   }
 
+  private stateOf(log: RaftLog): LogState {
+    for (let a = 0; a < this.statesCount; a++) {
+      const state = this.states[a] as LogState;
+      if (state.log === log) return state;
+    }
+    return { log, mark: { lastIndex: 0, truncations: 0 }, seen: 0, changedFrom: 0, pairs: [] };
+  }
+
+  private pairOf(x: LogState, y: LogState): PairState {
+    for (const pair of x.pairs) if (pair.other === y) return pair;
+    const pair = { other: y, seen: -1, agree: 0, disjointTo: 0 };
+    x.pairs.push(pair);
+    return pair;
+  }
+
   /** False when the pair certainly satisfies log matching; true when some index says it may not. */
-  private pairMayBreak(x: RaftLog, y: RaftLog): boolean {
-    let byY = this.pairs.get(x);
-    if (!byY) this.pairs.set(x, (byY = new WeakMap()));
+  private pairMayBreak(xs: LogState, ys: LogState, state: PairState, call: number): boolean {
+    const x = xs.log;
+    const y = ys.log;
     const low = Math.max(x.snapshotIndex, y.snapshotIndex) + 1;
     const high = Math.min(x.lastIndex, y.lastIndex);
-    let state = byY.get(y);
     let agree = low - 1;
     let disjointTo = low - 1;
-    if (state) {
+    // What the pair knows holds for both logs as marked when its last call ended — both marks must be
+    // from that call (a call that stopped at a violation took none; a log new to the pair has none).
+    if (state.seen > 0 && state.seen === xs.seen && state.seen === ys.seen) {
       // What is still known: nothing at or past the lowest index either log changed since.
-      const valid = Math.min(x.changedSince(state.xMark), y.changedSince(state.yMark)) - 1;
+      const valid = Math.min(xs.changedFrom, ys.changedFrom) - 1;
       agree = Math.min(state.agree, valid, high);
       disjointTo = Math.min(state.disjointTo, valid, high);
       if (agree < low - 1) {
@@ -260,9 +340,6 @@ export class LogMatchingCheck {
         agree = low - 1;
         if (disjointTo < low) disjointTo = low - 1;
       }
-    } else {
-      state = { xMark: x.mark(), yMark: y.mark(), agree, disjointTo };
-      byY.set(y, state);
     }
     let i: number;
     if (disjointTo > agree) {
@@ -271,9 +348,9 @@ export class LogMatchingCheck {
       i = agree + 1;
       const xBase = x.snapshotIndex;
       const yBase = y.snapshotIndex;
-      const xs = x.all();
-      const ys = y.all();
-      while (i <= high && sameEntry(xs[i - xBase - 1] as Entry, ys[i - yBase - 1] as Entry)) i++;
+      const xEntries = x.all();
+      const yEntries = y.all();
+      while (i <= high && sameEntry(xEntries[i - xBase - 1] as Entry, yEntries[i - yBase - 1] as Entry)) i++;
       agree = i - 1;
       if (i <= high) {
         if (x.term(i) === y.term(i)) return true; // different entries of the same term
@@ -283,8 +360,7 @@ export class LogMatchingCheck {
     // Past the first difference no index may hold the same term in both logs.
     while (i <= high && x.term(i) !== y.term(i)) i++;
     if (i <= high) return true;
-    x.markInto(state.xMark);
-    y.markInto(state.yMark);
+    state.seen = call;
     state.agree = agree;
     state.disjointTo = Math.max(agree, high);
     return false;
