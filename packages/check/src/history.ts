@@ -33,11 +33,16 @@ export class HistoryRecorder {
     call: number;
     ret: number;
   }[] = [];
+  /**
+   * Per process, the id of its open operation, or -1 once it completed. Entries are overwritten, never
+   * deleted: a map that has entries deleted and re-added at every operation rehashes itself again and
+   * again (the recorder runs once per operation of every simulated client).
+   */
   private readonly openByProcess = new Map<string, number>();
 
   invoke(process: string | number, f: string, input: unknown, time: number): number {
     const key = String(process);
-    if (this.openByProcess.has(key))
+    if ((this.openByProcess.get(key) ?? -1) >= 0)
       throw new Error(`process ${key} invoked ${f} while its previous operation is still open`);
     const id = this.ops.length;
     this.ops.push({
@@ -75,7 +80,7 @@ export class HistoryRecorder {
     op.outcome = outcome;
     op.output = output;
     op.ret = outcome === 'info' ? Infinity : time;
-    this.openByProcess.delete(op.process);
+    this.openByProcess.set(op.process, -1);
   }
 
   /** Operations invoked so far (without building the history). */

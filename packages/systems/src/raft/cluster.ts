@@ -195,8 +195,11 @@ export function buildRaftCluster(params: RaftParams, seed: number, options: Buil
 export function randomWorkload(params: RaftParams): (random: () => number) => ClientOp {
   let counter = 0;
   const lastWritten = new Map<string, string>();
+  // The key names made once: a string built per operation was garbage, and a fresh one is hashed anew
+  // by every map it meets (the state machine's, its sessions').
+  const keyNames = Array.from({ length: params.keys }, (_, k) => `k${k}`);
   return (random) => {
-    const key = `k${Math.floor(random() * params.keys)}`;
+    const key = keyNames[Math.floor(random() * params.keys)] as string;
     const roll = random();
     if (roll < params.readFraction) return { f: 'get', key };
     const value = `v${++counter}`;
