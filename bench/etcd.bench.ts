@@ -4,8 +4,9 @@
 // thread) with `bench/wrk/put.lua`, etcd through its v3 JSON gateway and dslab through its HTTP/JSON API.
 // A Node client would cost more per etcd request (gRPC) than per dslab request (RESP) and, on two cores,
 // decide the race; so wrk's own CPU is reported beside every figure. Throughput, p50/p99 latency and
-// the members' resident memory at 1, 10 and 100 connections, and the ratios. Installs etcd-server and
-// wrk when run as root.
+// the members' resident memory at 1, 10 and 100 connections, and the ratios. Beside it, each server
+// through its own protocol and its own project's load generator (`native-clients.ts`). Installs
+// etcd-server, wrk, redis-tools and the Go packages etcd's tool is built with when run as root.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCluster, freePort } from '@dslab/runtime';
 import type { Benchmark } from './benchmark';
+import {
+  etcdBenchmarkTool,
+  etcdToolPut,
+  redisBenchmarkSet,
+  timedRun,
+  type LoadResult,
+} from './native-clients';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // This VM's disk now and then stalls every fsync for 100-200 ms. wrk corrects for coordinated
@@ -84,9 +92,8 @@ interface WrkResult {
 }
 
 const wrkOutput = /^\{"requests".*\}$/m;
-const childTimes = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/;
 
-/** Runs wrk under bash so that `times` reports wrk's CPU (the shell's children) when it exits. */
+/** Runs wrk with bench/wrk/put.lua against `url`, sampling the servers' memory meanwhile. */
 async function wrk(
   target: 'etcd' | 'dslab',
   url: string,
@@ -109,22 +116,11 @@ async function wrk(
     peakPss = Math.max(peakPss, pssMb(pids()));
   }, 500);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url];
-  const child = spawn('bash', ['-c', 'wrk "$@" && times', 'bash', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearInterval(sampler);
+  const { out, cpuSeconds } = await timedRun('wrk', args).finally(() => clearInterval(sampler));
   const serverCpu = processCpuSeconds(pids()) - cpuBefore;
   const json = wrkOutput.exec(out);
-  if (code !== 0 || !json) throw new Error(`wrk against ${target} failed (exit ${code}):\n${out}`);
+  if (!json) throw new Error(`wrk against ${target} printed no summary:\n${out}`);
   const r = JSON.parse(json[0]) as Record<string, number>;
-  const lines = out.trim().split('\n');
-  const cpu = childTimes.exec(lines[lines.length - 1] ?? '');
-  const cpuSeconds = cpu
-    ? Number(cpu[1]) * 60 + Number(cpu[2]) + Number(cpu[3]) * 60 + Number(cpu[4])
-    : Number.NaN;
   const wallSeconds = (r.durationUs as number) / 1e6;
   const ms = (us: number | undefined) => Number(((us ?? 0) / 1000).toFixed(2));
   return {
@@ -148,14 +144,13 @@ async function wrk(
 }
 
 /** Each figure the median of the rounds' (the middle one for an odd count). */
-function medianOf(runs: readonly WrkResult[]): WrkResult {
-  const median = (pick: (r: WrkResult) => number) => {
-    const sorted = runs.map(pick).sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-  };
-  const first = runs[0] as WrkResult;
+function medianOf<R extends object>(runs: readonly R[]): R {
+  const first = runs[0] as R;
   const out = { ...first };
-  for (const key of Object.keys(first) as (keyof WrkResult)[]) out[key] = median((r) => r[key]);
+  for (const key of Object.keys(first) as (keyof R)[]) {
+    const sorted = runs.map((r) => r[key] as number).sort((a, b) => a - b);
+    out[key] = sorted[Math.floor((sorted.length - 1) / 2)] as R[keyof R];
+  }
   return out;
 }
 
@@ -194,6 +189,16 @@ async function dslabLeader(ports: readonly number[]): Promise<number> {
     await sleep(200);
   }
   throw new Error('dslab elected no leader in 20 s');
+}
+
+/** The commit index a dslab member's status reports. */
+async function dslabCommitIndex(httpPort: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, {
+    headers: { connection: 'close' },
+  });
+  const status = (await response.json()) as { commitIndex?: number };
+  if (typeof status.commitIndex !== 'number') throw new Error(`member on ${httpPort} reports no commitIndex`);
+  return status.commitIndex;
 }
 
 async function startEtcd(dir: string): Promise<{ processes: ChildProcess[]; endpoints: string[] }> {
@@ -282,8 +287,42 @@ const bench: Benchmark = {
       // Warm both up (connections, JIT, first fsyncs) before anything is measured.
       await wrk('etcd', etcdUrl, 10, 2, etcdPids, scriptDir);
       await wrk('dslab', dslabUrl, 10, 2, () => dslab.pids(), scriptDir);
+      const leader = dslab.members.find((m) => dslabUrl.endsWith(`:${m.httpPort}`));
+      if (!leader) throw new Error('the dslab leader is not a member');
+      const tool = await etcdBenchmarkTool();
+      /**
+       * One run of a server's own load generator, as many requests as wrk got through in its round
+       * (so both last about as long), with the servers' CPU per write beside it.
+       */
+      const ownProtocol = async (target: 'etcd' | 'dslab', connections: number, wrkRate: number) => {
+        const total = Math.max(1_000, Math.round(wrkRate * SECONDS));
+        const pids = target === 'etcd' ? etcdPids() : dslab.pids();
+        const cpuBefore = processCpuSeconds(pids);
+        let result: LoadResult;
+        if (target === 'etcd') {
+          if ('unavailable' in tool) throw new Error(tool.unavailable);
+          const endpoint = etcdUrl.slice('http://'.length);
+          result = await etcdToolPut(tool.path, endpoint, connections, total, KEYSPACE, VALUE_SIZE);
+        } else {
+          // redis-benchmark counts an error reply as done: the leader's commit index says what was written.
+          const before = await dslabCommitIndex(leader.httpPort);
+          result = await redisBenchmarkSet(leader.respPort, connections, total, KEYSPACE, VALUE_SIZE);
+          const committed = (await dslabCommitIndex(leader.httpPort)) - before;
+          result = { ...result, errors: Math.max(0, total - committed) };
+        }
+        const serverCpu = processCpuSeconds(pids) - cpuBefore;
+        return {
+          ...result,
+          serverCpuMsPerWrite: Number(((serverCpu * 1000) / Math.max(1, result.requests)).toFixed(3)),
+        };
+      };
+      type OwnResult = Awaited<ReturnType<typeof ownProtocol>>;
       const rounds: Record<number, { etcd: WrkResult[]; dslab: WrkResult[] }> = {};
-      for (const connections of CONNECTIONS) rounds[connections] = { etcd: [], dslab: [] };
+      const ownRounds: Record<number, { etcd: OwnResult[]; dslab: OwnResult[] }> = {};
+      for (const connections of CONNECTIONS) {
+        rounds[connections] = { etcd: [], dslab: [] };
+        ownRounds[connections] = { etcd: [], dslab: [] };
+      }
       for (let round = 0; round < ROUNDS; round++) {
         for (const connections of CONNECTIONS) {
           const runs = rounds[connections] as { etcd: WrkResult[]; dslab: WrkResult[] };
@@ -296,6 +335,12 @@ const bench: Benchmark = {
                 : await wrk('dslab', dslabUrl, connections, SECONDS, () => dslab.pids(), scriptDir),
             );
           }
+          if ('unavailable' in tool) continue;
+          const own = ownRounds[connections] as { etcd: OwnResult[]; dslab: OwnResult[] };
+          for (const target of order) {
+            const wrkRate = (runs[target][runs[target].length - 1] as WrkResult).writesPerSecond;
+            own[target].push(await ownProtocol(target, connections, wrkRate));
+          }
         }
       }
       const results: Record<string, unknown> = {};
@@ -303,6 +348,9 @@ const bench: Benchmark = {
         const runs = rounds[connections] as { etcd: WrkResult[]; dslab: WrkResult[] };
         const e = medianOf(runs.etcd);
         const d = medianOf(runs.dslab);
+        const own = ownRounds[connections] as { etcd: OwnResult[]; dslab: OwnResult[] };
+        const ownE = own.etcd.length > 0 ? medianOf(own.etcd) : undefined;
+        const ownD = own.dslab.length > 0 ? medianOf(own.dslab) : undefined;
         results[`connections${connections}`] = {
           etcd: e,
           dslab: d,
@@ -311,6 +359,18 @@ const bench: Benchmark = {
           memoryRatio: Number((d.rssMb / Math.max(1, e.rssMb)).toFixed(3)),
           pssRatio: Number((d.pssMb / Math.max(1, e.pssMb)).toFixed(3)),
           rounds: runs,
+          ownProtocol:
+            ownE && ownD
+              ? {
+                  etcd: ownE,
+                  dslab: ownD,
+                  throughputRatio: Number(
+                    (ownD.writesPerSecond / Math.max(1, ownE.writesPerSecond)).toFixed(3),
+                  ),
+                  p99Ratio: Number((ownD.p99Ms / Math.max(0.001, ownE.p99Ms)).toFixed(3)),
+                  rounds: own,
+                }
+              : { unavailable: 'unavailable' in tool ? tool.unavailable : 'no rounds' },
         };
       }
       // What held dslab's members up over the whole bench (etcd exports no maximum to compare with).
@@ -334,7 +394,10 @@ const bench: Benchmark = {
           `3 members each, loopback, fsync on, ${SECONDS} s per point, PUTs of 8-byte keys over ${KEYSPACE} and ` +
           `${VALUE_SIZE}-byte values to the leader; wrk -t1 with bench/wrk/put.lua for both ` +
           '(etcd: POST /v3/kv/put on the JSON gateway; dslab: PUT /v1/kv/{key}); ' +
-          `${ROUNDS} rounds, the servers alternating, each figure the median of its rounds`,
+          `${ROUNDS} rounds, the servers alternating, each figure the median of its rounds. ownProtocol: ` +
+          "each server through its own protocol and its project's load generator, as many requests as wrk " +
+          "got through in the same round: etcd 3.4.23's tools/benchmark put (gRPC, 8-byte keys), dslab by " +
+          'redis-benchmark -t set (RESP, 16-byte keys key:<12 digits>)',
         etcdVersion: execFileSync('/usr/bin/etcd', ['--version']).toString().split('\n')[0],
         goal: "dslab ≥ 1.0× etcd write throughput at 1, 10 and 100 connections, p99 no worse, members' memory ≤ etcd's",
         ...results,

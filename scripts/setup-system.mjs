@@ -17,6 +17,21 @@ export const systemPackages = [
 export const benchPackages = [
   { binary: '/usr/bin/etcd', deb: 'etcd-server', why: 'the etcd side of the Raft KV comparison' },
   { binary: '/usr/bin/wrk', deb: 'wrk', why: 'one load generator of equal cost for etcd and dslab' },
+  {
+    binary: '/usr/bin/redis-benchmark',
+    deb: 'redis-tools',
+    why: "dslab's RESP side driven by Redis's own load generator",
+  },
+  {
+    binary: '/usr/bin/go',
+    deb: 'golang-go',
+    why: "builds etcd's own benchmark tool (bench/native-clients.ts)",
+  },
+  {
+    binary: '/usr/share/gocode/src/go.etcd.io/etcd/clientv3/client.go',
+    deb: 'golang-etcd-server-dev',
+    why: "the Go sources etcd's benchmark tool is built against",
+  },
 ];
 
 /**
