@@ -29,10 +29,15 @@ export class Reads {
   /** Monotonic time up to which this leader may serve reads without a round (lease mode). */
   leaseUntil = -Infinity;
   private readRoundScheduled = false;
-  /** Reads waiting for a majority to acknowledge their round. */
-  private pendingReads: PendingRead[] = [];
+  // The first two queues are arrays with a count of the slots in use: filtering them in place after
+  // every acknowledgement wrote their length, a runtime call that also gave the backing store back, so
+  // the next read allocated a new one.
+  /** Reads waiting for a majority to acknowledge their round: the first `pendingCount`. */
+  private readonly pendingReads: (PendingRead | undefined)[] = [];
+  private pendingCount = 0;
   /** Reads whose round was confirmed, waiting for the state machine to reach their read index. */
-  private readsAwaitingApply: PendingRead[] = [];
+  private readonly readsAwaitingApply: (PendingRead | undefined)[] = [];
+  private awaitingApplyCount = 0;
   /** Reads that arrived before this leader committed an entry of its own term (its commit index is unknown). */
   private readsAwaitingTermCommit: { key: string; waiter: Waiter }[] = [];
 
@@ -45,7 +50,7 @@ export class Reads {
 
   /** Reads held now, in every stage. */
   get outstanding(): number {
-    return this.pendingReads.length + this.readsAwaitingApply.length + this.readsAwaitingTermCommit.length;
+    return this.pendingCount + this.awaitingApplyCount + this.readsAwaitingTermCommit.length;
   }
 
   /** A client's read at the leader: ReadIndex, or a lease when configured and still valid. */
@@ -74,16 +79,21 @@ export class Reads {
       return;
     }
     if (s.config.readMode === 'lease' && s.env.monotonic() < this.leaseUntil) {
-      this.readsAwaitingApply.push({ round: 0, readIndex: s.commitIndex, key, waiter });
+      this.readsAwaitingApply[this.awaitingApplyCount++] = {
+        round: 0,
+        readIndex: s.commitIndex,
+        key,
+        waiter,
+      };
       this.serveApplied();
       return;
     }
-    this.pendingReads.push({
+    this.pendingReads[this.pendingCount++] = {
       round: this.parts.replication.round + 1,
       readIndex: s.commitIndex,
       key,
       waiter,
-    });
+    };
     if (hasQuorum(this.parts.membership.voters, this.self)) {
       this.confirm();
       return;
@@ -121,7 +131,7 @@ export class Reads {
    */
   afterAck(raised: boolean, acked: number): void {
     if (this.s.config.readMode !== 'lease' && this.confirmedWith === this.parts.membership.voters) {
-      const oldest = this.pendingReads[0];
+      const oldest = this.pendingCount > 0 ? this.pendingReads[0] : undefined;
       if (oldest === undefined || !raised || acked < oldest.round) return;
     }
     this.confirm();
@@ -131,7 +141,7 @@ export class Reads {
   confirm(): void {
     const s = this.s;
     if (s.role !== 'leader') return;
-    if (this.pendingReads.length === 0 && s.config.readMode !== 'lease') return;
+    if (this.pendingCount === 0 && s.config.readMode !== 'lease') return;
     this.confirmedWith = this.parts.membership.voters;
     const confirmedRound = this.quorumRound();
     const sentAt = this.parts.replication.roundSentAt(confirmedRound);
@@ -139,15 +149,17 @@ export class Reads {
       this.leaseUntil = sentAt + s.config.electionMinMs;
     }
     const pending = this.pendingReads;
-    if (pending.length === 0) return;
+    const count = this.pendingCount;
+    if (count === 0) return;
     // Filtered in place, order kept: this runs on every acknowledgement, and most find nothing to move.
     let kept = 0;
-    for (let k = 0; k < pending.length; k++) {
+    for (let k = 0; k < count; k++) {
       const read = pending[k] as PendingRead;
-      if (read.round <= confirmedRound) this.readsAwaitingApply.push(read);
+      if (read.round <= confirmedRound) this.readsAwaitingApply[this.awaitingApplyCount++] = read;
       else pending[kept++] = read;
     }
-    if (kept !== pending.length) pending.length = kept; // (writing length is a runtime call)
+    for (let k = kept; k < count; k++) pending[k] = undefined; // (let served reads be collected)
+    this.pendingCount = kept;
     this.serveApplied();
   }
 
@@ -166,25 +178,30 @@ export class Reads {
   /** Serves the confirmed reads the state machine has caught up with. */
   serveApplied(): void {
     const awaiting = this.readsAwaitingApply;
-    if (awaiting.length === 0) return;
+    const count = this.awaitingApplyCount;
+    if (count === 0) return;
     // Filtered in place, order kept (a reply only sends: it never adds a read here).
     let kept = 0;
-    for (let k = 0; k < awaiting.length; k++) {
+    for (let k = 0; k < count; k++) {
       const read = awaiting[k] as PendingRead;
       if (this.s.lastApplied >= read.readIndex) {
         this.parts.requests.reply(read.waiter, this.s.machine.read(read.key));
       } else awaiting[kept++] = read;
     }
-    if (kept !== awaiting.length) awaiting.length = kept;
+    for (let k = kept; k < count; k++) awaiting[k] = undefined;
+    this.awaitingApplyCount = kept;
   }
 
   /** Leadership ended: reads had no effect, so every one held fails at once and the lease is gone. */
   failAll(): void {
     this.leaseUntil = -Infinity;
     this.readRoundScheduled = false;
-    const reads = [...this.pendingReads, ...this.readsAwaitingApply, ...this.readsAwaitingTermCommit];
-    this.pendingReads = [];
-    this.readsAwaitingApply = [];
+    const reads: { readonly waiter: Waiter }[] = [];
+    for (let k = 0; k < this.pendingCount; k++) reads.push(this.pendingReads[k] as PendingRead);
+    for (let k = 0; k < this.awaitingApplyCount; k++) reads.push(this.readsAwaitingApply[k] as PendingRead);
+    for (const read of this.readsAwaitingTermCommit) reads.push(read);
+    this.pendingReads.length = this.pendingCount = 0;
+    this.readsAwaitingApply.length = this.awaitingApplyCount = 0;
     this.readsAwaitingTermCommit = [];
     for (const read of reads) this.parts.requests.reply(read.waiter, { ok: false, error: 'not-leader' });
   }
