@@ -6,6 +6,7 @@
 import type { NodeId } from '@dslab/sim';
 import { invariant } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
+import type { Progress } from './progress';
 import { committedIndex } from './quorum';
 import type { Parts, ServerState } from './state';
 
@@ -19,11 +20,14 @@ export class Commit {
    * What a voter holds, as the leader counts it. A leader counts only what its own disk holds: an entry
    * it lost in a crash must not count. (Made once: it runs on every acknowledgement.)
    */
-  private readonly matchOf = (voter: NodeId): number => {
+  private readonly matchOf = (voter: NodeId, position: number): number => {
     const s = this.s;
     if (voter === s.id) return Math.min(s.durableIndex, s.log.lastIndex);
-    return this.parts.replication.progress.get(voter)?.match ?? 0;
+    return this.counting[position]?.match ?? 0;
   };
+
+  /** The voters' progress records by position while `advance` counts (`ProgressTracker.byPosition`). */
+  private counting: readonly (Progress | undefined)[] = [];
 
   /** The term at an index of this node's log, for the observer. */
   readonly termAt = (index: number): number | undefined => this.s.log.term(index);
@@ -59,7 +63,9 @@ export class Commit {
     this.countedOwn = Math.min(s.durableIndex, s.log.lastIndex);
     this.countedVoters = this.parts.membership.voters;
     this.countedTerm = s.term;
-    const n = committedIndex(this.parts.membership.voters, this.matchOf);
+    const voters = this.parts.membership.voters;
+    this.counting = this.parts.replication.progress.byPosition(voters);
+    const n = committedIndex(voters, this.matchOf);
     if (n <= s.commitIndex) return;
     // Raft §5.4.2 (figure 8): only an entry of the leader's own term is committed by counting replicas;
     // earlier entries commit with it. Terms never decrease along the log, so checking n is enough.

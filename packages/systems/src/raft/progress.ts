@@ -99,6 +99,11 @@ export function ackRound(p: Progress, round: number): boolean {
 export class ProgressTracker {
   /** Insertion order is the order a broadcast visits the peers in, so it is part of the trace. */
   private readonly peers = new Map<NodeId, Progress>();
+  /** Bumped whenever a peer's record is added, replaced or dropped (`byPosition` rebuilds then). */
+  private version = 0;
+  private alignedVoters: readonly NodeId[] | undefined;
+  private alignedVersion = -1;
+  private aligned: (Progress | undefined)[] = [];
 
   /** `maxInflight`: each follower's window of AppendEntries with entries in flight (see `Inflights`). */
   constructor(private readonly maxInflight: number) {}
@@ -117,10 +122,26 @@ export class ProgressTracker {
 
   clear(): void {
     this.peers.clear();
+    this.version++;
+  }
+
+  /**
+   * Each of `voters`' records by its position in `voters` (undefined: the leader itself, or a voter not
+   * tracked), the same records `get` finds. The quorum counts walk the voters on every acknowledgement:
+   * by position they skip a map lookup per voter. Rebuilt when the voters or the records change.
+   */
+  byPosition(voters: readonly NodeId[]): readonly (Progress | undefined)[] {
+    if (voters !== this.alignedVoters || this.version !== this.alignedVersion) {
+      this.aligned = voters.map((voter) => this.peers.get(voter));
+      this.alignedVoters = voters;
+      this.alignedVersion = this.version;
+    }
+    return this.aligned;
   }
 
   /** A peer the leader knows nothing about yet: probe from the end of the leader's log (Raft §5.3). */
   add(peer: NodeId, lastIndex: number): void {
+    this.version++;
     this.peers.set(peer, {
       next: lastIndex + 1,
       match: 0,
@@ -135,7 +156,12 @@ export class ProgressTracker {
   /** Tracks exactly the voters other than `self`: new ones are added, removed ones forgotten. */
   follow(voters: readonly NodeId[], self: NodeId, lastIndex: number): void {
     for (const peer of voters) if (peer !== self && !this.peers.has(peer)) this.add(peer, lastIndex);
-    for (const peer of [...this.peers.keys()]) if (!voters.includes(peer)) this.peers.delete(peer);
+    for (const peer of [...this.peers.keys()]) {
+      if (!voters.includes(peer)) {
+        this.peers.delete(peer);
+        this.version++;
+      }
+    }
   }
 
   /** Check-quorum: `self` and the peers heard from since the last call, whose marks are then cleared. */

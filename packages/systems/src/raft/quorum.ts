@@ -50,13 +50,16 @@ let scratch = new Float64Array(16);
  * (etcd's CommittedIndex). 0 for an empty configuration. Sorts a reused buffer in place (insertion sort: a
  * configuration is a handful of voters), so the hot path allocates nothing.
  */
-export function quorumValue(voters: readonly NodeId[], valueOf: (voter: NodeId) => number): number {
+export function quorumValue(
+  voters: readonly NodeId[],
+  valueOf: (voter: NodeId, position: number) => number,
+): number {
   const n = voters.length;
   if (n === 0) return 0;
   if (scratch.length < n) scratch = new Float64Array(n * 2);
   const values = scratch;
   for (let i = 0; i < n; i++) {
-    const v = valueOf(voters[i] as NodeId);
+    const v = valueOf(voters[i] as NodeId, i);
     let j = i;
     while (j > 0 && (values[j - 1] as number) < v) {
       values[j] = values[j - 1] as number;
@@ -68,6 +71,9 @@ export function quorumValue(voters: readonly NodeId[], valueOf: (voter: NodeId) 
 }
 
 /** Raft §5.3: the highest log index a majority of voters holds, from each voter's match index. */
-export function committedIndex(voters: readonly NodeId[], matchOf: (voter: NodeId) => number): number {
+export function committedIndex(
+  voters: readonly NodeId[],
+  matchOf: (voter: NodeId, position: number) => number,
+): number {
   return quorumValue(voters, matchOf);
 }

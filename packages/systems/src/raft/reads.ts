@@ -6,6 +6,7 @@
  */
 import type { NodeId } from '@dslab/sim';
 import { mutantActive } from '../kit/mutants';
+import type { Progress } from './progress';
 import { hasQuorum, quorumValue } from './quorum';
 import type { Waiter } from './requests';
 import type { Parts, ServerState } from './state';
@@ -165,14 +166,18 @@ export class Reads {
 
   /** The highest round a quorum (this leader included) has acknowledged. */
   private quorumRound(): number {
-    return quorumValue(this.parts.membership.voters, this.ackedRoundOf);
+    const voters = this.parts.membership.voters;
+    this.counting = this.parts.replication.progress.byPosition(voters);
+    return quorumValue(voters, this.ackedRoundOf);
   }
 
+  /** The voters' progress records by position while `quorumRound` counts (`ProgressTracker.byPosition`). */
+  private counting: readonly (Progress | undefined)[] = [];
+
   /** The last round a voter acknowledged (this leader: the current one). Made once: it runs per reply. */
-  private readonly ackedRoundOf = (voter: NodeId): number => {
-    const replication = this.parts.replication;
-    if (voter === this.s.id) return replication.round;
-    return replication.progress.get(voter)?.ackedRound ?? 0;
+  private readonly ackedRoundOf = (voter: NodeId, position: number): number => {
+    if (voter === this.s.id) return this.parts.replication.round;
+    return this.counting[position]?.ackedRound ?? 0;
   };
 
   /** Serves the confirmed reads the state machine has caught up with. */
