@@ -102,12 +102,15 @@ export class Reads {
     if (!this.readRoundScheduled) {
       // Reads arriving together share one round of heartbeats.
       this.readRoundScheduled = true;
-      s.env.setTimer(0, () => {
-        this.readRoundScheduled = false;
-        if (s.role === 'leader') this.parts.replication.broadcastAppend();
-      });
+      s.env.setTimer(0, this.onReadRound);
     }
   }
+
+  /** The turn of a read round (one function for every round: a closure per round was garbage). */
+  private readonly onReadRound = (): void => {
+    this.readRoundScheduled = false;
+    if (this.s.role === 'leader') this.parts.replication.broadcastAppend();
+  };
 
   /** The leader's first entry of its term committed: the reads held for it can take a read index now. */
   releaseAwaitingTermCommit(): void {

@@ -19,7 +19,13 @@ export class Replication {
   readonly progress: ProgressTracker;
   /** The current heartbeat round: each broadcast starts one, and replies echo it (ReadIndex, leases). */
   round = 0;
-  private readonly roundSentAtMs = new Map<number, number>();
+  /**
+   * The send times of the last ROUND_TIMES_KEPT rounds: a ring by round number, each slot holding its
+   * round (-1: none yet) and that round's time. (A map that added one round and dropped another per
+   * broadcast rehashed itself every few hundred rounds.)
+   */
+  private readonly roundInSlot = new Float64Array(ROUND_TIMES_KEPT).fill(-1);
+  private readonly roundSentAtMs = new Float64Array(ROUND_TIMES_KEPT);
   private heartbeatTimer: TimerId | undefined;
   private flushTimer: TimerId | undefined;
 
@@ -32,7 +38,8 @@ export class Replication {
 
   /** Monotonic time round `round` went out, if it is recent enough to be remembered. */
   roundSentAt(round: number): number | undefined {
-    return this.roundSentAtMs.get(round);
+    const slot = round % ROUND_TIMES_KEPT;
+    return this.roundInSlot[slot] === round ? this.roundSentAtMs[slot] : undefined;
   }
 
   // ---- leader ----
@@ -73,8 +80,9 @@ export class Replication {
   broadcastAppend(skipBusy = false): void {
     this.round++;
     const now = this.s.env.monotonic();
-    this.roundSentAtMs.set(this.round, now);
-    if (this.roundSentAtMs.size > ROUND_TIMES_KEPT) this.roundSentAtMs.delete(this.round - ROUND_TIMES_KEPT);
+    const slot = this.round % ROUND_TIMES_KEPT;
+    this.roundInSlot[slot] = this.round;
+    this.roundSentAtMs[slot] = now;
     const recent = now - this.s.config.heartbeatMs / 2;
     for (const peer of this.progress.peerIds()) {
       if (skipBusy && (this.progress.get(peer) as Progress).sentAt > recent) continue;
