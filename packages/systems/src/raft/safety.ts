@@ -249,6 +249,7 @@ export class LogMatchingCheck {
     const live = this.live;
     let count = 0;
     for (const id of servers) if (world.isUp(id)) live[count++] = world.node<RaftNode>(id);
+    if (live.length > count) live.length = count; // (a crashed node's instance is not kept)
     return this.checkFirst(live, count);
   }
 
