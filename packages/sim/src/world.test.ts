@@ -178,6 +178,28 @@ describe('World: clocks', () => {
 });
 
 describe('World: node lifecycle', () => {
+  it('nodeLives moves when a node starts, crashes or restarts, and only then', () => {
+    const world = new World({ seed: 1 });
+    for (const id of ['a', 'b']) {
+      world.addNode(id, (env) => {
+        env.setTimer(1, () => env.send(id === 'a' ? 'b' : 'a', { type: 'ping' }));
+        return { onMessage: () => undefined, snapshot: () => null };
+      });
+    }
+    const started = world.nodeLives; // both nodes start here
+    world.runFor(10);
+    world.pause('a');
+    world.resume('a');
+    expect(world.nodeLives).toBe(started);
+    world.crash('a');
+    const crashed = world.nodeLives;
+    expect(crashed).not.toBe(started);
+    world.crash('a'); // already down: nothing changes
+    expect(world.nodeLives).toBe(crashed);
+    world.restart('a');
+    expect(world.nodeLives).not.toBe(crashed);
+  });
+
   it('unsynced writes vanish on crash and synced ones survive', () => {
     const world = new World({ seed: 1 });
     let boots = 0;

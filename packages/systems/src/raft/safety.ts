@@ -242,15 +242,27 @@ export class LogMatchingCheck {
   /** This call's logs, in its order. */
   private current: LogState[] = [];
   private calls = 0;
-  /** The live logs `check` hands over. */
+  /** The live logs `check` hands over: found again only once a node started, crashed or restarted. */
   private readonly live: NamedLog[] = [];
+  private liveOf: { world: World; servers: readonly NodeId[]; count: number; lives: number } | undefined;
 
   check(world: World, servers: readonly NodeId[]): string | undefined {
     const live = this.live;
-    let count = 0;
-    for (const id of servers) if (world.isUp(id)) live[count++] = world.node<RaftNode>(id);
-    if (live.length > count) live.length = count; // (a crashed node's instance is not kept)
-    return this.checkFirst(live, count);
+    const known = this.liveOf;
+    const lives = world.nodeLives;
+    if (
+      known === undefined ||
+      known.world !== world ||
+      known.servers !== servers ||
+      known.count !== servers.length ||
+      known.lives !== lives
+    ) {
+      let count = 0;
+      for (const id of servers) if (world.isUp(id)) live[count++] = world.node<RaftNode>(id);
+      if (live.length > count) live.length = count; // (a crashed node's instance is not kept)
+      this.liveOf = { world, servers, count: servers.length, lives };
+    }
+    return this.checkFirst(live, live.length);
   }
 
   checkLogs(logs: readonly NamedLog[]): string | undefined {
