@@ -388,6 +388,7 @@ const bench: Benchmark = {
           const pick = [
             'longestFsyncMs',
             'longestBlockingSyncMs',
+            'longestAppendMs',
             'eventLoopDelayMaxMs',
             'longestGcMs',
             'gcMs',
