@@ -287,14 +287,23 @@ export class World {
   /** Runs every event up to and including true time `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
     this.start();
+    this.runEventsUntil(time);
+    if (time > this.time && Number.isFinite(time)) this.time = time;
+  }
+
+  /**
+   * The event loop of `runUntil`, a method of its own: compiled while its loop runs (on-stack
+   * replacement), a loop with code after it had never run that code, so every run ended in a
+   * deoptimization there and the next one started in the interpreter.
+   */
+  private runEventsUntil(time: number): void {
     const queue = this.queue;
     for (;;) {
       const event = queue.popUntil(time);
-      if (event === undefined) break;
+      if (event === undefined) return;
       this.advanceTo(queue.popped[0] as number);
       this.dispatch(event);
     }
-    if (time > this.time && Number.isFinite(time)) this.time = time;
   }
 
   /** Runs at most `count` events; returns how many ran (fewer when the queue empties). */
