@@ -389,6 +389,7 @@ const bench: Benchmark = {
             'longestFsyncMs',
             'longestBlockingSyncMs',
             'longestAppendMs',
+            'longestFileOpMs',
             'eventLoopDelayMaxMs',
             'longestGcMs',
             'gcMs',

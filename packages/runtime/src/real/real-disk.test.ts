@@ -103,6 +103,7 @@ describe('RealDisk with pipelined appends', () => {
       expect(disk.longestBlockingSyncMs).toBe(0);
       disk.write('meta.tmp', bytes(5));
       disk.sync();
+      expect(disk.longestFileOpMs).toBeGreaterThan(0); // the two creates and the removal, timed
       disk.rename('meta.tmp', 'meta');
       disk.sync();
       expect(disk.longestBlockingSyncMs).toBeGreaterThan(0);

@@ -71,6 +71,11 @@ export class RealDisk implements Disk, SyncProgress {
   longestFsyncMs = 0;
   /** The longest append (a write to the page cache, which can wait for a running fsync's writeback). */
   longestAppendMs = 0;
+  /**
+   * The longest create, rename or removal on the caller's thread, in ms: a change to the directory
+   * waits for the file system's journal, which a stalled disk can hold for as long as an fsync.
+   */
+  longestFileOpMs = 0;
 
   constructor(
     readonly directory: string,
@@ -118,9 +123,11 @@ export class RealDisk implements Disk, SyncProgress {
   append(name: string, data: Uint8Array): void {
     let fd = this.appendFds.get(name);
     if (fd === undefined) {
+      const opened = performance.now();
       if (!existsSync(this.path(name))) this.noteDirectoryChange();
       fd = openSync(this.path(name), 'a');
       this.appendFds.set(name, fd);
+      this.noteFileOp(opened);
     }
     const started = performance.now();
     let written = 0;
@@ -153,16 +160,24 @@ export class RealDisk implements Disk, SyncProgress {
   rename(from: string, to: string): void {
     this.closeAppend(from);
     this.closeAppend(to);
+    const started = performance.now();
     renameSync(this.path(from), this.path(to));
+    this.noteFileOp(started);
     if (this.dirty.delete(from)) this.dirty.add(to);
     this.directoryDirty = true;
   }
 
   remove(name: string): void {
     this.closeAppend(name, false); // what it held no longer matters
+    const started = performance.now();
     rmSync(this.path(name), { force: true });
+    this.noteFileOp(started);
     this.dirty.delete(name);
     this.noteDirectoryChange();
+  }
+
+  private noteFileOp(started: number): void {
+    this.longestFileOpMs = Math.max(this.longestFileOpMs, performance.now() - started);
   }
 
   /** A create or a remove: made durable by the next background round when pipelined, else by `sync()`. */

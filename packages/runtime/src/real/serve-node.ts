@@ -157,6 +157,7 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       longestBlockingSyncMs: Number(disk.longestBlockingSyncMs.toFixed(2)),
       longestFsyncMs: Number(disk.longestFsyncMs.toFixed(2)),
       longestAppendMs: Number(disk.longestAppendMs.toFixed(2)),
+      longestFileOpMs: Number(disk.longestFileOpMs.toFixed(2)),
       ...stalls.report(),
       heldDropped: node.heldDropped,
       sentAhead: node.sentAhead,
