@@ -6,7 +6,14 @@ import { KvClient } from './client';
 import { simpleLink } from '../link-params';
 import { RaftNode } from './node';
 import { LogMatchingCheck, RaftSafety } from './safety';
-import { defaultRaftConfig, raftMutants, type ClientOp, type RaftConfig, type RaftMessage } from './types';
+import {
+  canonicalRaftConfig,
+  defaultRaftConfig,
+  raftMutants,
+  type ClientOp,
+  type RaftConfig,
+  type RaftMessage,
+} from './types';
 
 export const raftParams = z
   .object({
@@ -52,12 +59,8 @@ export function clientIds(count: number): NodeId[] {
 }
 
 export function raftConfigFrom(params: RaftParams, voters: readonly NodeId[]): RaftConfig {
-  // One literal with every field, in defaultRaftConfig's order (`mutant` last, undefined when none),
-  // rather than spreads: an object built by a spread gets a map the engine keeps only while such objects
-  // live, so once a process had dropped a few clusters a collection let it go, the next cluster's config
-  // came out with a new map, and every protocol function reading the config was deoptimized and compiled
-  // again (20-30 deoptimizations per run for four runs, each about twice as slow). A literal's map stays.
-  return {
+  return canonicalRaftConfig({
+    ...defaultRaftConfig,
     electionMinMs: params.electionMinMs,
     electionMaxMs: params.electionMaxMs,
     heartbeatMs: params.heartbeatMs,
@@ -66,13 +69,12 @@ export function raftConfigFrom(params: RaftParams, voters: readonly NodeId[]): R
     readMode: params.readMode,
     snapshotEvery: params.snapshotEvery,
     snapshotSlice: params.snapshotSlice,
-    maxBatch: defaultRaftConfig.maxBatch,
     maxInflightAppends: params.maxInflightAppends,
     noopOnElection: params.noopOnElection,
     fastBackoff: params.fastBackoff,
     voters,
     mutant: params.mutant,
-  };
+  });
 }
 
 /** What the clients do now: the harness moves it from `run` to `final` (read every key once) to `stop`. */

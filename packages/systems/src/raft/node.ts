@@ -37,7 +37,7 @@ import { Snapshots } from './snapshots';
 import { ServerState, type Parts, type Role } from './state';
 import { RaftStorage } from './storage';
 import { LeadershipTransfer } from './transfer';
-import type { RaftConfig, RaftMessage } from './types';
+import { canonicalRaftConfig, type RaftConfig, type RaftMessage } from './types';
 
 export type { Role } from './state';
 
@@ -76,7 +76,7 @@ export class RaftNode implements SimNode<RaftMessage> {
     const incarnation = Math.floor(env.random() * 2 ** 31);
     const storage = new RaftStorage(env.disk, mutantActive(config.mutant, 'forget-vote'), env.backgroundSync);
     const recovered = storage.recover();
-    const s = new ServerState(env, config, observer, storage, incarnation, recovered);
+    const s = new ServerState(env, canonicalRaftConfig(config), observer, storage, incarnation, recovered);
     this.state = s;
     // The parts call one another (an append may change the configuration, a commit may serve reads…):
     // each gets this record, filled in before any of them runs.
