@@ -300,9 +300,10 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     const admin = await connectTo(cluster.servers, 'dslab-admin');
     connections.push(admin);
     const jsm = await jetstreamManager(admin);
-    // Every server sees a meta leader by now, but the leader may not have heard from each peer yet:
-    // until it has, an R3 stream is refused with "no suitable peers for placement". Retry that alone.
-    const placeBy = Date.now() + 15_000;
+    // The meta leader hears from every peer by now (NatsCluster.waitReady), but places a stream by the
+    // servers' periodic statistics, which can come later: until then an R3 stream is refused with "no
+    // suitable peers for placement". Retry that alone (15 s was once not enough on a loaded machine).
+    const placeBy = Date.now() + 45_000;
     for (;;) {
       try {
         await jsm.streams.add({

@@ -105,23 +105,34 @@ export class NatsCluster extends ProcessGroup<NatsMember> {
     child.stderr?.on('data', forward);
   }
 
-  /** Waits until every running server reports JetStream enabled and the meta group has a leader. */
+  /**
+   * Waits until every running server reports JetStream enabled and a meta leader, and the leader hears
+   * from every other running server: until it does, it refuses an R3 stream ("no suitable peers for
+   * placement"), which on a loaded machine lasted past 15 s.
+   */
   async waitReady(maxMs: number): Promise<void> {
     const until = Date.now() + maxMs;
     let last = '';
     while (Date.now() < until) {
       try {
         let leaders = 0;
+        let currentPeers = -1;
         for (const m of this.members) {
           if (!this.processes.has(m.id)) continue;
           const response = await fetch(`http://127.0.0.1:${m.monitorPort}/jsz`, {
             signal: AbortSignal.timeout(1_000),
           });
-          const jsz = (await response.json()) as { meta_cluster?: { leader?: string } };
-          if (jsz.meta_cluster?.leader) leaders++;
+          const jsz = (await response.json()) as {
+            meta_cluster?: { leader?: string; replicas?: { current?: boolean }[] };
+          };
+          const meta = jsz.meta_cluster;
+          if (meta?.leader) leaders++;
           else last = `${m.id} sees no meta leader`;
+          // Only the leader lists the other members, each with whether it is current.
+          if (meta?.leader === m.id) currentPeers = (meta.replicas ?? []).filter((r) => r.current).length;
         }
-        if (leaders === this.processes.size) return;
+        if (leaders === this.processes.size && currentPeers >= this.processes.size - 1) return;
+        if (leaders === this.processes.size) last = `the meta leader hears from ${currentPeers} peers`;
       } catch (error) {
         last = (error as Error).message;
       }
