@@ -111,6 +111,22 @@ export function jetstreamMissing(): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Answers a JetStream cluster gives while it is still settling after a start or a heal. */
+const settling = /no suitable peers|timeout/i;
+
+/** Runs `request` until it succeeds, retrying only while the cluster answers that it is settling. */
+async function retryWhileSettling<T>(request: () => Promise<T>, maxMs = 45_000): Promise<T> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!settling.test((error as Error).message) || Date.now() > until) throw error;
+      await sleep(250);
+    }
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
@@ -302,30 +318,27 @@ export async function runJetStreamTest(options: JetStreamTestOptions): Promise<J
     const jsm = await jetstreamManager(admin);
     // The meta leader hears from every peer by now (NatsCluster.waitReady), but places a stream by the
     // servers' periodic statistics, which can come later: until then an R3 stream is refused with "no
-    // suitable peers for placement". Retry that alone (15 s was once not enough on a loaded machine).
-    const placeBy = Date.now() + 45_000;
-    for (;;) {
-      try {
-        await jsm.streams.add({
-          name: JETSTREAM_STREAM,
-          subjects: [`${SUBJECT_PREFIX}>`],
-          num_replicas: 3,
-          storage: StorageType.File,
-          duplicate_window: nanos(120_000),
-        });
-        break;
-      } catch (error) {
-        if (!/no suitable peers/.test((error as Error).message) || Date.now() > placeBy) throw error;
-        await sleep(250);
-      }
-    }
-    await jsm.consumers.add(JETSTREAM_STREAM, {
-      durable_name: GROUP,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(options.ackWaitMs ?? 3_000),
-      deliver_policy: DeliverPolicy.All,
-      max_ack_pending: maxAckPending,
-    });
+    // suitable peers for placement". The consumer then waits for the new stream's own leader, which on
+    // a loaded machine outlasted the client's 5 s request timeout. Both requests are idempotent (the
+    // same name and configuration), so each is retried on those two answers alone, for up to 45 s.
+    await retryWhileSettling(() =>
+      jsm.streams.add({
+        name: JETSTREAM_STREAM,
+        subjects: [`${SUBJECT_PREFIX}>`],
+        num_replicas: 3,
+        storage: StorageType.File,
+        duplicate_window: nanos(120_000),
+      }),
+    );
+    await retryWhileSettling(() =>
+      jsm.consumers.add(JETSTREAM_STREAM, {
+        durable_name: GROUP,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(options.ackWaitMs ?? 3_000),
+        deliver_policy: DeliverPolicy.All,
+        max_ack_pending: maxAckPending,
+      }),
+    );
     const started = Date.now();
     const run: Run = {
       recorder: new LogRecorder(),

@@ -68,7 +68,7 @@ export class NatsCluster extends ProcessGroup<NatsMember> {
       }
     }
     for (const member of cluster.members) cluster.spawn(member);
-    await cluster.waitReady(30_000);
+    await cluster.waitReady(30_000, true);
     return cluster;
   }
 
@@ -106,11 +106,12 @@ export class NatsCluster extends ProcessGroup<NatsMember> {
   }
 
   /**
-   * Waits until every running server reports JetStream enabled and a meta leader, and the leader hears
-   * from every other running server: until it does, it refuses an R3 stream ("no suitable peers for
-   * placement"), which on a loaded machine lasted past 15 s.
+   * Waits until every running server reports JetStream enabled and a meta leader; with `allPeers`, also
+   * until the leader hears from every other running server (before that it refuses an R3 stream, "no
+   * suitable peers for placement"). A fresh cluster waits for both; after faults healed, a restarted
+   * server may take longer to be current, and the caller's drain copes with that.
    */
-  async waitReady(maxMs: number): Promise<void> {
+  async waitReady(maxMs: number, allPeers = false): Promise<void> {
     const until = Date.now() + maxMs;
     let last = '';
     while (Date.now() < until) {
@@ -131,7 +132,7 @@ export class NatsCluster extends ProcessGroup<NatsMember> {
           // Only the leader lists the other members, each with whether it is current.
           if (meta?.leader === m.id) currentPeers = (meta.replicas ?? []).filter((r) => r.current).length;
         }
-        if (leaders === this.processes.size && currentPeers >= this.processes.size - 1) return;
+        if (leaders === this.processes.size && (!allPeers || currentPeers >= this.processes.size - 1)) return;
         if (leaders === this.processes.size) last = `the meta leader hears from ${currentPeers} peers`;
       } catch (error) {
         last = (error as Error).message;
