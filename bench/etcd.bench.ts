@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalCluster, freePort } from '@dslab/runtime';
+import { LocalCluster, freePort, type ClusterMember } from '@dslab/runtime';
 import type { Benchmark } from './benchmark';
 import {
   etcdBenchmarkTool,
@@ -175,13 +175,13 @@ async function etcdLeader(endpoints: readonly string[]): Promise<string> {
 }
 
 /** The dslab member whose status says leader. */
-async function dslabLeader(ports: readonly number[]): Promise<number> {
+async function dslabLeader(members: readonly ClusterMember[]): Promise<ClusterMember> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    for (const port of ports) {
+    for (const member of members) {
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/status`);
+        const response = await fetch(`http://127.0.0.1:${member.httpPort}/v1/status`);
         const status = (await response.json()) as { role?: string };
-        if (status.role === 'leader') return port;
+        if (status.role === 'leader') return member;
       } catch {
         /* not up yet */
       }
@@ -281,14 +281,13 @@ const bench: Benchmark = {
     const etcdPids = () => etcd.processes.flatMap((p) => (p.pid ? [p.pid] : []));
     try {
       const etcdUrl = `http://${await etcdLeader(etcd.endpoints)}`;
-      const dslabUrl = `http://127.0.0.1:${await dslabLeader(dslab.members.map((m) => m.httpPort))}`;
+      const leader = await dslabLeader(dslab.members);
+      const dslabUrl = `http://127.0.0.1:${leader.httpPort}`;
       const scriptDir = join(dir, 'scripts');
       execFileSync('mkdir', ['-p', scriptDir]);
       // Warm both up (connections, JIT, first fsyncs) before anything is measured.
       await wrk('etcd', etcdUrl, 10, 2, etcdPids, scriptDir);
       await wrk('dslab', dslabUrl, 10, 2, () => dslab.pids(), scriptDir);
-      const leader = dslab.members.find((m) => dslabUrl.endsWith(`:${m.httpPort}`));
-      if (!leader) throw new Error('the dslab leader is not a member');
       const tool = await etcdBenchmarkTool();
       /**
        * One run of a server's own load generator, as many requests as wrk got through per point (so both

@@ -262,15 +262,11 @@ export class LogMatchingCheck {
       if (live.length > count) live.length = count; // (a crashed node's instance is not kept)
       this.liveOf = { world, servers, count: servers.length, lives };
     }
-    return this.checkFirst(live, live.length);
+    return this.checkLogs(live);
   }
 
   checkLogs(logs: readonly NamedLog[]): string | undefined {
-    return this.checkFirst(logs, logs.length);
-  }
-
-  /** The check over `logs[0…count)`. */
-  private checkFirst(logs: readonly NamedLog[], count: number): string | undefined {
+    const count = logs.length;
     const call = ++this.calls;
     const current = this.current;
     for (let a = 0; a < count; a++) {
