@@ -49,15 +49,17 @@ async function open(width: number): Promise<{ page: Page; errors: string[] }> {
 describe('the mvcc pages', () => {
   it('versions: a long REPEATABLE READ transaction sees the old version, VACUUM keeps it, then removes it', async () => {
     const { page, errors } = await open(1440);
-    await page.getByTestId('mvcc-versions').waitFor({ timeout: 60_000 });
+    // The live view draws the same picture; every locator here reads the versions tab's copy.
+    const tab = page.getByTestId('mvcc-tab-versions');
+    await tab.getByTestId('mvcc-versions').waitFor({ timeout: 60_000 });
     for (let i = 0; i < 6; i++) await page.getByTestId('step-next').click();
-    await page.getByTestId('viewer-s1').click();
+    await tab.getByTestId('viewer-s1').click();
     // T1's snapshot sees value 10 of row 1, already replaced twice, and VACUUM kept both dead versions.
-    await page.locator('.mvcc-version.seen', { hasText: 'value=10' }).waitFor();
+    await tab.locator('.mvcc-version.seen', { hasText: 'value=10' }).waitFor();
     await page.locator('.mvcc-script').getByText('removed=0 kept=2').waitFor();
     for (let i = 0; i < 3; i++) await page.getByTestId('step-next').click();
     await page.locator('.mvcc-script').getByText('removed=2 kept=0').waitFor();
-    expect(await page.locator('.mvcc-version', { hasText: 'value=10' }).count()).toBe(0);
+    expect(await tab.locator('.mvcc-version', { hasText: 'value=10' }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.getByTestId('mvcc-explorer').screenshot({ path: `${artifacts}/mvcc-versions.png` });
     await page.close();
