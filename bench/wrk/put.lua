@@ -4,7 +4,8 @@
 --              (the HTTP/JSON API: PUT /v1/kv/{key}, {"value": …})
 --   keyspace   keys are 8-digit decimal strings of counter % keyspace
 --   value_size bytes of the value ("v" repeated)
--- It prints one JSON line at the end: requests, errors by kind, latency percentiles in microseconds.
+-- It prints one JSON line at the end: requests, errors by kind, latency percentiles in microseconds and
+-- the whole latency histogram.
 
 local counter = 0
 local value = string.rep("v", value_size)
@@ -44,9 +45,17 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  -- The whole latency distribution as [microseconds, count] pairs: `#latency` is the number of distinct
+  -- values, `latency(i)` the i-th value and its count. The bench pools the rounds' distributions.
+  local pairs_out = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    pairs_out[#pairs_out + 1] = string.format("[%d,%d]", value, count)
+  end
   io.write(string.format(
     '{"requests":%d,"durationUs":%d,"connectErrors":%d,"readErrors":%d,"writeErrors":%d,' ..
-    '"statusErrors":%d,"timeouts":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d}\n',
+    '"statusErrors":%d,"timeouts":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d,"histogram":[%s]}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    table.concat(pairs_out, ",")))
 end

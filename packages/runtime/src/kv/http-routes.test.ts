@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import fc from 'fast-check';
 import { handleKvHttp } from './http-routes';
 import type { KvService } from './service';
@@ -82,6 +82,31 @@ describe('HTTP KV routes', () => {
     expect((await fetch(`${base}/v1/kv/%E0%A4%A`, { headers: auth })).status).toBe(400);
     expect((await fetch(`${base}/v1/kv/x`, { method: 'PATCH', headers: auth })).status).toBe(405);
     expect(data.has('x')).toBe(false);
+  });
+
+  it('a body in several pieces is read whole, even with a character split between them', async () => {
+    const body = Buffer.from('{"value":"grüße"}', 'utf8');
+    const split = body.indexOf(0xc3) + 1; // inside the two bytes of 'ü'
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${base}/v1/kv/pieces`, { method: 'PUT', headers: auth }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, split));
+      setTimeout(() => req.end(body.subarray(split)), 20);
+    });
+    expect(status).toBe(200);
+    expect(data.get('pieces')).toBe('grüße');
+  });
+
+  it('a body over 1 MiB gets 413 and is not applied; the server goes on serving', async () => {
+    const huge = JSON.stringify({ value: 'x'.repeat(1024 * 1024) });
+    const response = await fetch(`${base}/v1/kv/huge`, { method: 'PUT', headers: auth, body: huge });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: expect.stringMatching(/larger than/) });
+    expect(data.has('huge')).toBe(false);
+    expect((await fetch(`${base}/v1/status`, { headers: auth })).status).toBe(200);
   });
 
   it('random bodies never crash the route: always a JSON answer below 500', async () => {

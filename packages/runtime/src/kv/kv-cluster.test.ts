@@ -83,6 +83,17 @@ describe('the Raft KV as real processes', () => {
     expect(await a.incr('counter')).toBe(2);
     expect(await b.call('CAS', 'greeting', 'hello', 'bye')).toBe(1);
     expect(await c.get('greeting')).toBe('bye');
+    // A member's GC pauses, by kind, add up to its GC total.
+    const response = await fetch(`http://127.0.0.1:${cluster.members[0]?.httpPort}/v1/status`, {
+      headers: { authorization: `Bearer ${password}`, connection: 'close' },
+    });
+    const status = (await response.json()) as {
+      gcMs: number;
+      gcByKind: Record<string, { count: number; ms: number; longestMs: number }>;
+    };
+    const kinds = Object.values(status.gcByKind);
+    for (const kind of kinds) expect(kind.longestMs).toBeLessThanOrEqual(kind.ms + 0.01);
+    expect(kinds.reduce((sum, kind) => sum + kind.ms, 0)).toBeCloseTo(status.gcMs, 0);
   });
 
   it('survives the leader being killed with SIGKILL, and every node being killed and restarted', async () => {

@@ -6,12 +6,13 @@
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export function encodeFrame(value: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
-  if (body.length > MAX_FRAME_BYTES)
-    throw new Error(`frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  // Written straight into the frame: no intermediate body buffer to allocate and copy.
+  const text = JSON.stringify(value);
+  const length = Buffer.byteLength(text, 'utf8');
+  if (length > MAX_FRAME_BYTES) throw new Error(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(text, 4, 'utf8');
   return frame;
 }
 

@@ -3,7 +3,7 @@
  * and a small HTTP status endpoint (`GET /v1/status`) that shows the node's snapshot.
  */
 import { createServer, type Server } from 'node:http';
-import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Message, NodeFactory, NodeId } from '@dslab/sim';
 import { RealDisk } from './real-disk';
 import { RealNode } from './real-env';
@@ -72,15 +72,31 @@ export function parsePeers(text: string, allowRemote = false): Map<NodeId, Addre
  * How long the event loop was held (a GC pause, a blocking fsync, a long handler): what sets a
  * member's tail latency, since no socket is read meanwhile. Reported in the status.
  */
-function watchStalls(): { report(): Record<string, number>; stop(): void } {
+function gcKindName(kind: number | undefined): string {
+  if (kind === constants.NODE_PERFORMANCE_GC_MINOR) return 'scavenge';
+  if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) return 'markCompact';
+  if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) return 'incrementalMarking';
+  if (kind === constants.NODE_PERFORMANCE_GC_WEAKCB) return 'weakCallbacks';
+  return 'other';
+}
+
+function watchStalls(): { report(): Record<string, unknown>; stop(): void } {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let longestGcMs = 0;
   let gcMs = 0;
+  // Pauses by kind: many short scavenges and a few long mark-compacts hurt a tail differently.
+  const byKind = new Map<string, { count: number; ms: number; longestMs: number }>();
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcMs += entry.duration;
       longestGcMs = Math.max(longestGcMs, entry.duration);
+      const kind = gcKindName((entry as unknown as { detail?: { kind?: number } }).detail?.kind);
+      let sum = byKind.get(kind);
+      if (sum === undefined) byKind.set(kind, (sum = { count: 0, ms: 0, longestMs: 0 }));
+      sum.count++;
+      sum.ms += entry.duration;
+      sum.longestMs = Math.max(sum.longestMs, entry.duration);
     }
   });
   gc.observe({ entryTypes: ['gc'] });
@@ -91,6 +107,12 @@ function watchStalls(): { report(): Record<string, number>; stop(): void } {
       eventLoopDelayMaxMs: ms(delay.max),
       gcMs: Number(gcMs.toFixed(1)),
       longestGcMs: Number(longestGcMs.toFixed(2)),
+      gcByKind: Object.fromEntries(
+        [...byKind].map(([kind, sum]) => [
+          kind,
+          { count: sum.count, ms: Number(sum.ms.toFixed(1)), longestMs: Number(sum.longestMs.toFixed(2)) },
+        ]),
+      ),
     }),
     stop: () => {
       delay.disable();
