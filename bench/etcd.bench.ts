@@ -409,6 +409,7 @@ const bench: Benchmark = {
             'longestBlockingSyncMs',
             'longestAppendMs',
             'longestFileOpMs',
+            'longestUnlinkMs',
             'eventLoopDelayMaxMs',
             'longestGcMs',
             'gcMs',

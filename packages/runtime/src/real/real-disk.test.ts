@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealDisk } from './real-disk';
@@ -103,7 +104,8 @@ describe('RealDisk with pipelined appends', () => {
       expect(disk.longestBlockingSyncMs).toBe(0);
       disk.write('meta.tmp', bytes(5));
       disk.sync();
-      expect(disk.longestFileOpMs).toBeGreaterThan(0); // the two creates and the removal, timed
+      expect(disk.longestFileOpMs).toBeGreaterThan(0); // the two creates, timed
+      expect(disk.longestUnlinkMs).toBeGreaterThan(0); // the removal, off the event loop
       disk.rename('meta.tmp', 'meta');
       disk.sync();
       expect(disk.longestBlockingSyncMs).toBeGreaterThan(0);
@@ -132,5 +134,110 @@ describe('RealDisk with pipelined appends', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('unlinks on the thread pool: a name reused meanwhile is a new file the unlink cannot take', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      const disk = new RealDisk(dir, { pipelineAppends: true });
+      disk.append('snapshot.2', bytes(1, 2, 3));
+      disk.sync();
+      await durable(disk);
+      disk.remove('snapshot.2'); // its unlink starts; the name is free at once
+      expect(disk.read('snapshot.2')).toBeUndefined();
+      expect(disk.list()).toEqual([]);
+      disk.append('snapshot.2', bytes(7));
+      disk.sync();
+      expect(disk.syncsDurable).toBe(1); // the round waits for the unlink, then fsyncs the directory
+      await durable(disk);
+      expect([...disk.read('snapshot.2')!]).toEqual([7]);
+      expect(readdirSync(dir)).toEqual(['snapshot.2#1']);
+      expect(disk.list()).toEqual(['snapshot.2']);
+      disk.append('snapshot.2', bytes(8));
+      disk.sync();
+      await durable(disk);
+      disk.close();
+      const again = new RealDisk(dir, { pipelineAppends: true });
+      expect([...again.read('snapshot.2')!]).toEqual([7, 8]);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a crash during an unlink, keeps the newest generation of a name and removes the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      writeFileSync(join(dir, 'seg'), 'old');
+      writeFileSync(join(dir, 'seg#2'), 'new');
+      writeFileSync(join(dir, 'seg#1'), 'older');
+      writeFileSync(join(dir, 'other'), 'x');
+      const disk = new RealDisk(dir, { pipelineAppends: true });
+      expect(disk.list()).toEqual(['other', 'seg']);
+      expect(new TextDecoder().decode(disk.read('seg'))).toBe('new');
+      expect(readdirSync(dir).sort()).toEqual(['other', 'seg#2']);
+      expect(() => disk.append('a#1', bytes(1))).toThrow(/invalid file name/);
+      disk.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads back what a model of the Disk contract holds, through removals, reuse and reopening', async () => {
+    type Op =
+      | { kind: 'append' | 'write'; name: string; value: number }
+      | { kind: 'remove'; name: string }
+      | { kind: 'rename'; from: string; to: string }
+      | { kind: 'sync' | 'settle' };
+    const name = fc.constantFrom('a', 'b', 'c');
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({
+        kind: fc.constantFrom('append' as const, 'write' as const),
+        name,
+        value: fc.integer({ min: 0, max: 255 }),
+      }),
+      fc.record({ kind: fc.constant('remove' as const), name }),
+      fc.record({ kind: fc.constant('rename' as const), from: name, to: name }),
+      fc.record({ kind: fc.constantFrom('sync' as const, 'settle' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+        try {
+          const disk = new RealDisk(dir, { pipelineAppends: true });
+          const model = new Map<string, number[]>();
+          for (const o of ops) {
+            if (o.kind === 'append') {
+              disk.append(o.name, bytes(o.value));
+              model.set(o.name, [...(model.get(o.name) ?? []), o.value]);
+            } else if (o.kind === 'write') {
+              disk.write(o.name, bytes(o.value));
+              model.set(o.name, [o.value]);
+            } else if (o.kind === 'remove') {
+              disk.remove(o.name);
+              model.delete(o.name);
+            } else if (o.kind === 'rename') {
+              if (!model.has(o.from) || o.from === o.to) continue;
+              disk.rename(o.from, o.to);
+              model.set(o.to, model.get(o.from) as number[]);
+              model.delete(o.from);
+            } else if (o.kind === 'sync') disk.sync();
+            else await durable(disk);
+            expect(disk.list()).toEqual([...model.keys()].sort());
+            for (const [n, content] of model) expect([...(disk.read(n) ?? [])]).toEqual(content);
+          }
+          disk.sync();
+          await durable(disk);
+          disk.close();
+          const again = new RealDisk(dir, { pipelineAppends: true });
+          expect(again.list()).toEqual([...model.keys()].sort());
+          for (const [n, content] of model) expect([...(again.read(n) ?? [])]).toEqual(content);
+          again.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -180,6 +180,7 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       longestFsyncMs: Number(disk.longestFsyncMs.toFixed(2)),
       longestAppendMs: Number(disk.longestAppendMs.toFixed(2)),
       longestFileOpMs: Number(disk.longestFileOpMs.toFixed(2)),
+      longestUnlinkMs: Number(disk.longestUnlinkMs.toFixed(2)),
       ...stalls.report(),
       heldDropped: node.heldDropped,
       sentAhead: node.sentAhead,
