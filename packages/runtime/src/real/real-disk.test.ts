@@ -145,6 +145,7 @@ describe('RealDisk with pipelined appends', () => {
       await durable(disk);
       disk.remove('snapshot.2'); // its unlink starts; the name is free at once
       expect(disk.read('snapshot.2')).toBeUndefined();
+      expect(() => disk.rename('snapshot.2', 'x')).toThrow(/no such file/);
       expect(disk.list()).toEqual([]);
       disk.append('snapshot.2', bytes(7));
       disk.sync();
@@ -172,10 +173,11 @@ describe('RealDisk with pipelined appends', () => {
       writeFileSync(join(dir, 'seg#2'), 'new');
       writeFileSync(join(dir, 'seg#1'), 'older');
       writeFileSync(join(dir, 'other'), 'x');
+      writeFileSync(join(dir, 'notes#draft'), 'not ours'); // no generation: left alone, not listed
       const disk = new RealDisk(dir, { pipelineAppends: true });
       expect(disk.list()).toEqual(['other', 'seg']);
       expect(new TextDecoder().decode(disk.read('seg'))).toBe('new');
-      expect(readdirSync(dir).sort()).toEqual(['other', 'seg#2']);
+      expect(readdirSync(dir).sort()).toEqual(['notes#draft', 'other', 'seg#2']);
       expect(() => disk.append('a#1', bytes(1))).toThrow(/invalid file name/);
       disk.close();
     } finally {

@@ -91,6 +91,7 @@ export class RealDisk implements Disk, SyncProgress {
   private readonly unlinking = new Set<string>();
   /** Pipelined mode: a background round is due but waits for the running unlinks to end. */
   private roundAwaitsUnlinks = false;
+  private closed = false;
 
   constructor(
     readonly directory: string,
@@ -109,7 +110,9 @@ export class RealDisk implements Disk, SyncProgress {
   private keepNewestGenerations(): void {
     const stored = new Map<string, { generation: number; file: string }[]>();
     for (const file of readdirSync(this.directory)) {
-      const { name, generation } = parseStored(file);
+      const parsed = parseStored(file);
+      if (parsed === undefined) continue;
+      const { name, generation } = parsed;
       let files = stored.get(name);
       if (files === undefined) stored.set(name, (files = []));
       files.push({ generation, file });
@@ -221,6 +224,8 @@ export class RealDisk implements Disk, SyncProgress {
   rename(from: string, to: string): void {
     this.closeAppend(from);
     this.closeAppend(to);
+    // A file being unlinked is gone already, though renameSync could still find it.
+    if (!this.exists(from)) throw new Error(`disk: cannot rename '${from}': no such file`);
     const started = performance.now();
     const source = this.path(from);
     renameSync(source, this.pathToCreate(to));
@@ -249,6 +254,7 @@ export class RealDisk implements Disk, SyncProgress {
         throw new Error(`disk: unlink failed in ${this.directory}: ${error.message}`);
       this.longestUnlinkMs = Math.max(this.longestUnlinkMs, performance.now() - started);
       this.directoryChanged = true;
+      if (this.closed) return; // its directory may be gone with it
       if (this.unlinking.size === 0 && this.roundAwaitsUnlinks) {
         this.roundAwaitsUnlinks = false;
         this.inFlightCovers = 0;
@@ -270,9 +276,9 @@ export class RealDisk implements Disk, SyncProgress {
   list(): string[] {
     const names: string[] = [];
     for (const file of readdirSync(this.directory)) {
-      if (this.unlinking.has(file)) continue;
-      const { name } = parseStored(file);
-      if (this.stored(name) === file) names.push(name);
+      const parsed = parseStored(file);
+      if (parsed === undefined || this.unlinking.has(file)) continue;
+      if (this.stored(parsed.name) === file) names.push(parsed.name);
     }
     return names.sort();
   }
@@ -305,6 +311,7 @@ export class RealDisk implements Disk, SyncProgress {
   }
 
   close(): void {
+    this.closed = true;
     for (const fd of this.appendFds.values()) this.closeFd(fd);
     this.appendFds.clear();
   }
@@ -378,11 +385,15 @@ export class RealDisk implements Disk, SyncProgress {
   }
 }
 
-/** The name a stored file holds and its generation (`name#3` → name, 3; a plain name is generation 0). */
-function parseStored(file: string): { name: string; generation: number } {
-  const hash = file.lastIndexOf('#');
-  if (hash <= 0) return { name: file, generation: 0 };
-  const generation = Number(file.slice(hash + 1));
-  if (!Number.isSafeInteger(generation) || generation <= 0) return { name: file, generation: 0 };
+/**
+ * The name a stored file holds and its generation (`name#3` → name, 3; a plain name is generation 0).
+ * Undefined for a file no `RealDisk` wrote (a '#' not followed by a generation): it is left alone.
+ */
+function parseStored(file: string): { name: string; generation: number } | undefined {
+  const hash = file.indexOf('#');
+  if (hash < 0) return { name: file, generation: 0 };
+  const digits = file.slice(hash + 1);
+  const generation = Number(digits);
+  if (hash === 0 || !/^[1-9][0-9]{0,14}$/.test(digits)) return undefined;
   return { name: file.slice(0, hash), generation };
 }
