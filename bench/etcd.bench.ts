@@ -90,6 +90,39 @@ interface WrkResult {
   pssMb: number;
   /** The members' CPU milliseconds per acknowledged write: what a write costs the servers, load aside. */
   serverCpuMsPerWrite: number;
+  /**
+   * Log fsyncs per write, averaged over the members: how many writes share one (etcd's WAL fsyncs from
+   * its metrics, dslab's background rounds from its status). Fewer means bigger batches.
+   */
+  fsyncsPerWrite: number;
+}
+
+/** The three etcd members' WAL fsyncs so far (`etcd_disk_wal_fsync_duration_seconds_count`). */
+async function etcdFsyncs(endpoints: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const endpoint of endpoints) {
+    const text = await (
+      await fetch(`http://${endpoint}/metrics`, { headers: { connection: 'close' } })
+    ).text();
+    const count = /^etcd_disk_wal_fsync_duration_seconds_count (\d+)/m.exec(text);
+    if (!count) throw new Error(`etcd at ${endpoint} exports no WAL fsync count`);
+    total += Number(count[1]);
+  }
+  return total;
+}
+
+/** The three dslab members' background fsync rounds so far (`backgroundFsyncs` in their status). */
+async function dslabFsyncs(members: readonly ClusterMember[]): Promise<number> {
+  let total = 0;
+  for (const member of members) {
+    const response = await fetch(`http://127.0.0.1:${member.httpPort}/v1/status`, {
+      headers: { connection: 'close' },
+    });
+    const status = (await response.json()) as { backgroundFsyncs?: number };
+    if (typeof status.backgroundFsyncs !== 'number') throw new Error(`member ${member.id} reports no fsyncs`);
+    total += status.backgroundFsyncs;
+  }
+  return total;
 }
 
 const wrkOutput = /^\{"requests".*\}$/m;
@@ -101,6 +134,7 @@ async function wrk(
   connections: number,
   seconds: number,
   pids: () => number[],
+  fsyncs: () => Promise<number>,
   scriptDir: string,
 ): Promise<WrkResult & { histogram: Histogram }> {
   const script = join(scriptDir, `put-${target}.lua`);
@@ -111,6 +145,7 @@ async function wrk(
   );
   let peakRss = 0;
   let peakPss = 0;
+  const fsyncsBefore = await fsyncs();
   const cpuBefore = processCpuSeconds(pids());
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssMb(pids()));
@@ -119,6 +154,7 @@ async function wrk(
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url];
   const { out, cpuSeconds } = await timedRun('wrk', args).finally(() => clearInterval(sampler));
   const serverCpu = processCpuSeconds(pids()) - cpuBefore;
+  const memberFsyncs = (await fsyncs()) - fsyncsBefore;
   const json = wrkOutput.exec(out);
   if (!json) throw new Error(`wrk against ${target} printed no summary:\n${out}`);
   const { histogram, ...r } = JSON.parse(json[0]) as Record<string, number> & { histogram: Histogram };
@@ -141,6 +177,7 @@ async function wrk(
     rssMb: Number(peakRss.toFixed(1)),
     pssMb: Number(peakPss.toFixed(1)),
     serverCpuMsPerWrite: Number(((serverCpu * 1000) / Math.max(1, r.requests as number)).toFixed(3)),
+    fsyncsPerWrite: Number((memberFsyncs / 3 / Math.max(1, r.requests as number)).toFixed(3)),
     histogram,
   };
 }
@@ -300,8 +337,10 @@ const bench: Benchmark = {
       const scriptDir = join(dir, 'scripts');
       execFileSync('mkdir', ['-p', scriptDir]);
       // Warm both up (connections, JIT, first fsyncs) before anything is measured.
-      await wrk('etcd', etcdUrl, 10, 2, etcdPids, scriptDir);
-      await wrk('dslab', dslabUrl, 10, 2, () => dslab.pids(), scriptDir);
+      const etcdSyncs = () => etcdFsyncs(etcd.endpoints);
+      const dslabSyncs = () => dslabFsyncs(dslab.members);
+      await wrk('etcd', etcdUrl, 10, 2, etcdPids, etcdSyncs, scriptDir);
+      await wrk('dslab', dslabUrl, 10, 2, () => dslab.pids(), dslabSyncs, scriptDir);
       const tool = await etcdBenchmarkTool();
       /**
        * One run of a server's own load generator, as many requests as wrk got through per point (so both
@@ -346,8 +385,16 @@ const bench: Benchmark = {
           for (const target of order) {
             const { histogram, ...run } =
               target === 'etcd'
-                ? await wrk('etcd', etcdUrl, connections, SECONDS, etcdPids, scriptDir)
-                : await wrk('dslab', dslabUrl, connections, SECONDS, () => dslab.pids(), scriptDir);
+                ? await wrk('etcd', etcdUrl, connections, SECONDS, etcdPids, etcdSyncs, scriptDir)
+                : await wrk(
+                    'dslab',
+                    dslabUrl,
+                    connections,
+                    SECONDS,
+                    () => dslab.pids(),
+                    dslabSyncs,
+                    scriptDir,
+                  );
             runs[target].push(run);
             (histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] })[target].push(histogram);
           }
