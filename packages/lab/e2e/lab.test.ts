@@ -90,8 +90,10 @@ describe('the lab in Chromium', () => {
     await page.waitForFunction(
       () => location.hash.includes('nodes=3') && location.hash.includes('preVote=false'),
     );
+    // The five-node run drawn before has an n3 too: wait until its n4 and n5 are gone, not for n3 alone.
+    await page.getByTestId('node-n4').waitFor({ state: 'detached', timeout: 60_000 });
     await page.getByTestId('node-n3').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('node-n4').count()).toBe(0);
+    expect(await page.getByTestId('node-n5').count()).toBe(0);
     await page.screenshot({ path: `${artifacts}/raft-params.png` });
     await page.close();
   });
