@@ -34,7 +34,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * The request's body parsed as JSON. Read through 'data' and 'end' rather than `for await`: the async
- * iterator made a fifth of everything a leader allocated per write, and its scavenges set the tail.
+ * iterator made a fifth of everything a leader allocated per write, so a fifth of its scavenges.
  */
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {

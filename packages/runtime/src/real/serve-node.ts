@@ -68,10 +68,6 @@ export function parsePeers(text: string, allowRemote = false): Map<NodeId, Addre
   return peers;
 }
 
-/**
- * How long the event loop was held (a GC pause, a blocking fsync, a long handler): what sets a
- * member's tail latency, since no socket is read meanwhile. Reported in the status.
- */
 function gcKindName(kind: number | undefined): string {
   if (kind === constants.NODE_PERFORMANCE_GC_MINOR) return 'scavenge';
   if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) return 'markCompact';
@@ -80,6 +76,10 @@ function gcKindName(kind: number | undefined): string {
   return 'other';
 }
 
+/**
+ * How long the event loop was held (a GC pause, a blocking fsync, a long handler): what sets a
+ * member's tail latency, since no socket is read meanwhile. Reported in the status.
+ */
 function watchStalls(): { report(): Record<string, unknown>; stop(): void } {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
