@@ -110,7 +110,7 @@ function watchStalls(): { report(): Record<string, unknown>; stop(): void } {
       gcByKind: Object.fromEntries(
         [...byKind].map(([kind, sum]) => [
           kind,
-          { count: sum.count, ms: Number(sum.ms.toFixed(1)), longestMs: Number(sum.longestMs.toFixed(2)) },
+          { count: sum.count, ms: Number(sum.ms.toFixed(2)), longestMs: Number(sum.longestMs.toFixed(2)) },
         ]),
       ),
     }),
