@@ -111,17 +111,25 @@ async function etcdFsyncs(endpoints: readonly string[]): Promise<number> {
   return total;
 }
 
+/** A dslab member's status (`GET /v1/status`), on a connection closed after it. */
+async function dslabStatus(httpPort: number): Promise<Record<string, unknown>> {
+  const response = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, {
+    headers: { connection: 'close' },
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** A number the member's status must report. */
+async function dslabFigure(httpPort: number, field: string): Promise<number> {
+  const value = (await dslabStatus(httpPort))[field];
+  if (typeof value !== 'number') throw new Error(`member on ${httpPort} reports no ${field}`);
+  return value;
+}
+
 /** The three dslab members' background fsync rounds so far (`backgroundFsyncs` in their status). */
 async function dslabFsyncs(members: readonly ClusterMember[]): Promise<number> {
   let total = 0;
-  for (const member of members) {
-    const response = await fetch(`http://127.0.0.1:${member.httpPort}/v1/status`, {
-      headers: { connection: 'close' },
-    });
-    const status = (await response.json()) as { backgroundFsyncs?: number };
-    if (typeof status.backgroundFsyncs !== 'number') throw new Error(`member ${member.id} reports no fsyncs`);
-    total += status.backgroundFsyncs;
-  }
+  for (const member of members) total += await dslabFigure(member.httpPort, 'backgroundFsyncs');
   return total;
 }
 
@@ -230,9 +238,7 @@ async function dslabLeader(members: readonly ClusterMember[]): Promise<ClusterMe
   for (let attempt = 0; attempt < 100; attempt++) {
     for (const member of members) {
       try {
-        const response = await fetch(`http://127.0.0.1:${member.httpPort}/v1/status`);
-        const status = (await response.json()) as { role?: string };
-        if (status.role === 'leader') return member;
+        if ((await dslabStatus(member.httpPort)).role === 'leader') return member;
       } catch {
         /* not up yet */
       }
@@ -240,16 +246,6 @@ async function dslabLeader(members: readonly ClusterMember[]): Promise<ClusterMe
     await sleep(200);
   }
   throw new Error('dslab elected no leader in 20 s');
-}
-
-/** The commit index a dslab member's status reports. */
-async function dslabCommitIndex(httpPort: number): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, {
-    headers: { connection: 'close' },
-  });
-  const status = (await response.json()) as { commitIndex?: number };
-  if (typeof status.commitIndex !== 'number') throw new Error(`member on ${httpPort} reports no commitIndex`);
-  return status.commitIndex;
 }
 
 async function startEtcd(dir: string): Promise<{ processes: ChildProcess[]; endpoints: string[] }> {
@@ -357,9 +353,9 @@ const bench: Benchmark = {
           result = await etcdToolPut(tool.path, endpoint, connections, total, KEYSPACE, VALUE_SIZE);
         } else {
           // redis-benchmark counts an error reply as done: the leader's commit index says what was written.
-          const before = await dslabCommitIndex(leader.httpPort);
+          const before = await dslabFigure(leader.httpPort, 'commitIndex');
           result = await redisBenchmarkSet(leader.respPort, connections, total, KEYSPACE, VALUE_SIZE);
-          const committed = (await dslabCommitIndex(leader.httpPort)) - before;
+          const committed = (await dslabFigure(leader.httpPort, 'commitIndex')) - before;
           result = { ...result, errors: Math.max(0, total - committed) };
         }
         const serverCpu = processCpuSeconds(pids) - cpuBefore;
@@ -448,9 +444,7 @@ const bench: Benchmark = {
       // What held dslab's members up over the whole bench (etcd exports no maximum to compare with).
       const stalls = await Promise.all(
         dslab.members.map(async (m) => {
-          const status = (await (
-            await fetch(`http://127.0.0.1:${m.httpPort}/v1/status`, { headers: { connection: 'close' } })
-          ).json()) as Record<string, unknown>;
+          const status = await dslabStatus(m.httpPort);
           const pick = [
             'longestFsyncMs',
             'longestBlockingSyncMs',
