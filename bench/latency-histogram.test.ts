@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { pooledQuantileMs, type Histogram } from './latency-histogram';
+import {
+  asRecorded,
+  correctedLikeWrk,
+  pooledQuantileMs,
+  wrkIntervalUs,
+  type Histogram,
+} from './latency-histogram';
 
 describe('pooledQuantileMs', () => {
   it('is the quantile of all the runs’ samples together', () => {
@@ -33,6 +39,62 @@ describe('pooledQuantileMs', () => {
           samples.sort((x, y) => x - y);
           const expected = samples[Math.ceil(q * samples.length) - 1] as number;
           expect(pooledQuantileMs(histograms, q)).toBe(Number((expected / 1000).toFixed(2)));
+        },
+      ),
+    );
+  });
+});
+
+describe("wrk's correction for coordinated omission", () => {
+  it('adds a sample every interval below a slow response, down to the interval, and can be undone', () => {
+    // 1 s, 2 connections, 1,000 requests: 500 each, 2,000 µs apart.
+    expect(wrkIntervalUs(1_000_000, 1_000, 2)).toBe(2_000);
+    expect(wrkIntervalUs(1_000_000, 1, 2)).toBe(0); // too few requests: wrk corrects nothing
+    const recorded: Histogram = [
+      [1_000, 990],
+      [3_000, 9], // under twice the interval: stands for no one else
+      [9_000, 1], // stands for requests at 7,000, 5,000 and 3,000 µs (not 1,000: not above the interval)
+    ];
+    const corrected = correctedLikeWrk(recorded, 2_000);
+    expect(corrected).toEqual([
+      [1_000, 990],
+      [3_000, 10],
+      [5_000, 1],
+      [7_000, 1],
+      [9_000, 1],
+    ]);
+    expect(asRecorded(corrected, 2_000)).toEqual(recorded);
+    expect(() =>
+      asRecorded(
+        [
+          [3_000, 1],
+          [5_000, 2],
+        ],
+        2_000,
+      ),
+    ).toThrow(/not corrected at 2000/);
+    expect(() =>
+      asRecorded(
+        [
+          [5_000, 1],
+          [3_000, 2],
+        ],
+        2_000,
+      ),
+    ).toThrow(/ascending/);
+  });
+
+  it('asRecorded undoes correctedLikeWrk for any distribution and interval', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 40, maxLength: 40 }),
+        fc.integer({ min: 1, max: 3_000 }),
+        (values, counts, interval) => {
+          const recorded: Histogram = [...values]
+            .sort((a, b) => a - b)
+            .map((us, k) => [us, counts[k] as number] as const);
+          expect(asRecorded(correctedLikeWrk(recorded, interval), interval)).toEqual(recorded);
         },
       ),
     );

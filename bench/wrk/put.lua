@@ -4,11 +4,39 @@
 --              (the HTTP/JSON API: PUT /v1/kv/{key}, {"value": …})
 --   keyspace   keys are 8-digit decimal strings of counter % keyspace
 --   value_size bytes of the value ("v" repeated)
+--   rate       requests per second over all connections, or 0 to send each request as soon as the
+--              previous one on its connection is answered (a closed loop)
 -- It prints one JSON line at the end: requests, errors by kind, latency percentiles in microseconds and
 -- the whole latency histogram.
 
 local counter = 0
 local value = string.rep("v", value_size)
+
+-- A fixed rate: request k of the run is due at start + k / rate, whichever connection sends it, and
+-- delay() holds a connection until its next request is due (a server that falls behind gets the next
+-- ones at once, up to one per connection in flight). wrk has no clock for scripts; LuaJIT's ffi reads
+-- CLOCK_MONOTONIC.
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } dslab_timespec;
+    int clock_gettime(int clock, dslab_timespec *out);
+  ]]
+  local now = ffi.new("dslab_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, now) -- CLOCK_MONOTONIC
+    return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+  end
+  local start
+  local sent = 0
+  function delay()
+    start = start or now_ms()
+    sent = sent + 1
+    local wait = start + sent * 1000 / rate - now_ms()
+    -- wrk's timers count whole milliseconds: sending up to 1 ms early keeps the average rate.
+    return wait > 0 and math.floor(wait) or 0
+  end
+end
 
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

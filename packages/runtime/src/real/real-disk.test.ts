@@ -166,6 +166,62 @@ describe('RealDisk with pipelined appends', () => {
     }
   });
 
+  it('logs slow operations with their start, what a round covered and its wait for unlinks; keeps the latest 64', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+    try {
+      // Every operation counts as slow here (0 ms), so the log's contents are known.
+      const disk = new RealDisk(dir, { pipelineAppends: true, slowOpMs: 0 });
+      const before = Date.now();
+      disk.append('log', bytes(1, 2, 3));
+      disk.append('log', bytes(4));
+      disk.sync();
+      await durable(disk);
+      disk.remove('log');
+      disk.append('log.1', bytes(5)); // the round for this waits for the unlink
+      disk.sync();
+      await durable(disk);
+      const ops = disk.slowOps();
+      expect(ops.map((op) => op.op)).toEqual([
+        'file',
+        'append',
+        'append',
+        'fsync',
+        'file',
+        'append',
+        'unlink',
+        'fsync',
+      ]);
+      for (const op of ops) {
+        expect(op.at).toBeGreaterThanOrEqual(before - 1);
+        expect(op.at).toBeLessThanOrEqual(Date.now());
+        expect(op.ms).toBeGreaterThanOrEqual(0);
+      }
+      const [first, second] = ops.filter((op) => op.op === 'fsync');
+      // The first round: the file and the directory (created by appending), four bytes, no wait.
+      expect(first).toMatchObject({ files: 2, bytes: 4, waitedMs: 0 });
+      // The second: log.1 and the directory, after waiting for the unlink (its time counted in `ms`).
+      expect(second?.files).toBe(2);
+      expect(second?.bytes).toBe(1);
+      expect(second?.waitedMs).toBeGreaterThan(0);
+      expect(second?.ms).toBeGreaterThanOrEqual(second?.waitedMs ?? 0);
+      // Every round counted once in etcd's buckets (two rounds of under a millisecond or so, here).
+      expect(disk.fsyncRoundsByMs.reduce((a, b) => a + b, 0)).toBe(disk.backgroundFsyncs);
+      expect(disk.fsyncRoundsByMs).toHaveLength(15);
+      for (let i = 0; i < 100; i++) disk.append('log.1', bytes(i));
+      const kept = disk.slowOps();
+      expect(kept).toHaveLength(64);
+      expect(kept.every((op) => op.op === 'append')).toBe(true); // the newest, in order
+      expect(kept[63]?.at).toBeGreaterThanOrEqual(kept[0]?.at ?? Infinity);
+      disk.close();
+      const quiet = new RealDisk(dir, { pipelineAppends: true });
+      quiet.append('log.1', bytes(1));
+      expect(quiet.slowOps()).toEqual([]); // an append to the page cache is not 20 ms
+      quiet.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('after a crash during an unlink, keeps the newest generation of a name and removes the rest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
     try {

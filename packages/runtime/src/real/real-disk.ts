@@ -39,7 +39,38 @@ import { invariant, type Disk } from '@dslab/sim';
 export interface RealDiskOptions {
   /** Fsync appended data off the event loop; see the file comment. Off: `sync()` blocks until done. */
   readonly pipelineAppends?: boolean;
+  /** What `slowOps()` remembers: operations at least this long, in ms (default `SLOW_OP_MS`). */
+  readonly slowOpMs?: number;
 }
+
+/**
+ * A disk operation that took longer than `SLOW_OP_MS`, with its wall-clock start, so that the slow
+ * operations of several members on one machine can be lined up against each other and against a load
+ * generator's slow seconds.
+ */
+export interface SlowDiskOp {
+  /** `fsync`: a background round (its files' fsyncs together); `unlink`: a removal on the thread pool. */
+  readonly op: 'fsync' | 'unlink' | 'append' | 'file';
+  /** When it started, in ms since the epoch. */
+  readonly at: number;
+  readonly ms: number;
+  /** fsync: the files in the round, the bytes appended for it, and how long it waited for unlinks first. */
+  readonly files?: number;
+  readonly bytes?: number;
+  readonly waitedMs?: number;
+}
+
+/**
+ * Upper bounds (ms) of the buckets `fsyncRoundsByMs` counts background rounds in: etcd's buckets for
+ * its WAL fsyncs (`etcd_disk_wal_fsync_duration_seconds`, 1 ms doubling to 8.192 s), so that the two
+ * disks' weather can be compared; a last bucket holds the rest.
+ */
+export const FSYNC_BUCKETS_MS: readonly number[] = Array.from({ length: 14 }, (_, k) => 2 ** k);
+
+/** What counts as slow: several times a healthy fsync on an SSD, short of anything a client would miss. */
+export const SLOW_OP_MS = 20;
+/** The slow operations a disk remembers (the newest). */
+const SLOW_OPS_KEPT = 64;
 
 /** How far a disk's background fsyncs got, for whoever must not act before they end. */
 export interface SyncProgress {
@@ -59,6 +90,7 @@ export class RealDisk implements Disk, SyncProgress {
   /** Pipelined mode: files created by an append or removed since the last background round. */
   private directoryChanged = false;
   private readonly pipelined: boolean;
+  private readonly slowOpMs: number;
   /** Pipelined mode: `sync()` calls so far, and how many of them are durable. */
   private requestedSyncs = 0;
   private durableSyncs = 0;
@@ -85,6 +117,15 @@ export class RealDisk implements Disk, SyncProgress {
   longestFileOpMs = 0;
   /** Pipelined mode: the longest unlink on the thread pool, in ms (what it kept off the event loop). */
   longestUnlinkMs = 0;
+  /** Background rounds by duration: `fsyncRoundsByMs[k]` ended within `FSYNC_BUCKETS_MS[k]` (and above the one before). */
+  readonly fsyncRoundsByMs: number[] = new Array<number>(FSYNC_BUCKETS_MS.length + 1).fill(0);
+  /** The latest slow operations, oldest first once `slowOpsNext` wraps (a ring: `slowOps()` orders it). */
+  private readonly slowOpsRing: SlowDiskOp[] = [];
+  private slowOpsNext = 0;
+  /** Bytes appended since the last background round started (what the next one makes durable). */
+  private bytesSinceRound = 0;
+  /** When the round now waiting for unlinks began to wait (performance.now()), or undefined. */
+  private waitingSince: number | undefined;
   /** Pipelined mode: the generation each name is stored under when it is not 0 (see the file comment). */
   private readonly generations = new Map<string, number>();
   /** Pipelined mode: stored names whose unlink is running on the thread pool. */
@@ -99,6 +140,7 @@ export class RealDisk implements Disk, SyncProgress {
   ) {
     mkdirSync(directory, { recursive: true });
     this.pipelined = options.pipelineAppends === true;
+    this.slowOpMs = options.slowOpMs ?? SLOW_OP_MS;
     this.keepNewestGenerations();
     // A previous process may have died with appends not yet fsynced: still in the page cache, so this
     // one would read them and act on them as durable. Make them so before anyone reads.
@@ -197,6 +239,8 @@ export class RealDisk implements Disk, SyncProgress {
     const started = performance.now();
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    this.bytesSinceRound += data.length;
+    this.noteSlow('append', started);
     this.longestAppendMs = Math.max(this.longestAppendMs, performance.now() - started);
     if (this.pipelined) this.appendDirty.add(fd);
     else this.dirty.add(name);
@@ -253,6 +297,7 @@ export class RealDisk implements Disk, SyncProgress {
       if (error && error.code !== 'ENOENT')
         throw new Error(`disk: unlink failed in ${this.directory}: ${error.message}`);
       this.longestUnlinkMs = Math.max(this.longestUnlinkMs, performance.now() - started);
+      this.noteSlow('unlink', started);
       this.directoryChanged = true;
       if (this.closed) return; // its directory may be gone with it
       if (this.unlinking.size === 0 && this.roundAwaitsUnlinks) {
@@ -265,6 +310,27 @@ export class RealDisk implements Disk, SyncProgress {
 
   private noteFileOp(started: number): void {
     this.longestFileOpMs = Math.max(this.longestFileOpMs, performance.now() - started);
+    this.noteSlow('file', started);
+  }
+
+  /** Remembers an operation begun at `started` (performance.now()) if it was slow. */
+  private noteSlow(
+    op: SlowDiskOp['op'],
+    started: number,
+    detail?: Omit<SlowDiskOp, 'op' | 'at' | 'ms'>,
+  ): void {
+    const ms = performance.now() - started;
+    if (ms < this.slowOpMs) return;
+    const at = Math.round(performance.timeOrigin + started);
+    this.slowOpsRing[this.slowOpsNext] = { op, at, ms: Number(ms.toFixed(2)), ...detail };
+    this.slowOpsNext = (this.slowOpsNext + 1) % SLOW_OPS_KEPT;
+  }
+
+  /** The latest slow operations (at most 64), oldest first. */
+  slowOps(): SlowDiskOp[] {
+    const ring = this.slowOpsRing;
+    if (ring.length < SLOW_OPS_KEPT) return ring.slice();
+    return [...ring.slice(this.slowOpsNext), ...ring.slice(0, this.slowOpsNext)];
   }
 
   /** A create or a remove: made durable by the next background round when pipelined, else by `sync()`. */
@@ -325,8 +391,13 @@ export class RealDisk implements Disk, SyncProgress {
       // The directory's fsync must come after the unlinks it makes durable: start when they end.
       this.inFlightCovers = this.requestedSyncs;
       this.roundAwaitsUnlinks = true;
+      this.waitingSince ??= performance.now();
       return;
     }
+    const waitedFrom = this.waitingSince;
+    this.waitingSince = undefined;
+    const bytes = this.bytesSinceRound;
+    this.bytesSinceRound = 0;
     const fds = [...this.appendDirty];
     this.appendDirty.clear();
     if (this.directoryChanged) {
@@ -351,7 +422,16 @@ export class RealDisk implements Disk, SyncProgress {
         // let a node acknowledge what may be gone.
         if (error) throw new Error(`disk: fsync failed in ${this.directory}: ${error.message}`);
         if (--left > 0) return;
-        this.longestFsyncMs = Math.max(this.longestFsyncMs, performance.now() - started);
+        const ms = performance.now() - started;
+        this.longestFsyncMs = Math.max(this.longestFsyncMs, ms);
+        let bucket = 0;
+        while (bucket < FSYNC_BUCKETS_MS.length && ms > (FSYNC_BUCKETS_MS[bucket] as number)) bucket++;
+        (this.fsyncRoundsByMs[bucket] as number)++;
+        this.noteSlow('fsync', waitedFrom ?? started, {
+          files: fds.length,
+          bytes,
+          waitedMs: waitedFrom === undefined ? 0 : Number((started - waitedFrom).toFixed(2)),
+        });
         this.fsyncDone(covers);
       });
     }

@@ -181,6 +181,8 @@ export async function serveNode(options: ServeOptions): Promise<ServedNode> {
       longestAppendMs: Number(disk.longestAppendMs.toFixed(2)),
       longestFileOpMs: Number(disk.longestFileOpMs.toFixed(2)),
       longestUnlinkMs: Number(disk.longestUnlinkMs.toFixed(2)),
+      slowDiskOps: disk.slowOps(),
+      fsyncRoundsByMs: disk.fsyncRoundsByMs,
       ...stalls.report(),
       heldDropped: node.heldDropped,
       sentAhead: node.sentAhead,
