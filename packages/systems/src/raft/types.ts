@@ -208,7 +208,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'voters'> = {
   checkQuorum: true,
   readMode: 'read-index',
   snapshotEvery: 1_000,
-  snapshotSlice: 2_000,
+  snapshotSlice: 256,
   maxBatch: 64,
   maxInflightAppends: 2,
   noopOnElection: true,
