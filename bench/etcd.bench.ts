@@ -280,16 +280,15 @@ async function wrk(
 }
 
 /**
- * p50, p99 and p99.9 of each server's rounds pooled, and dslab's p99 over etcd's; `histograms` are the
- * rounds as recorded, corrected here as wrk corrects them (`interval`: the round's own, or one for all).
+ * p50, p99 and p99.9 of each server's rounds pooled, and dslab's p99 over etcd's: `histograms` are the
+ * rounds as recorded, corrected again as wrk corrected each (at the round's own interval).
  */
 function pooled(
   histograms: { etcd: Histogram[]; dslab: Histogram[] },
   runs: { etcd: readonly WrkResult[]; dslab: readonly WrkResult[] },
-  interval: (run: WrkResult) => number,
 ) {
   const of = (recorded: Histogram[], rounds: readonly WrkResult[]) => {
-    const h = recorded.map((r, k) => correctedLikeWrk(r, interval(rounds[k] as WrkResult)));
+    const h = recorded.map((r, k) => correctedLikeWrk(r, (rounds[k] as WrkResult).coIntervalUs));
     return {
       p50Ms: pooledQuantileMs(h, 0.5),
       p99Ms: pooledQuantileMs(h, 0.99),
@@ -298,7 +297,7 @@ function pooled(
   };
   const etcd = of(histograms.etcd, runs.etcd);
   const dslab = of(histograms.dslab, runs.dslab);
-  return { etcd, dslab, p99Ratio: Number((dslab.p99Ms / Math.max(0.001, etcd.p99Ms)).toFixed(3)) };
+  return { etcd, dslab, p99Ratio: ratio(dslab.p99Ms, etcd.p99Ms) };
 }
 
 /** `a` over `b`, to three decimals. */
@@ -549,7 +548,6 @@ const bench: Benchmark = {
           pooled: pooled(
             atFixedRate.histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] },
             runs,
-            (run) => run.coIntervalUs,
           ),
           rounds: runs,
         };
@@ -557,7 +555,6 @@ const bench: Benchmark = {
       const results: Record<string, unknown> = {};
       for (const connections of CONNECTIONS) {
         const runs = rounds[connections] as { etcd: WrkResult[]; dslab: DslabRound[] };
-        const recorded = histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] };
         const e = medianOf(runs.etcd);
         const d = medianOf(runs.dslab);
         const own = ownRounds[connections] as { etcd: OwnResult[]; dslab: OwnResult[] };
@@ -566,27 +563,25 @@ const bench: Benchmark = {
         results[`connections${connections}`] = {
           etcd: e,
           dslab: d,
-          throughputRatio: Number((d.writesPerSecond / Math.max(1, e.writesPerSecond)).toFixed(3)),
-          p99Ratio: Number((d.p99Ms / Math.max(0.001, e.p99Ms)).toFixed(3)),
+          throughputRatio: ratio(d.writesPerSecond, e.writesPerSecond),
+          p99Ratio: ratio(d.p99Ms, e.p99Ms),
           // Every request of every round in one distribution: a round's own p99 rests on 1% of one
           // 10 s run, which a single disk stall decides; the pooled one on 1% of all of them.
-          pooled: pooled(recorded, runs, (run) => run.coIntervalUs),
+          pooled: pooled(histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] }, runs),
           // wrk charges each slow response with made-up samples at the server's own rate, so the faster
           // server pays more for the same stall; as recorded is before that correction.
           p99AsRecordedRatio: ratio(d.p99AsRecordedMs, e.p99AsRecordedMs),
           atFixedRate: fixedRateResults(connections),
-          memoryRatio: Number((d.rssMb / Math.max(1, e.rssMb)).toFixed(3)),
-          pssRatio: Number((d.pssMb / Math.max(1, e.pssMb)).toFixed(3)),
+          memoryRatio: ratio(d.rssMb, e.rssMb),
+          pssRatio: ratio(d.pssMb, e.pssMb),
           rounds: runs,
           ownProtocol:
             ownE && ownD
               ? {
                   etcd: ownE,
                   dslab: ownD,
-                  throughputRatio: Number(
-                    (ownD.writesPerSecond / Math.max(1, ownE.writesPerSecond)).toFixed(3),
-                  ),
-                  p99Ratio: Number((ownD.p99Ms / Math.max(0.001, ownE.p99Ms)).toFixed(3)),
+                  throughputRatio: ratio(ownD.writesPerSecond, ownE.writesPerSecond),
+                  p99Ratio: ratio(ownD.p99Ms, ownE.p99Ms),
                   rounds: own,
                 }
               : { unavailable: 'unavailable' in tool ? tool.unavailable : 'no rounds' },
@@ -615,7 +610,9 @@ const bench: Benchmark = {
           `3 members each, loopback, fsync on, ${SECONDS} s per point, PUTs of 8-byte keys over ${KEYSPACE} and ` +
           `${VALUE_SIZE}-byte values to the leader; wrk -t1 with bench/wrk/put.lua for both ` +
           '(etcd: POST /v3/kv/put on the JSON gateway; dslab: PUT /v1/kv/{key}); ' +
-          `${ROUNDS} rounds, the servers alternating, each figure the median of its rounds. ownProtocol: ` +
+          `${ROUNDS} rounds, the servers alternating, each figure the median of its rounds; p99 as wrk reports it ` +
+          "(corrected for coordinated omission at the run's own pace) and as recorded; atFixedRate: the same " +
+          "rounds with both servers at 80% of the slower one's closed-loop throughput. ownProtocol: " +
           "each server through its own protocol and its project's load generator after the race, as many " +
           "requests as wrk's median got through: etcd 3.4.23's tools/benchmark put (gRPC, 8-byte keys), dslab by " +
           'redis-benchmark -t set (RESP, 16-byte keys key:<12 digits>)',

@@ -44,9 +44,9 @@ export interface RealDiskOptions {
 }
 
 /**
- * A disk operation that took longer than `SLOW_OP_MS`, with its wall-clock start, so that the slow
- * operations of several members on one machine can be lined up against each other and against a load
- * generator's slow seconds.
+ * A disk operation that took at least `SLOW_OP_MS` (`RealDiskOptions.slowOpMs`), with its wall-clock
+ * start, so that the slow operations of several members on one machine can be lined up against each
+ * other and against a load generator's slow seconds.
  */
 export interface SlowDiskOp {
   /** `fsync`: a background round (its files' fsyncs together); `unlink`: a removal on the thread pool. */
@@ -54,7 +54,10 @@ export interface SlowDiskOp {
   /** When it started, in ms since the epoch. */
   readonly at: number;
   readonly ms: number;
-  /** fsync: the files in the round, the bytes appended for it, and how long it waited for unlinks first. */
+  /**
+   * fsync: the files in the round, the bytes appended for it, and how long it first waited for unlinks
+   * (part of `ms`, which counts from when the round was due).
+   */
   readonly files?: number;
   readonly bytes?: number;
   readonly waitedMs?: number;
@@ -240,8 +243,9 @@ export class RealDisk implements Disk, SyncProgress {
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
     this.bytesSinceRound += data.length;
-    this.noteSlow('append', started);
-    this.longestAppendMs = Math.max(this.longestAppendMs, performance.now() - started);
+    const ms = performance.now() - started;
+    this.longestAppendMs = Math.max(this.longestAppendMs, ms);
+    this.noteSlow('append', started, ms);
     if (this.pipelined) this.appendDirty.add(fd);
     else this.dirty.add(name);
   }
@@ -296,8 +300,9 @@ export class RealDisk implements Disk, SyncProgress {
       this.unlinking.delete(file);
       if (error && error.code !== 'ENOENT')
         throw new Error(`disk: unlink failed in ${this.directory}: ${error.message}`);
-      this.longestUnlinkMs = Math.max(this.longestUnlinkMs, performance.now() - started);
-      this.noteSlow('unlink', started);
+      const ms = performance.now() - started;
+      this.longestUnlinkMs = Math.max(this.longestUnlinkMs, ms);
+      this.noteSlow('unlink', started, ms);
       this.directoryChanged = true;
       if (this.closed) return; // its directory may be gone with it
       if (this.unlinking.size === 0 && this.roundAwaitsUnlinks) {
@@ -309,17 +314,18 @@ export class RealDisk implements Disk, SyncProgress {
   }
 
   private noteFileOp(started: number): void {
-    this.longestFileOpMs = Math.max(this.longestFileOpMs, performance.now() - started);
-    this.noteSlow('file', started);
+    const ms = performance.now() - started;
+    this.longestFileOpMs = Math.max(this.longestFileOpMs, ms);
+    this.noteSlow('file', started, ms);
   }
 
-  /** Remembers an operation begun at `started` (performance.now()) if it was slow. */
+  /** Remembers an operation begun at `started` (performance.now()) that took `ms`, if that is slow. */
   private noteSlow(
     op: SlowDiskOp['op'],
     started: number,
+    ms: number,
     detail?: Omit<SlowDiskOp, 'op' | 'at' | 'ms'>,
   ): void {
-    const ms = performance.now() - started;
     if (ms < this.slowOpMs) return;
     const at = Math.round(performance.timeOrigin + started);
     this.slowOpsRing[this.slowOpsNext] = { op, at, ms: Number(ms.toFixed(2)), ...detail };
@@ -427,7 +433,7 @@ export class RealDisk implements Disk, SyncProgress {
         let bucket = 0;
         while (bucket < FSYNC_BUCKETS_MS.length && ms > (FSYNC_BUCKETS_MS[bucket] as number)) bucket++;
         (this.fsyncRoundsByMs[bucket] as number)++;
-        this.noteSlow('fsync', waitedFrom ?? started, {
+        this.noteSlow('fsync', waitedFrom ?? started, performance.now() - (waitedFrom ?? started), {
           files: fds.length,
           bytes,
           waitedMs: waitedFrom === undefined ? 0 : Number((started - waitedFrom).toFixed(2)),
