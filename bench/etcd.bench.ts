@@ -14,13 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCluster, freePort, type ClusterMember, type SlowDiskOp } from '@dslab/runtime';
 import type { Benchmark } from './benchmark';
-import {
-  asRecorded,
-  correctedLikeWrk,
-  pooledQuantileMs,
-  wrkIntervalUs,
-  type Histogram,
-} from './latency-histogram';
+import { asRecorded, pooledQuantileMs, wrkIntervalUs, type Histogram } from './latency-histogram';
 import {
   etcdBenchmarkTool,
   etcdToolPut,
@@ -116,7 +110,7 @@ interface WrkResult {
 }
 
 /** dslab's rounds only: what its members' slow-operation logs say about the round (`dslabSlowDisk`). */
-type DslabRound = WrkResult & Partial<SlowDiskSummary>;
+type DslabRound = WrkResult & SlowDiskSummary;
 
 /** Log fsyncs so far, summed over a server's members, and how many of them took over 32 ms. */
 interface Fsyncs {
@@ -227,7 +221,7 @@ async function wrk(
   pids: () => number[],
   fsyncs: () => Promise<Fsyncs>,
   scriptDir: string,
-): Promise<WrkResult & { recorded: Histogram }> {
+): Promise<WrkResult & { histogram: Histogram }> {
   const script = join(scriptDir, `put-${target}.lua`);
   writeFileSync(
     script,
@@ -252,7 +246,6 @@ async function wrk(
   const { histogram, ...r } = JSON.parse(json[0]) as Record<string, number> & { histogram: Histogram };
   const wallSeconds = (r.durationUs as number) / 1e6;
   const coIntervalUs = wrkIntervalUs(r.durationUs as number, r.requests as number, connections);
-  const recorded = asRecorded(histogram, coIntervalUs);
   const ms = (us: number | undefined) => Number(((us ?? 0) / 1000).toFixed(2));
   return {
     connections,
@@ -273,30 +266,21 @@ async function wrk(
     serverCpuMsPerWrite: Number(((serverCpu * 1000) / Math.max(1, r.requests as number)).toFixed(3)),
     fsyncsPerWrite: Number((memberFsyncs / 3 / Math.max(1, r.requests as number)).toFixed(3)),
     fsyncsOver32Ms: fsyncsAfter.over32Ms - fsyncsBefore.over32Ms,
-    p99AsRecordedMs: pooledQuantileMs([recorded], 0.99),
+    p99AsRecordedMs: pooledQuantileMs([asRecorded(histogram, coIntervalUs)], 0.99),
     coIntervalUs,
-    recorded,
+    histogram,
   };
 }
 
-/**
- * p50, p99 and p99.9 of each server's rounds pooled, and dslab's p99 over etcd's: `histograms` are the
- * rounds as recorded, corrected again as wrk corrected each (at the round's own interval).
- */
-function pooled(
-  histograms: { etcd: Histogram[]; dslab: Histogram[] },
-  runs: { etcd: readonly WrkResult[]; dslab: readonly WrkResult[] },
-) {
-  const of = (recorded: Histogram[], rounds: readonly WrkResult[]) => {
-    const h = recorded.map((r, k) => correctedLikeWrk(r, (rounds[k] as WrkResult).coIntervalUs));
-    return {
-      p50Ms: pooledQuantileMs(h, 0.5),
-      p99Ms: pooledQuantileMs(h, 0.99),
-      p999Ms: pooledQuantileMs(h, 0.999),
-    };
-  };
-  const etcd = of(histograms.etcd, runs.etcd);
-  const dslab = of(histograms.dslab, runs.dslab);
+/** p50, p99 and p99.9 of each server's rounds pooled (wrk's distributions), and dslab's p99 over etcd's. */
+function pooled(histograms: { etcd: Histogram[]; dslab: Histogram[] }) {
+  const of = (h: Histogram[]) => ({
+    p50Ms: pooledQuantileMs(h, 0.5),
+    p99Ms: pooledQuantileMs(h, 0.99),
+    p999Ms: pooledQuantileMs(h, 0.999),
+  });
+  const etcd = of(histograms.etcd);
+  const dslab = of(histograms.dslab);
   return { etcd, dslab, p99Ratio: ratio(dslab.p99Ms, etcd.p99Ms) };
 }
 
@@ -483,28 +467,29 @@ const bench: Benchmark = {
           for (const connections of CONNECTIONS) {
             const runs = rounds[connections] as { etcd: WrkResult[]; dslab: DslabRound[] };
             const order = round % 2 === 0 ? (['etcd', 'dslab'] as const) : (['dslab', 'etcd'] as const);
+            const perSecond = rate(connections);
             for (const target of order) {
               const since = Date.now();
-              const { recorded, ...run } = await wrk(
+              const { histogram, ...run } = await wrk(
                 target,
                 target === 'etcd' ? etcdUrl : dslabUrl,
                 connections,
                 SECONDS,
-                rate(connections),
+                perSecond,
                 target === 'etcd' ? etcdPids : () => dslab.pids(),
                 target === 'etcd' ? etcdSyncs : dslabSyncs,
                 scriptDir,
               );
               const slow = target === 'dslab' ? await dslabSlowDisk(dslab.members, since) : undefined;
               process.stderr.write(
-                `${target} ${connections} conns${rate(connections) > 0 ? ` at ${rate(connections)}/s` : ''}: ` +
+                `${target} ${connections} conns${perSecond > 0 ? ` at ${perSecond}/s` : ''}: ` +
                   `${run.writesPerSecond} w/s, p99 ${run.p99Ms} ms (${run.p99AsRecordedMs} as recorded), ` +
                   `${run.fsyncsOver32Ms} fsyncs over 32 ms` +
                   `${slow ? `; slow disk ops ${JSON.stringify(slow)}` : ''}\n`,
               );
-              if (target === 'etcd') runs.etcd.push(run);
+              if (slow === undefined) runs.etcd.push(run);
               else runs.dslab.push({ ...run, ...slow });
-              (histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] })[target].push(recorded);
+              (histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] })[target].push(histogram);
             }
           }
         }
@@ -545,10 +530,7 @@ const bench: Benchmark = {
           dslab: d,
           p99Ratio: ratio(d.p99Ms, e.p99Ms),
           p99AsRecordedRatio: ratio(d.p99AsRecordedMs, e.p99AsRecordedMs),
-          pooled: pooled(
-            atFixedRate.histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] },
-            runs,
-          ),
+          pooled: pooled(atFixedRate.histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] }),
           rounds: runs,
         };
       };
@@ -567,7 +549,7 @@ const bench: Benchmark = {
           p99Ratio: ratio(d.p99Ms, e.p99Ms),
           // Every request of every round in one distribution: a round's own p99 rests on 1% of one
           // 10 s run, which a single disk stall decides; the pooled one on 1% of all of them.
-          pooled: pooled(histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] }, runs),
+          pooled: pooled(histograms[connections] as { etcd: Histogram[]; dslab: Histogram[] }),
           // wrk charges each slow response with made-up samples at the server's own rate, so the faster
           // server pays more for the same stall; as recorded is before that correction.
           p99AsRecordedRatio: ratio(d.p99AsRecordedMs, e.p99AsRecordedMs),

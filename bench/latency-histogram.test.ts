@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  asRecorded,
-  correctedLikeWrk,
-  pooledQuantileMs,
-  wrkIntervalUs,
-  type Histogram,
-} from './latency-histogram';
+import { asRecorded, pooledQuantileMs, wrkIntervalUs, type Histogram } from './latency-histogram';
+
+/**
+ * wrk's correction for coordinated omission, as its stats_correct applies it: every sample n of at
+ * least twice `expectedUs` adds one at n − expectedUs, n − 2·expectedUs, … while above `expectedUs`.
+ */
+function correctedLikeWrk(histogram: Histogram, expectedUs: number): Histogram {
+  const counts = new Map<number, number>();
+  for (const [us, count] of histogram) counts.set(us, (counts.get(us) ?? 0) + count);
+  for (const [us, count] of histogram) {
+    if (us < 2 * expectedUs) continue;
+    for (let m = us - expectedUs; m > expectedUs; m -= expectedUs)
+      counts.set(m, (counts.get(m) ?? 0) + count);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}
 
 describe('pooledQuantileMs', () => {
   it('is the quantile of all the runs’ samples together', () => {
@@ -64,6 +73,17 @@ describe("wrk's correction for coordinated omission", () => {
       [9_000, 1],
     ]);
     expect(asRecorded(corrected, 2_000)).toEqual(recorded);
+    // A sample at exactly the interval gets nothing from the multiples above it (6,000 adds at 4,000 only).
+    const onTheInterval: Histogram = [
+      [2_000, 5],
+      [6_000, 1],
+    ];
+    expect(correctedLikeWrk(onTheInterval, 2_000)).toEqual([
+      [2_000, 5],
+      [4_000, 1],
+      [6_000, 1],
+    ]);
+    expect(asRecorded(correctedLikeWrk(onTheInterval, 2_000), 2_000)).toEqual(onTheInterval);
     expect(() =>
       asRecorded(
         [

@@ -27,27 +27,13 @@ export function pooledQuantileMs(histograms: readonly Histogram[], q: number): n
 // `expected` µs between a connection's requests on average, stands for the requests that would have
 // been sent meanwhile, so it adds one sample at n − expected, n − 2·expected, … down to (but not at or
 // under) `expected`. `expected` is the run's own mean time per request per connection, so the faster of
-// two servers has each of its slow responses charged with more made-up samples. Both directions of that
-// correction are here, so that the bench can show latencies as recorded and charge both servers at one
-// rate.
+// two servers has each of its slow responses charged with more made-up samples: the bench also shows
+// latencies as recorded, with the correction undone (its test applies it as wrk's stats_correct does).
 
 /** The interval wrk corrects with: the run's time over the requests each connection completed (integers, as wrk's C). */
 export function wrkIntervalUs(durationUs: number, requests: number, connections: number): number {
   const perConnection = Math.floor(requests / connections);
   return perConnection > 0 ? Math.floor(durationUs / perConnection) : 0;
-}
-
-/** `histogram` with wrk's correction applied at `expectedUs` (a recorded distribution → what wrk reports). */
-export function correctedLikeWrk(histogram: Histogram, expectedUs: number): Histogram {
-  if (!(expectedUs > 0)) return histogram;
-  const counts = new Map<number, number>();
-  for (const [us, count] of histogram) counts.set(us, (counts.get(us) ?? 0) + count);
-  for (const [us, count] of histogram) {
-    if (us < 2 * expectedUs || count === 0) continue;
-    for (let m = us - expectedUs; m > expectedUs; m -= expectedUs)
-      counts.set(m, (counts.get(m) ?? 0) + count);
-  }
-  return sortedPairs(counts);
 }
 
 /**

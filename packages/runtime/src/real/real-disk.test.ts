@@ -7,10 +7,19 @@ import { RealDisk } from './real-disk';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
+/** Runs `test` in a fresh directory, removed afterwards whatever happens. */
+async function inTempDir(test: (dir: string) => unknown): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
+  try {
+    await test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('RealDisk', () => {
-  it('keeps the Disk contract on a real directory, across reopening', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+  it('keeps the Disk contract on a real directory, across reopening', async () => {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir);
       disk.append('log', bytes(1, 2));
       disk.append('log', bytes(3));
@@ -30,9 +39,7 @@ describe('RealDisk', () => {
       expect([...again.read('log')!]).toEqual([1, 2, 3, 4]);
       expect(() => again.write('../escape', bytes(1))).toThrow(/invalid file name/);
       again.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -44,8 +51,7 @@ describe('RealDisk with pipelined appends', () => {
     });
 
   it('returns from sync() before the fsync of appended data ends, and says when it has', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir, { pipelineAppends: true });
       disk.sync();
       expect(disk.syncsDurable).toBe(1); // nothing written: durable at once
@@ -57,14 +63,11 @@ describe('RealDisk with pipelined appends', () => {
       expect(disk.syncsDurable).toBe(2);
       expect([...disk.read('log')!]).toEqual([1, 2]);
       disk.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('lets the syncs requested during an fsync share the next one (group commit)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir, { pipelineAppends: true });
       for (let i = 0; i < 50; i++) {
         disk.append('log', bytes(i));
@@ -80,14 +83,11 @@ describe('RealDisk with pipelined appends', () => {
       // The file's creation was made durable in the background too: nothing blocked.
       expect(disk.longestBlockingSyncMs).toBe(0);
       disk.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('makes files created by appending, and removals, durable in the background; a rename blocks', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir, { pipelineAppends: true });
       disk.append('snapshot.1', bytes(1, 2, 3));
       disk.append('log.1', bytes(4));
@@ -111,14 +111,11 @@ describe('RealDisk with pipelined appends', () => {
       expect(disk.longestBlockingSyncMs).toBeGreaterThan(0);
       disk.close();
       expect(new RealDisk(dir).list()).toEqual(['log.1', 'meta']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps whole-file replacement atomic and survives a rename of a file whose fsync is running', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir, { pipelineAppends: true });
       disk.append('log', bytes(1));
       disk.sync(); // fsync of 'log' in flight
@@ -131,14 +128,11 @@ describe('RealDisk with pipelined appends', () => {
       expect([...disk.read('log')!]).toEqual([7, 8, 9]);
       disk.close();
       expect([...new RealDisk(dir).read('log')!]).toEqual([7, 8, 9]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('unlinks on the thread pool: a name reused meanwhile is a new file the unlink cannot take', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       const disk = new RealDisk(dir, { pipelineAppends: true });
       disk.append('snapshot.2', bytes(1, 2, 3));
       disk.sync();
@@ -161,14 +155,11 @@ describe('RealDisk with pipelined appends', () => {
       const again = new RealDisk(dir, { pipelineAppends: true });
       expect([...again.read('snapshot.2')!]).toEqual([7, 8]);
       again.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('logs slow operations with their start, what a round covered and its wait for unlinks; keeps the latest 64', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+    await inTempDir(async (dir) => {
       // Every operation counts as slow here (0 ms), so the log's contents are known.
       const disk = new RealDisk(dir, { pipelineAppends: true, slowOpMs: 0 });
       const before = Date.now();
@@ -217,14 +208,11 @@ describe('RealDisk with pipelined appends', () => {
       quiet.append('log.1', bytes(1));
       expect(quiet.slowOps()).toEqual([]); // an append to the page cache is not 20 ms
       quiet.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
-  it('after a crash during an unlink, keeps the newest generation of a name and removes the rest', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-    try {
+  it('after a crash during an unlink, keeps the newest generation of a name and removes the rest', async () => {
+    await inTempDir(async (dir) => {
       writeFileSync(join(dir, 'seg'), 'old');
       writeFileSync(join(dir, 'seg#2'), 'new');
       writeFileSync(join(dir, 'seg#1'), 'older');
@@ -236,9 +224,7 @@ describe('RealDisk with pipelined appends', () => {
       expect(readdirSync(dir).sort()).toEqual(['notes#draft', 'other', 'seg#2']);
       expect(() => disk.append('a#1', bytes(1))).toThrow(/invalid file name/);
       disk.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reads back what a model of the Disk contract holds, through removals, reuse and reopening', async () => {
@@ -260,8 +246,7 @@ describe('RealDisk with pipelined appends', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
-        const dir = mkdtempSync(join(tmpdir(), 'dslab-disk-'));
-        try {
+        await inTempDir(async (dir) => {
           const disk = new RealDisk(dir, { pipelineAppends: true });
           const model = new Map<string, number[]>();
           for (const o of ops) {
@@ -291,9 +276,7 @@ describe('RealDisk with pipelined appends', () => {
           expect(again.list()).toEqual([...model.keys()].sort());
           for (const [n, content] of model) expect([...(again.read(n) ?? [])]).toEqual(content);
           again.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        });
       }),
       { numRuns: 150 },
     );

@@ -127,14 +127,12 @@ export class RealDisk implements Disk, SyncProgress {
   private slowOpsNext = 0;
   /** Bytes appended since the last background round started (what the next one makes durable). */
   private bytesSinceRound = 0;
-  /** When the round now waiting for unlinks began to wait (performance.now()), or undefined. */
-  private waitingSince: number | undefined;
   /** Pipelined mode: the generation each name is stored under when it is not 0 (see the file comment). */
   private readonly generations = new Map<string, number>();
   /** Pipelined mode: stored names whose unlink is running on the thread pool. */
   private readonly unlinking = new Set<string>();
-  /** Pipelined mode: a background round is due but waits for the running unlinks to end. */
-  private roundAwaitsUnlinks = false;
+  /** Pipelined mode: the rest of a background round that is due, run once the running unlinks end. */
+  private afterUnlinks: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -305,11 +303,7 @@ export class RealDisk implements Disk, SyncProgress {
       this.noteSlow('unlink', started, ms);
       this.directoryChanged = true;
       if (this.closed) return; // its directory may be gone with it
-      if (this.unlinking.size === 0 && this.roundAwaitsUnlinks) {
-        this.roundAwaitsUnlinks = false;
-        this.inFlightCovers = 0;
-        this.startFsync();
-      }
+      if (this.unlinking.size === 0) this.afterUnlinks?.();
     });
   }
 
@@ -389,19 +383,26 @@ export class RealDisk implements Disk, SyncProgress {
   }
 
   /**
-   * One fsync per dirty appended file, and of the directory when files came or went, in parallel; when
-   * all end, the syncs requested before are durable.
+   * A background round: first the running unlinks end (the directory's fsync must come after the
+   * unlinks it makes durable), then one fsync per dirty appended file, and of the directory when files
+   * came or went, in parallel; when all end, the syncs requested before are durable. The round is in
+   * flight from the start, so syncs requested while it waits share the next one.
    */
   private startFsync(): void {
-    if (this.unlinking.size > 0) {
-      // The directory's fsync must come after the unlinks it makes durable: start when they end.
-      this.inFlightCovers = this.requestedSyncs;
-      this.roundAwaitsUnlinks = true;
-      this.waitingSince ??= performance.now();
+    this.inFlightCovers = this.requestedSyncs;
+    if (this.unlinking.size === 0) {
+      this.fsyncRound(undefined);
       return;
     }
-    const waitedFrom = this.waitingSince;
-    this.waitingSince = undefined;
+    const due = performance.now();
+    this.afterUnlinks = () => {
+      this.afterUnlinks = undefined;
+      this.fsyncRound(due);
+    };
+  }
+
+  /** The fsyncs of a round (`waitedFrom`: when it began to wait for unlinks, if it did). */
+  private fsyncRound(waitedFrom: number | undefined): void {
     const bytes = this.bytesSinceRound;
     this.bytesSinceRound = 0;
     const fds = [...this.appendDirty];
@@ -428,12 +429,13 @@ export class RealDisk implements Disk, SyncProgress {
         // let a node acknowledge what may be gone.
         if (error) throw new Error(`disk: fsync failed in ${this.directory}: ${error.message}`);
         if (--left > 0) return;
-        const ms = performance.now() - started;
+        const ended = performance.now();
+        const ms = ended - started;
         this.longestFsyncMs = Math.max(this.longestFsyncMs, ms);
         let bucket = 0;
         while (bucket < FSYNC_BUCKETS_MS.length && ms > (FSYNC_BUCKETS_MS[bucket] as number)) bucket++;
         (this.fsyncRoundsByMs[bucket] as number)++;
-        this.noteSlow('fsync', waitedFrom ?? started, performance.now() - (waitedFrom ?? started), {
+        this.noteSlow('fsync', waitedFrom ?? started, ended - (waitedFrom ?? started), {
           files: fds.length,
           bytes,
           waitedMs: waitedFrom === undefined ? 0 : Number((started - waitedFrom).toFixed(2)),
